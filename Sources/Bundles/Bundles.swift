@@ -1,0 +1,1 @@
+// The Bundles module; see README.md for what it will hold.

@@ -1,0 +1,70 @@
+#ifndef SERVESTACK_CCURL_SHIM_H
+#define SERVESTACK_CCURL_SHIM_H
+
+#include <curl/curl.h>
+
+// curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are variadic, which Swift cannot call.
+// These typed wrappers are the only way the HTTP module touches them.
+
+typedef size_t (*ss_curl_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
+typedef int (*ss_curl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                         curl_off_t ultotal, curl_off_t ulnow);
+
+static inline CURLcode ss_curl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_data_callback(CURL *handle, CURLoption option, ss_curl_data_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ss_curl_easy_setopt_xferinfo_callback(CURL *handle, ss_curl_xferinfo_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+/// Copies `length` bytes (PEM data from a kubeconfig `*-data` field); curl keeps its own copy.
+static inline CURLcode ss_curl_easy_setopt_blob(CURL *handle, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob;
+    blob.data = (void *)data;
+    blob.len = length;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(handle, option, &blob);
+}
+static inline CURLcode ss_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+static inline CURLcode ss_curl_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+static inline CURLcode ss_curl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+static inline CURLcode ss_curl_easy_getinfo_string(CURL *handle, CURLINFO info, char **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+static inline CURLMcode ss_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+// Symbols that are macros or enums Swift imports awkwardly.
+static const CURLversion ss_CURLVERSION_NOW = CURLVERSION_NOW;
+static const long ss_CURL_HTTP_VERSION_1_1 = CURL_HTTP_VERSION_1_1;
+static const long ss_CURL_HTTP_VERSION_2TLS = CURL_HTTP_VERSION_2TLS;
+static const long ss_CURL_HTTP_VERSION_2_0 = CURL_HTTP_VERSION_2_0;
+static const long ss_CURLPIPE_MULTIPLEX = CURLPIPE_MULTIPLEX;
+static const long ss_CURL_GLOBAL_DEFAULT = CURL_GLOBAL_DEFAULT;
+static const long ss_CURLAUTH_BASIC = (long)CURLAUTH_BASIC;
+static const long ss_CURLAUTH_BEARER = (long)CURLAUTH_BEARER;
+static const size_t ss_CURL_READFUNC_ABORT = CURL_READFUNC_ABORT;
+static const size_t ss_CURL_WRITEFUNC_PAUSE = CURL_WRITEFUNC_PAUSE;
+
+#endif

@@ -1,0 +1,1 @@
+// The Conformance module; see README.md for what it will hold.

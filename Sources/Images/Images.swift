@@ -1,0 +1,1 @@
+// The Images module; see README.md for what it will hold.

@@ -1,0 +1,1 @@
+// The Kubernetes module; see README.md for what it will hold.

@@ -1,0 +1,1 @@
+// The Phases module; see README.md for what it will hold.

@@ -1,0 +1,1 @@
+// The Registry module; see README.md for what it will hold.

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import ServestackCore
+
+@main
+struct Servestack: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "servestack",
+    abstract: "Install a KServe model-serving stack onto Kubernetes in phases, online or airgapped, and prove it works.",
+    discussion: """
+      Exit codes: 0 success, 1 a check or test failed, 2 bad usage or input, \
+      3 the cluster or registry could not be reached or refused us.
+      """,
+    version: ToolInfo.version,
+    subcommands: [
+      Preflight.self, Plan.self, Install.self, Status.self, Uninstall.self, Test.self, BundleCommand.self,
+      ImagesCommand.self, Job.self, Versions.self, Version.self,
+    ])
+
+  /// Runs the command line, turning errors into the SPEC's exit codes.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(with: error)
+    }
+  }
+
+  static func exit(with error: any Error) -> Never {
+    if let categorized = error as? any CategorizedError {
+      Terminal.standardError.write("error: \(error.userMessage)\n")
+      Foundation.exit(categorized.category.exitCode)
+    }
+    let parserCode = exitCode(for: error)
+    // ArgumentParser uses EX_USAGE (64) for bad usage; the SPEC says 2.
+    if parserCode.rawValue == 64 {
+      Terminal.standardError.write(fullMessage(for: error) + "\n")
+      Foundation.exit(2)
+    }
+    if error is ExitCode || error is CleanExit || parserCode.isSuccess {
+      Self.exit(withError: error)
+    }
+    if error is NotBuiltYet {
+      Terminal.standardError.write("error: \(error.userMessage)\n")
+      Foundation.exit(2)
+    }
+    Terminal.standardError.write("error: \(error.userMessage)\n")
+    Foundation.exit(1)
+  }
+}

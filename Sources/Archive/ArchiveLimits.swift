@@ -1,0 +1,22 @@
+/// Bounds a reader enforces on untrusted archives; exceeding one is an error naming the entry.
+public struct ArchiveLimits: Sendable, Equatable {
+  /// The largest size of one entry's data.
+  public var maxEntrySize: Int64
+  /// The largest total of all entries' data, and of decompressed bytes read (headers and padding included,
+  /// with a small allowance), so that a compression bomb stops early.
+  public var maxTotalSize: Int64
+  /// The most entries (of any type) an archive may hold.
+  public var maxEntries: Int
+  /// The longest entry path (or link target) in bytes.
+  public var maxPathLength: Int
+
+  public init(
+    maxEntrySize: Int64 = 64 << 30, maxTotalSize: Int64 = 1 << 40, maxEntries: Int = 1_000_000,
+    maxPathLength: Int = 4096
+  ) {
+    self.maxEntrySize = maxEntrySize
+    self.maxTotalSize = maxTotalSize
+    self.maxEntries = maxEntries
+    self.maxPathLength = maxPathLength
+  }
+}

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import DequeModule
 
 /// Runs blocking work (file hashing, libarchive, waiting for a child process) on a few dedicated threads,

@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 
 /// A content digest as OCI and Kubernetes write it: `sha256:<64 lowercase hex>` (also `sha512:<128 hex>`).
 public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -72,10 +72,13 @@ public struct SHA256Stream {
   }
 
   public func finalize() -> Digest {
-    let hex = hasher.finalize().map { byte in
-      let h = String(byte, radix: 16)
-      return byte < 16 ? "0" + h : h
-    }.joined()
-    return Digest(trustedSHA256Hex: hex)
+    let digits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(64)
+    for byte in hasher.finalize() {
+      hex.append(digits[Int(byte >> 4)])
+      hex.append(digits[Int(byte & 0x0F)])
+    }
+    return Digest(trustedSHA256Hex: String(decoding: hex, as: UTF8.self))
   }
 }

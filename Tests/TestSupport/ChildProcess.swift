@@ -2,35 +2,84 @@ public import Foundation
 
 /// A process a test started (a Python server, a registry). It is stopped by its PID, never by name, when
 /// ``stop()`` is called or the value dies. Output goes to a log file whose tail is shown on failures.
+///
+/// Spawned with `posix_spawn` and an EMPTY signal mask: the test runner's threads block most signals, and a
+/// child started with Foundation's `Process` inherits that mask and would ignore SIGTERM.
 public final class ChildProcess: @unchecked Sendable {
-  // @unchecked Sendable: `process` is only mutated in init and stop(), which are serialized by `lock`.
-  private let process: Process
+  // @unchecked Sendable: `exited`/`status` are only read or written with `lock` held.
   private let lock = NSLock()
+  private var exited = false
+  private var status: Int32 = 0
+  public let pid: pid_t
   public let logFile: URL
 
-  public var pid: Int32 { process.processIdentifier }
-  public var isRunning: Bool { process.isRunning }
-
-  /// Starts `executable` with `arguments`; stdout and stderr go to `logFile` (a temporary file by default).
+  /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`; stdout and stderr go to
+  /// `logFile` (a temporary file by default).
   public init(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
     currentDirectory: URL? = nil, logFile: URL? = nil
   ) throws {
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    }
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let path = executable.hasPrefix("/") ? executable : (TestEnvironment.which(executable) ?? executable)
     self.logFile =
-      logFile ?? FileManager.default.temporaryDirectory.appendingPathComponent("servestack-child-\(UUID().uuidString.prefix(8)).log")
-    FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: self.logFile)
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+      logFile
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+        "servestack-child-\(UUID().uuidString.prefix(8)).log")
+    var env = ProcessInfo.processInfo.environment
+    if let environment { env.merge(environment) { _, new in new } }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, self.logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    // posix_spawn_file_actions_addchdir_np is not visible from Swift's Glibc; a shell changes directory.
+    let command =
+      currentDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0.path, path] + arguments }
+      ?? [path] + arguments
+    let argv = command.map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var child: pid_t = 0
+    let result = posix_spawn(&child, command[0], &actions, &attributes, argv, envp)
+    guard result == 0 else {
+      throw TestSetupError("cannot start \(path): \(String(cString: strerror(result)))")
+    }
+    pid = child
+  }
+
+  public var isRunning: Bool {
+    lock.withLock { reap(options: WNOHANG) }
+    return lock.withLock { !exited }
+  }
+
+  /// The exit status once the process has ended (after ``stop()`` or when ``isRunning`` is false).
+  public var exitStatus: Int32? { lock.withLock { exited ? status : nil } }
+
+  /// Must be called with `lock` held.
+  private func reap(options: Int32) {
+    guard !exited else { return }
+    var raw: Int32 = 0
+    if waitpid(pid, &raw, options) == pid {
+      exited = true
+      status = raw
+    }
   }
 
   /// The last `lines` lines of the process's output.
@@ -39,17 +88,25 @@ public final class ChildProcess: @unchecked Sendable {
     return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
   }
 
-  /// Sends SIGTERM, then SIGKILL after `grace` seconds, to this process only.
+  /// Sends SIGTERM, then SIGKILL after `grace` seconds, to this process only, and reaps it.
   public func stop(grace: TimeInterval = 5) {
     lock.lock()
     defer { lock.unlock() }
-    guard process.isRunning else { return }
-    kill(process.processIdentifier, SIGTERM)
+    reap(options: WNOHANG)
+    guard !exited else { return }
+    kill(pid, SIGTERM)
     let deadline = Date().addingTimeInterval(grace)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
+    while Date() < deadline {
+      reap(options: WNOHANG)
+      if exited { return }
+      usleep(10_000)
+    }
+    kill(pid, SIGKILL)
+    reap(options: 0)
   }
+
+  /// Sends a signal (e.g. SIGKILL to simulate a crash) without waiting.
+  public func signal(_ signal: Int32) { kill(pid, signal) }
 
   deinit { stop(grace: 2) }
 }

@@ -118,7 +118,9 @@ import Testing
       #expect(error.code == .timedOut)
       #expect(error.message.contains("connect"))
     }
-    #expect(secondsSince(start) < 2)
+    // Upper bound only proves the 300 ms connect timeout applied (libcurl's default is 300 s); it is loose
+    // because a busy 2-core machine running the whole suite in parallel delays the resumption.
+    #expect(secondsSince(start) < 10)
   }
 
   @Test func totalTimeoutIsNotRetried() async throws {

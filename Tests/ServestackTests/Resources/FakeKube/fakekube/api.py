@@ -882,7 +882,8 @@ class ApiServer:
         self.size_check(new)
         if dry:
             return new, True
-        if nmd.get("deletionTimestamp") and not nmd.get("finalizers") and r.gr != ("", "pods"):
+        if nmd.get("deletionTimestamp") and not nmd.get("finalizers") and r.gr != ("", "pods") and not (
+                r.gr == ("", "namespaces") and (new.get("spec") or {}).get("finalizers")):
             rv = self.store.next_rv()
             nmd["resourceVersion"] = str(rv)
             self.store.commit(r.gr, "DELETED", new, old)

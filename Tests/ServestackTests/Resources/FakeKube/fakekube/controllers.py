@@ -150,6 +150,8 @@ class Sim:
         self.last_rv = -1
         self.last_gc = 0.0
         self.crd_sig = {}
+        self.crd_rv = {}
+        self.hashes = {}
         self.thread = None
 
     # -- helpers used by the API layer ------------------------------------------------
@@ -488,12 +490,11 @@ class Sim:
         while not self.s.stopping.is_set():
             interval = float(self.s.cfg("controllerIntervalSeconds") or 0.05)
             try:
-                with st.lock:
-                    now = time.time()
-                    if st.rv != self.last_rv or now >= self.next_due:
-                        self.next_due = now + 1.0
-                        self.reconcile()
-                        self.last_rv = st.rv
+                now = time.time()
+                if st.rv != self.last_rv or now >= self.next_due:
+                    self.next_due = now + 1.0
+                    self.last_rv = st.rv
+                    self.reconcile()
             except Exception:  # keep simulating even if one pass hits a bug
                 import traceback
                 traceback.print_exc()
@@ -506,30 +507,25 @@ class Sim:
 
     def reconcile(self):
         now = time.time()
-        self.crds(now)
-        self.namespaces(now)
-        self.token_secrets()
-        self.aggregation()
-        self.deployments(now)
-        self.replicasets(now)
-        self.statefulsets(now)
-        self.daemonsets(now)
-        self.jobs(now)
-        self.scheduler(now)
-        self.kubelet(now)
-        self.endpoints()
-        self.hpas()
-        self.pdbs()
-        self.services()
-        self.pvcs()
+        st = self.s.store
+        steps = [self.crds, self.namespaces, self.token_secrets, self.aggregation, self.deployments,
+                 self.replicasets, self.statefulsets, self.daemonsets, self.jobs, self.scheduler, self.kubelet,
+                 self.endpoints, self.hpas, self.pdbs, self.services, self.pvcs]
         if self.s.cfg("certManager"):
-            self.cert_manager()
-        self.ca_injection()
+            steps.append(self.cert_manager)
+        steps.append(self.ca_injection)
         if self.s.cfg("knativeWebhookRules"):
-            self.knative_rules()
+            steps.append(self.knative_rules)
         if now - self.last_gc > 0.1:
             self.last_gc = now
-            self.gc()
+            steps.append(self.gc)
+        for step in steps:
+            with st.lock:
+                if step.__code__.co_argcount == 2:
+                    step(now)
+                else:
+                    step()
+            time.sleep(0)
 
     # -- CRDs ---------------------------------------------------------------------------
     def crds(self, now):
@@ -542,6 +538,9 @@ class Sim:
                 self.crd_terminate(crd, now)
                 continue
             established = cond_true(crd, "Established")
+            if established and name in reg.crds and self.crd_rv.get(name) == md.get("resourceVersion"):
+                continue
+            self.crd_rv[name] = md.get("resourceVersion")
             sig = json.dumps([crd["spec"].get("versions"), crd["spec"].get("names"), crd["spec"].get("scope"),
                               crd["spec"].get("conversion")], sort_keys=True)
             if not established:
@@ -728,6 +727,15 @@ class Sim:
                 self.write((RBAC, "clusterroles"), cr, new, "clusterrole-aggregation-controller")
 
     # -- workloads ------------------------------------------------------------------------
+    def template_hash(self, obj, tmpl):
+        md = obj["metadata"]
+        k = (md["uid"], md.get("generation"), md.get("resourceVersion") if not md.get("generation") else None)
+        h = self.hashes.get(k)
+        if h is None:
+            h = util.safe_hash(json.dumps(tmpl or {}, sort_keys=True))
+            self.hashes[k] = h
+        return h
+
     def owned(self, gr, owner):
         uid = owner["metadata"]["uid"]
         ns = owner["metadata"].get("namespace")
@@ -749,8 +757,7 @@ class Sim:
                 continue
             spec = d.get("spec") or {}
             replicas = int(spec.get("replicas", 1))
-            tmpl = util.deep(spec.get("template") or {})
-            h = util.safe_hash(json.dumps(tmpl, sort_keys=True))
+            h = self.template_hash(d, spec.get("template"))
             rs_name = "%s-%s" % (md["name"], h)
             ns = md["namespace"]
             rss = self.owned(GR_RS, d)
@@ -763,6 +770,7 @@ class Sim:
                 prog = (gen, now, util.now_ts())
                 self.progress[md["uid"]] = prog
             if new_rs is None:
+                tmpl = util.deep(spec.get("template") or {})
                 tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
                 sel = util.deep(spec.get("selector") or {})
                 sel.setdefault("matchLabels", {})["pod-template-hash"] = h
@@ -952,7 +960,7 @@ class Sim:
                 continue
             spec = ss.get("spec") or {}
             want = int(spec.get("replicas", 1))
-            h = util.safe_hash(json.dumps(spec.get("template") or {}, sort_keys=True))
+            h = self.template_hash(ss, spec.get("template"))
             rev = "%s-%s" % (md["name"], h)
             pods = {p["metadata"]["name"]: p for p in self.owned(GR_POD, ss)}
             ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
@@ -1037,7 +1045,7 @@ class Sim:
                 continue
             spec = ds.get("spec") or {}
             tmpl = spec.get("template") or {}
-            h = util.safe_hash(json.dumps(tmpl, sort_keys=True))
+            h = self.template_hash(ds, tmpl)
             nodes = [n["metadata"]["name"] for n in self.eligible_nodes(tmpl.get("spec"))]
             pods = [p for p in self.owned(GR_POD, ds) if not p["metadata"].get("deletionTimestamp")]
             by_node = {}

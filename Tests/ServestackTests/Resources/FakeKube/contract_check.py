@@ -556,6 +556,13 @@ def run_checks(c, ns):
             break
         time.sleep(0.1)
     rec("cr.create", [code, b.get("kind"), b["metadata"].get("generation"), b.get("status")])
+    r = c.req("POST", crp, {"apiVersion": group + "/v1", "kind": "Widget", "metadata": {"name": "bad"},
+                            "spec": {"size": "big"}})
+    rec("cr.invalid_type", [st(r), norm_msg(r[2].get("message"), ns),
+                            [(x.get("reason"), x.get("field")) for x in (r[2].get("details") or {}).get("causes", [])]])
+    code, _, b = c.req("POST", crp, {"apiVersion": group + "/v1", "kind": "Widget", "metadata": {"name": "pruned"},
+                                     "spec": {"size": 3, "unknownField": "x"}, "extra": {"a": 1}})
+    rec("cr.pruning", [code, b.get("spec"), "extra" in b])
     code, _, b = c.req("GET", crp)
     rec("cr.list", [code, b.get("kind"), [(i.get("kind"), i.get("apiVersion") == group + "/v1")
                                           for i in b.get("items", [])]])

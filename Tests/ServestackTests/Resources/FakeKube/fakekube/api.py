@@ -663,6 +663,7 @@ class ApiServer:
         with self.store.lock:
             obj, code = self.create(req, r, ns, body, manager, dry)
         req.log["changed"] = not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(code, self.out(r, obj))
 
     def _check_type(self, r, body):
@@ -836,6 +837,7 @@ class ApiServer:
             reset_mf = isinstance(md.get("managedFields"), list) and md["managedFields"] == [{}]
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry, reset_mf=reset_mf)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     def finish_update(self, req, r, ns, name, old, new, sub, manager, dry, managers=None, key=None,
@@ -959,6 +961,7 @@ class ApiServer:
                         new.pop("status", None)
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     def apply(self, req, r, ns, name, sub):
@@ -1020,6 +1023,7 @@ class ApiServer:
                 req._apply_key = key
                 obj, code = self.create(req, r, ns, merged, manager, dry, applied=merged)
                 req.log["changed"] = not dry
+                req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
                 return json_resp(code, self.out(r, obj))
             if rv_pre and rv_pre != old["metadata"].get("resourceVersion"):
                 raise util.conflict(r.group, r.plural, name, util.MODIFIED_MSG)
@@ -1040,6 +1044,7 @@ class ApiServer:
                     new["status"] = util.deep(old["status"])
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry, managers, key)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     # -- DELETE -----------------------------------------------------------------------

@@ -1162,6 +1162,11 @@ class Sim:
                     used[(n, k)] = used.get((n, k), 0.0) + v
         nodes_all = list(st.bucket(("", "nodes")).values())
         total = len(nodes_all)
+        per_node = {}
+        for q in pods:
+            n = (q.get("spec") or {}).get("nodeName")
+            if n:
+                per_node[n] = per_node.get(n, 0) + 1
         for p in pods:
             spec = p.get("spec") or {}
             if spec.get("nodeName") or p["metadata"].get("deletionTimestamp"):
@@ -1198,8 +1203,7 @@ class Sim:
                         rk = "Insufficient %s" % k
                         reasons[rk] = reasons.get(rk, 0) + 1
                     continue
-                pods_on = sum(1 for q in pods if (q.get("spec") or {}).get("nodeName") == name)
-                cands.append((pods_on, name))
+                cands.append((per_node.get(name, 0), name))
             if cands:
                 chosen = sorted(cands)[0][1]
             if chosen is None:
@@ -1214,6 +1218,7 @@ class Sim:
             p2, err = self.write(GR_POD, p, new, "kube-scheduler")
             if p2 is None:
                 continue
+            per_node[chosen] = per_node.get(chosen, 0) + 1
             for k, v in reqs.items():
                 used[(chosen, k)] = used.get((chosen, k), 0.0) + v
             status = util.deep(p2.get("status") or {})

@@ -154,6 +154,7 @@ def default(r, obj, server, old=None):
                 ru.setdefault("maxSurge", 0)
         tmpl = spec.get("template")
         if isinstance(tmpl, dict):
+            tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
             default_pod_spec(tmpl.setdefault("spec", {}))
     elif gr == ("batch", "jobs"):
         spec = obj.setdefault("spec", {})
@@ -172,6 +173,7 @@ def default(r, obj, server, old=None):
             tl.setdefault("controller-uid", uid)
             tl.setdefault("job-name", md.get("name", ""))
             spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+        tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
         default_pod_spec(tmpl.setdefault("spec", {}))
     elif gr == ("batch", "cronjobs"):
         spec = obj.setdefault("spec", {})
@@ -181,6 +183,10 @@ def default(r, obj, server, old=None):
         spec.setdefault("failedJobsHistoryLimit", 1)
         jt = spec.get("jobTemplate")
         if isinstance(jt, dict):
+            jt.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+            jtt = (jt.get("spec") or {}).get("template")
+            if isinstance(jtt, dict):
+                jtt.setdefault("metadata", {}).setdefault("creationTimestamp", None)
             default_pod_spec(((jt.get("spec") or {}).get("template") or {}).get("spec"))
     elif gr in (("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
                 ("admissionregistration.k8s.io", "validatingwebhookconfigurations")):

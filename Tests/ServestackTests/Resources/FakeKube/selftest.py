@@ -361,6 +361,45 @@ def scenario_namespace(c):
     check("namespace: vanishes after finalizers removed", ok)
 
 
+def scenario_kserve(c):
+    for plural, kind, scope in (("inferenceservices", "InferenceService", "Namespaced"),
+                                ("clusterservingruntimes", "ClusterServingRuntime", "Cluster")):
+        c.req("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+              {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": plural + ".serving.kserve.io"},
+               "spec": {"group": "serving.kserve.io", "scope": scope, "names": {"plural": plural, "kind": kind},
+                        "versions": [{"name": "v1beta1" if scope == "Namespaced" else "v1alpha1", "served": True,
+                                      "storage": True, "subresources": {"status": {}},
+                                      "schema": {"openAPIV3Schema": {"type": "object",
+                                                                     "x-kubernetes-preserve-unknown-fields": True}}}]}})
+    c.req("POST", "/api/v1/namespaces", ns_obj("kserve"))
+    c.req("POST", "/api/v1/namespaces", ns_obj("models"))
+    wait_for(lambda: c.req("GET", "/api/v1/namespaces/kserve/serviceaccounts/default")[0] == 200 and
+             c.req("GET", "/apis/serving.kserve.io/v1alpha1/clusterservingruntimes")[0] == 200, 5)
+    apply(c, "/apis/apps/v1/namespaces/kserve/deployments/kserve-controller-manager",
+          deployment("kserve-controller-manager", {"control-plane": "kserve-controller-manager"}))
+    c.req("POST", "/apis/serving.kserve.io/v1alpha1/clusterservingruntimes",
+          {"apiVersion": "serving.kserve.io/v1alpha1", "kind": "ClusterServingRuntime",
+           "metadata": {"name": "kserve-sklearnserver"},
+           "spec": {"supportedModelFormats": [{"name": "sklearn", "autoSelect": True}],
+                    "containers": [{"name": "kserve-container", "image": "kserve/sklearnserver:v0.16.0"}]}})
+    wait_for(lambda: c.req("GET", "/api/v1/namespaces/models/serviceaccounts/default")[0] == 200, 5)
+    for name, res in (("iris", {}), ("greedy", {"limits": {"nvidia.com/gpu": "8"}})):
+        c.req("POST", "/apis/serving.kserve.io/v1beta1/namespaces/models/inferenceservices",
+              {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": name},
+               "spec": {"predictor": {"sklearn": {"storageUri": "gs://x/y", "resources": res}}}})
+    ok = wait_for(lambda: (lambda r: r[2] if any(x["type"] == "Ready" and x["status"] == "True" for x in (
+        r[2].get("status") or {}).get("conditions", [])) else None)(
+        c.req("GET", "/apis/serving.kserve.io/v1beta1/namespaces/models/inferenceservices/iris")), 8)
+    check("kserve: InferenceService becomes Ready with url", ok and ok["status"].get("url"), ok and ok.get("status"))
+    time.sleep(1.0)
+    r = c.req("GET", "/apis/serving.kserve.io/v1beta1/namespaces/models/inferenceservices/greedy")
+    conds = {x["type"]: x for x in (r[2].get("status") or {}).get("conditions", [])}
+    pods = c.req("GET", "/api/v1/namespaces/models/pods?labelSelector=serving.kserve.io%2Finferenceservice%3Dgreedy")
+    check("kserve: GPU-starved InferenceService not Ready, pod Unschedulable",
+          conds.get("Ready", {}).get("status") == "False" and "Unschedulable" in json.dumps(pods[2]), conds)
+
+
 def scenario_watch(c):
     c.req("POST", "/api/v1/namespaces", ns_obj("w"))
     rv = c.req("GET", "/api/v1/namespaces/w/configmaps")[2]["metadata"]["resourceVersion"]
@@ -407,7 +446,8 @@ def main():
         for name, fn in (("auth", lambda: scenario_auth(c, kc)), ("control", lambda: scenario_control(c)),
                          ("crd", lambda: scenario_crd(c)), ("workloads", lambda: scenario_workloads(c)),
                          ("failures", lambda: scenario_failures(c)), ("webhooks", lambda: scenario_webhooks(c)),
-                         ("namespace", lambda: scenario_namespace(c)), ("watch", lambda: scenario_watch(c))):
+                         ("namespace", lambda: scenario_namespace(c)), ("kserve", lambda: scenario_kserve(c)),
+                         ("watch", lambda: scenario_watch(c))):
             if args.k and args.k not in name:
                 continue
             try:

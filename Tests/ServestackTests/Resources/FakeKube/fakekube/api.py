@@ -1378,6 +1378,7 @@ class ApiServer:
             return json_resp(200, {"items": self.reqlog.items(since)})
         if p == "/fake/state":
             with self.store.lock:
-                return json_resp(200, {"resourceVersion": str(self.store.rv), "historyFloor": self.store.floor,
+                return json_resp(200, {"resourceVersion": str(self.store.rv),
+                                       "historyFloors": {"%s/%s" % gr: f for gr, f in self.store.floors.items()},
                                        "webhookCalls": dict(self.sim.webhook_calls) if self.sim else {}})
         raise util.not_found_generic()

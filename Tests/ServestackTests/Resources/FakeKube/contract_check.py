@@ -374,7 +374,6 @@ def run_checks(c, ns):
     code, _, b = c.req("POST", "/apis/apps/v1/namespaces/%s/deployments?fieldManager=kubectl-client-side-apply" % ns,
                        dep)
     rec("dep.create", [code, b["metadata"].get("generation"), b.get("status", {}).get("replicas")])
-    rv_d = b["metadata"]["resourceVersion"]
     r = c.req("PATCH", "/apis/apps/v1/namespaces/%s/deployments/d1?fieldManager=kubectl" % ns,
               {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d1"},
                "spec": {"replicas": 3}}, ct="application/apply-patch+yaml")

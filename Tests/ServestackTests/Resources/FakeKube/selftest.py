@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -461,6 +460,8 @@ def main():
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(10)
         check("shutdown: SIGTERM exits 0 quickly", rc == 0 and time.time() - t < 5, (rc, time.time() - t))
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
     failed = [n for n, ok in RESULTS if not ok]
     print("%d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)))
     return 1 if failed else 0

@@ -59,7 +59,7 @@ class Request:
     def __init__(self, method, raw_path, headers, body, user=None):
         self.method = method
         parsed = urllib.parse.urlsplit(raw_path)
-        self.path = parsed.path or "/"
+        self.path = urllib.parse.unquote(parsed.path) or "/"
         self.raw_query = parsed.query
         self.query = {}
         for k, v in urllib.parse.parse_qsl(parsed.query, keep_blank_values=True):
@@ -88,15 +88,8 @@ class Response:
         self.stream = stream
 
 
-TEXT_404 = None
-
-
 def json_resp(status, obj, headers=None):
     return Response(status, util.dumpb(obj), JSON, headers)
-
-
-class _Text404(Response):
-    pass
 
 
 TEXT_404 = Response(404, b"404 page not found\n", "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"})
@@ -739,7 +732,7 @@ class ApiServer:
             if mf_in:
                 pass
         else:
-            managers = applied_managers = req._apply_managers
+            managers = req._apply_managers
             key = req._apply_key
         self.admit("CREATE", r, ns, "", obj, None, dry)
         if self.store.get(r.gr, self.key(r, ns, name)) is not None:

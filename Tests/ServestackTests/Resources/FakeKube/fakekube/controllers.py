@@ -1894,7 +1894,6 @@ class Sim:
             return
         knative = any(d["metadata"]["name"] == "controller" and d["metadata"].get("namespace") == "knative-serving"
                       for d in st.bucket(GR_DEPLOY).values())
-        rdep = self.s.registry.any_version(*GR_DEPLOY)
         for key, isvc in list(isvcs.items()):
             md = isvc["metadata"]
             if md.get("deletionTimestamp"):
@@ -1990,7 +1989,6 @@ class Sim:
     # -- garbage collection -----------------------------------------------------------------
     def gc(self):
         st = self.s.store
-        reg = self.s.registry
         uids = {}
         for gr, bucket in st.data.items():
             for o in bucket.values():

@@ -12,7 +12,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import util
-from .api import Request, Response, err_resp
+from .api import Request, err_resp
 from .auth import User
 from .util import ApiError
 

@@ -723,7 +723,7 @@ def _ptr(path):
     if path == "":
         return []
     if not path.startswith("/"):
-        raise JSONPatchError("invalid JSON pointer %q" % path)
+        raise JSONPatchError("invalid JSON pointer %s" % json.dumps(path))
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 

@@ -1,5 +1,5 @@
 public import Foundation
-public import ServestackCore
+import ServestackCore
 
 /// The `auths` of a Docker client configuration (`~/.docker/config.json`).
 ///
@@ -33,7 +33,7 @@ public struct DockerConfig: Sendable {
     } catch {
       throw RegistryError(
         .invalidArgument, "cannot read the Docker config \(url.path): \(error); fix or remove the file",
-        cause: error as? any Error & Sendable)
+        cause: error)
     }
     for (key, entry) in json["auths"]?.objectValue ?? [:] {
       guard let host = Self.host(ofKey: key) else { continue }

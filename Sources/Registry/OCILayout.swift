@@ -193,7 +193,7 @@ public final class OCILayout: Sendable {
     do {
       json = try JSONValue(parsing: Array(try Data(contentsOf: indexURL)))
     } catch {
-      throw RegistryError(.fileIO, "cannot read \(indexURL.path): \(error)", cause: error as? any Error & Sendable)
+      throw RegistryError(.fileIO, "cannot read \(indexURL.path): \(error)", cause: error)
     }
     var result: [Descriptor] = []
     for entry in json["manifests"]?.arrayValue ?? [] {

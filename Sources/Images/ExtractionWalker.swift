@@ -67,12 +67,15 @@ struct ExtractionWalker {
     }
   }
 
-  /// `--acme-http01-solver-image=quay.io/…` → (`--acme-http01-solver-image`, `quay.io/…`).
+  /// `--acme-http01-solver-image=quay.io/…` → (`--acme-http01-solver-image`, `quay.io/…`); values without a
+  /// `/` are not taken.
   static func imageFlag(_ argument: String) -> (name: String, value: String)? {
     guard argument.hasPrefix("-"), let equals = argument.firstIndex(of: "=") else { return nil }
     let name = String(argument[..<equals])
-    guard name.lowercased().contains("image") else { return nil }
-    return (name, String(argument[argument.index(after: equals)...]))
+    let value = String(argument[argument.index(after: equals)...])
+    // A flag about images whose value names no repository path (`--image-tag=1`) is not a reference.
+    guard name.lowercased().contains("image"), value.contains("/") else { return nil }
+    return (name, value)
   }
 
   // MARK: - ConfigMaps

@@ -18,6 +18,9 @@ struct AuthScope: Hashable, Sendable, CustomStringConvertible {
 
   var primaryRepository: String? { entries.first?.repository }
 
+  /// Whether this is a pull of one repository (which a pull,push token of it also grants).
+  var isPullOnly: Bool { entries.count == 1 && entries[0].actions == ["pull"] }
+
   /// The `scope` parameters of a token request, one per repository.
   var parameters: [String] { entries.map { "repository:\($0.repository):\($0.actions.joined(separator: ","))" } }
 
@@ -87,6 +90,8 @@ struct AuthState: Sendable {
   /// The registry asked for Basic auth: send it up front from now on.
   var usesBasic = false
   var tokens: [String: (token: Secret, expires: Date)] = [:]
+  /// Token requests in flight, by scope: concurrent requests that hit the same challenge share one.
+  var pending: [String: Task<Secret, any Error>] = [:]
 }
 
 extension RegistryClient {
@@ -97,7 +102,11 @@ extension RegistryClient {
       if state.usesBasic, let credential {
         return .basic(username: credential.username, password: credential.password)
       }
-      if let cached = state.tokens[scope.description], cached.expires > Date() { return .bearer(cached.token) }
+      // A pull,push token also serves pulls of the same repository.
+      let keys = [scope.description] + (scope.isPullOnly ? [AuthScope.push(scope.primaryRepository ?? "").description] : [])
+      for key in keys {
+        if let cached = state.tokens[key], cached.expires > Date() { return .bearer(cached.token) }
+      }
       return nil
     }
   }
@@ -118,16 +127,32 @@ extension RegistryClient {
     }
   }
 
+  /// A token for `scope`: one request to the realm however many tasks ask at once, cached until it expires.
+  func fetchToken(_ challenge: AuthChallenge, scope: AuthScope) async throws(RegistryError) -> Secret {
+    let key = scope.description
+    let task = auth.withLock { state in
+      if let pending = state.pending[key] { return pending }
+      let task = Task { () async throws -> Secret in
+        defer { self.auth.withLock { _ = $0.pending.removeValue(forKey: key) } }
+        return try await self.requestToken(challenge, scope: scope)
+      }
+      state.pending[key] = task
+      return task
+    }
+    switch await task.result {
+    case .success(let token): return token
+    case .failure(let error as RegistryError): throw error
+    case .failure(let error): throw RegistryError(.unreachable, "getting a token from \(registry) failed: \(error)", cause: error)
+    }
+  }
+
   /// GETs a token from the challenge's realm for `scope` (and the challenge's own scope), with the
   /// credentials as Basic auth when there are any, and caches it until it expires.
-  func fetchToken(_ challenge: AuthChallenge, scope: AuthScope) async throws(RegistryError) -> Secret {
+  func requestToken(_ challenge: AuthChallenge, scope: AuthScope) async throws(RegistryError) -> Secret {
     guard let realm = challenge.parameters["realm"], realm.hasPrefix("https://") || realm.hasPrefix("http://") else {
       throw RegistryError(.protocolError, "registry \(registry) sent a Bearer challenge without a usable realm")
     }
-    var scopes = scope.parameters
-    if let asked = challenge.parameters["scope"] {
-      for entry in asked.split(separator: " ").map(String.init) where !scopes.contains(entry) { scopes.append(entry) }
-    }
+    let scopes = Self.mergeScopes(scope.parameters, challenge.parameters["scope"])
     var query: [URLQueryItem] = []
     if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
     for entry in scopes { query.append(URLQueryItem(name: "scope", value: entry)) }
@@ -166,6 +191,23 @@ extension RegistryClient {
       state.tokens[scope.description] = (secret, Date().addingTimeInterval(max(lifetime - 10, 1)))
     }
     return secret
+  }
+
+  /// Our scopes plus those a challenge asks for, one entry per resource with the union of actions
+  /// (`repository:a:pull,push` and the challenge's `repository:a:push,pull` are one scope).
+  static func mergeScopes(_ ours: [String], _ asked: String?) -> [String] {
+    var order: [String] = []
+    var actions: [String: [String]] = [:]
+    for entry in ours + (asked?.split(separator: " ").map(String.init) ?? []) {
+      guard let colon = entry.lastIndex(of: ":") else { continue }
+      let resource = String(entry[..<colon])
+      if actions[resource] == nil { order.append(resource) }
+      for action in entry[entry.index(after: colon)...].split(separator: ",").map(String.init)
+      where !(actions[resource] ?? []).contains(action) {
+        actions[resource, default: []].append(action)
+      }
+    }
+    return order.map { "\($0):\((actions[$0] ?? []).joined(separator: ","))" }
   }
 
   /// Checks that the registry answers and accepts the credentials (`GET /v2/`).

@@ -128,7 +128,7 @@ extension RegistryClient {
     let repository = target.repository
     let reference = target.tag ?? top.digest.description
     var result = PushResult(target: target, digest: top.digest)
-    if let existing = try await manifestDescriptor(repository: repository, reference: reference),
+    if let existing = try await manifestDescriptor(repository: repository, reference: reference, scope: .push(repository)),
       existing.digest == top.digest
     {
       result.manifestsSkipped = 1
@@ -188,7 +188,8 @@ extension RegistryClient {
     result.chunkedUploads = counted.chunkedUploads
     result.bytesUploaded = counted.bytesUploaded
     for child in children {
-      if let existing = try await manifestDescriptor(repository: repository, reference: child.digest.description),
+      if let existing = try await manifestDescriptor(
+        repository: repository, reference: child.digest.description, scope: .push(repository)),
         existing.digest == child.digest
       {
         result.manifestsSkipped += 1

@@ -51,9 +51,16 @@ extension RegistryClient {
   /// #### Errors
   /// ``RegistryError`` for any other failure.
   public func manifestDescriptor(repository: String, reference: String) async throws(RegistryError) -> Descriptor? {
+    try await manifestDescriptor(repository: repository, reference: reference, scope: .pull(repository))
+  }
+
+  /// The same, with the scope of the operation it is part of (a push checks with its push token).
+  func manifestDescriptor(repository: String, reference: String, scope: AuthScope) async throws(RegistryError)
+    -> Descriptor?
+  {
     var request = HTTPRequest(method: .head, url: url(repository, "manifests/\(reference)"))
     request.headers.set("Accept", Self.manifestAccept)
-    let response = try await send(request, scope: .pull(repository), what: "checking manifest \(reference)")
+    let response = try await send(request, scope: scope, what: "checking manifest \(reference)")
     if response.status == 404 { return nil }
     guard response.status == 200 else {
       throw statusError(response, repository: repository, what: "checking manifest \(reference)")

@@ -53,9 +53,19 @@ extension RegistryClient {
   ) async throws(RegistryError) -> BlobPushOutcome {
     if try await blobExists(repository: repository, digest: digest) { return .present }
     var session: String?
-    let candidates = (mountFrom + knownLocations(of: digest)).filter { $0 != repository }
-    for source in Array(NSOrderedSet(array: candidates)).compactMap({ $0 as? String }) {
-      switch try await mountBlob(repository: repository, digest: digest, from: source) {
+    var candidates: [String] = []
+    for source in mountFrom + knownLocations(of: digest) where source != repository && !candidates.contains(source) {
+      candidates.append(source)
+    }
+    for source in candidates {
+      let result: MountResult
+      do {
+        result = try await mountBlob(repository: repository, digest: digest, from: source)
+      } catch where error.code == .unauthorized || error.code == .denied || error.code == .registryError {
+        // No read access to the source (or a registry without mounts): uploading still works.
+        continue
+      }
+      switch result {
       case .mounted:
         rememberBlob(digest, in: repository)
         return .mounted(from: source)

@@ -20,8 +20,25 @@ public final class TestRegistry: @unchecked Sendable {
   public static var isAvailable: Bool { TestEnvironment.which("docker-registry") != nil }
   public static let unavailableReason = "needs Debian's docker-registry (apt-get install docker-registry); skipped"
 
-  /// Starts a registry; `tls` serves https with a fresh CA, `user`/`password` turn on htpasswd auth.
-  public init(tls: Bool = false, user: String? = nil, password: String? = nil) throws {
+  /// Token auth settings: the registry sends clients to `realm` and trusts tokens signed by the key of
+  /// `rootCertificateBundle`.
+  public struct TokenAuth: Sendable {
+    public var realm: String
+    public var service: String
+    public var issuer: String
+    public var rootCertificateBundle: URL
+
+    public init(realm: String, service: String, issuer: String, rootCertificateBundle: URL) {
+      self.realm = realm
+      self.service = service
+      self.issuer = issuer
+      self.rootCertificateBundle = rootCertificateBundle
+    }
+  }
+
+  /// Starts a registry; `tls` serves https with a fresh CA, `user`/`password` turn on htpasswd auth,
+  /// `token` turns on token auth instead.
+  public init(tls: Bool = false, user: String? = nil, password: String? = nil, token: TokenAuth? = nil) throws {
     directory = try TemporaryDirectory(prefix: "servestack-registry")
     port = Loopback.freePort()
     username = user
@@ -57,7 +74,17 @@ public final class TestRegistry: @unchecked Sendable {
     } else {
       certificates = nil
     }
-    if let user, let password {
+    if let token {
+      config += """
+        auth:
+          token:
+            realm: \(token.realm)
+            service: \(token.service)
+            issuer: \(token.issuer)
+            rootcertbundle: \(token.rootCertificateBundle.path)
+
+        """
+    } else if let user, let password {
       // bcrypt (-B): registry v2.8 refuses MD5 ($apr1$) entries.
       let entry = try Shell.check("htpasswd", ["-Bbn", user, password])
       try directory.write("htpasswd", entry)

@@ -27,6 +27,10 @@ struct AuthChallengeTests {
     #expect(AuthScope.pull("demo/app").description == "repository:demo/app:pull")
     #expect(AuthScope.push("demo/app").description == "repository:demo/app:pull,push")
     #expect(AuthScope.mount("demo/b", from: "demo/a").parameters == ["repository:demo/b:pull,push", "repository:demo/a:pull"])
+    #expect(
+      RegistryClient.mergeScopes(AuthScope.mount("b", from: "a").parameters, "repository:b:push,pull repository:c:pull")
+        == ["repository:b:pull,push", "repository:a:pull", "repository:c:pull"])
+    #expect(RegistryClient.mergeScopes(["repository:a:pull"], "repository:a:push") == ["repository:a:pull,push"])
   }
 
   @Test("upload bookkeeping: Range headers and digest parameters")

@@ -105,6 +105,16 @@ public final class TestRegistry: @unchecked Sendable {
   /// The registry's log (access log included).
   public var log: String { (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "" }
 
+  /// Whether the log shows `text` within `timeout` (access-log lines are written just after responses).
+  public func logEventuallyContains(_ text: String, timeout: TimeInterval = 3) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    repeat {
+      if log.contains(text) { return true }
+      usleep(50_000)
+    } while Date() < deadline
+    return false
+  }
+
   /// How many requests the access log shows with `method` on a path containing `pathPart`.
   public func requestCount(method: String, pathContaining pathPart: String) -> Int {
     log.split(separator: "\n").filter { line in

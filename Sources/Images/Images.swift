@@ -1,1 +1,0 @@
-// The Images module; see README.md for what it will hold.

@@ -1,1 +1,0 @@
-// The Registry module; see README.md for what it will hold.

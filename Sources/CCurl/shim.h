@@ -67,4 +67,16 @@ static const long ss_CURLAUTH_BEARER = (long)CURLAUTH_BEARER;
 static const size_t ss_CURL_READFUNC_ABORT = CURL_READFUNC_ABORT;
 static const size_t ss_CURL_WRITEFUNC_PAUSE = CURL_WRITEFUNC_PAUSE;
 
+// Added for the HTTP module's multi-interface driver.
+typedef int (*ss_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+static inline CURLcode ss_curl_easy_setopt_seek_callback(CURL *handle, ss_curl_seek_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
+}
+static const int ss_CURL_SEEKFUNC_OK = CURL_SEEKFUNC_OK;
+static const int ss_CURL_SEEKFUNC_FAIL = CURL_SEEKFUNC_FAIL;
+static const size_t ss_CURL_ERROR_SIZE = CURL_ERROR_SIZE;
+static const long ss_CURL_HTTP_VERSION_1_0 = CURL_HTTP_VERSION_1_0;
+static const long ss_CURL_HTTP_VERSION_3 = CURL_HTTP_VERSION_3;
+static const long ss_CURL_SSLVERSION_TLSv1_2 = CURL_SSLVERSION_TLSv1_2;
+
 #endif

@@ -374,7 +374,6 @@ def run_checks(c, ns):
     code, _, b = c.req("POST", "/apis/apps/v1/namespaces/%s/deployments?fieldManager=kubectl-client-side-apply" % ns,
                        dep)
     rec("dep.create", [code, b["metadata"].get("generation"), b.get("status", {}).get("replicas")])
-    rv_d = b["metadata"]["resourceVersion"]
     r = c.req("PATCH", "/apis/apps/v1/namespaces/%s/deployments/d1?fieldManager=kubectl" % ns,
               {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d1"},
                "spec": {"replicas": 3}}, ct="application/apply-patch+yaml")
@@ -394,6 +393,39 @@ def run_checks(c, ns):
                              b["metadata"]["generation"]])
     code, _, b = c.req("GET", "/apis/apps/v1/namespaces/%s/deployments/d1/scale" % ns)
     rec("dep.scale", [code, b.get("kind"), b.get("apiVersion"), b.get("spec")])
+    # managedFields (fieldsV1) of a realistic apply and of a create, compared verbatim
+    rich = {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "mf", "labels": {"app": "mf"}, "annotations": {"a": "b"}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "mf"}},
+                     "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}},
+                     "template": {"metadata": {"labels": {"app": "mf"}}, "spec": {
+                         "serviceAccountName": "default", "nodeSelector": {"kubernetes.io/os": "linux"},
+                         "tolerations": [{"key": "k", "operator": "Exists"}],
+                         "containers": [{"name": "c", "image": "nginx:1", "args": ["--x"],
+                                         "env": [{"name": "A", "value": "1"},
+                                                 {"name": "B", "valueFrom": {"fieldRef": {"fieldPath":
+                                                                                          "metadata.name"}}}],
+                                         "ports": [{"containerPort": 80, "name": "http", "protocol": "TCP"}],
+                                         "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "100m"}},
+                                         "volumeMounts": [{"name": "v", "mountPath": "/v"}],
+                                         "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}],
+                         "volumes": [{"name": "v", "emptyDir": {}}]}}}}
+    code, _, b = c.req("PATCH", "/apis/apps/v1/namespaces/%s/deployments/mf?fieldManager=m" % ns, rich,
+                       ct="application/apply-patch+yaml")
+    rec("ssa.fieldsV1.deployment", [code, [m.get("fieldsV1") for m in b["metadata"].get("managedFields", [])],
+                                    b["spec"]["template"]["metadata"]])
+    code, _, b = c.req("PATCH", "/api/v1/namespaces/%s/services/mf?fieldManager=m" % ns,
+                       {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "mf"},
+                        "spec": {"selector": {"app": "mf"}, "ports": [{"name": "http", "port": 80,
+                                                                      "targetPort": "http", "protocol": "TCP"}]}},
+                       ct="application/apply-patch+yaml")
+    rec("ssa.fieldsV1.service", [code, [m.get("fieldsV1") for m in b["metadata"].get("managedFields", [])]])
+    code, _, b = c.req("POST", P + "/configmaps?fieldManager=kubectl-create",
+                       {"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": "mf", "labels": {"x": "y"}, "finalizers": ["a/b"]}, "data": {"k": "v"}})
+    rec("create.fieldsV1", [code, [(m.get("manager"), m.get("operation"), m.get("fieldsV1"))
+                                   for m in b["metadata"].get("managedFields", [])]])
+    c.req("PATCH", P + "/configmaps/mf", {"metadata": {"finalizers": None}}, ct="application/merge-patch+json")
     # ---- dry run
     code, _, b = c.req("POST", P + "/configmaps?dryRun=All", {"apiVersion": "v1", "kind": "ConfigMap",
                                                               "metadata": {"name": "dry1"}})
@@ -556,6 +588,13 @@ def run_checks(c, ns):
             break
         time.sleep(0.1)
     rec("cr.create", [code, b.get("kind"), b["metadata"].get("generation"), b.get("status")])
+    r = c.req("POST", crp, {"apiVersion": group + "/v1", "kind": "Widget", "metadata": {"name": "bad"},
+                            "spec": {"size": "big"}})
+    rec("cr.invalid_type", [st(r), norm_msg(r[2].get("message"), ns),
+                            [(x.get("reason"), x.get("field")) for x in (r[2].get("details") or {}).get("causes", [])]])
+    code, _, b = c.req("POST", crp, {"apiVersion": group + "/v1", "kind": "Widget", "metadata": {"name": "pruned"},
+                                     "spec": {"size": 3, "unknownField": "x"}, "extra": {"a": 1}})
+    rec("cr.pruning", [code, b.get("spec"), "extra" in b])
     code, _, b = c.req("GET", crp)
     rec("cr.list", [code, b.get("kind"), [(i.get("kind"), i.get("apiVersion") == group + "/v1")
                                           for i in b.get("items", [])]])

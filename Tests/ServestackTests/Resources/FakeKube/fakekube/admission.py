@@ -152,7 +152,8 @@ class Webhooks:
         if conv.get("strategy") != "Webhook":
             return None
         cc = ((conv.get("webhook") or {}).get("clientConfig")) or {}
-        err = self.call_error({"clientConfig": cc, "timeoutSeconds": 30})
+        with self.server.store.lock:
+            err = self.call_error({"clientConfig": cc, "timeoutSeconds": 30})
         if err is None:
             return None
         return "conversion webhook for %s/%s, Kind=%s failed: %s" % (

@@ -48,6 +48,7 @@ DEFAULT_CONFIG = {
     "certManager": True,
     "secretVolumeGate": True,
     "knativeWebhookRules": True,
+    "kserve": True,
     "controllerIntervalSeconds": 0.05,
     "requestLogSize": 50000,
     "watchTimeoutSeconds": 1800,
@@ -58,7 +59,7 @@ class Request:
     def __init__(self, method, raw_path, headers, body, user=None):
         self.method = method
         parsed = urllib.parse.urlsplit(raw_path)
-        self.path = parsed.path or "/"
+        self.path = urllib.parse.unquote(parsed.path) or "/"
         self.raw_query = parsed.query
         self.query = {}
         for k, v in urllib.parse.parse_qsl(parsed.query, keep_blank_values=True):
@@ -87,15 +88,8 @@ class Response:
         self.stream = stream
 
 
-TEXT_404 = None
-
-
 def json_resp(status, obj, headers=None):
     return Response(status, util.dumpb(obj), JSON, headers)
-
-
-class _Text404(Response):
-    pass
 
 
 TEXT_404 = Response(404, b"404 page not found\n", "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"})
@@ -663,6 +657,7 @@ class ApiServer:
         with self.store.lock:
             obj, code = self.create(req, r, ns, body, manager, dry)
         req.log["changed"] = not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(code, self.out(r, obj))
 
     def _check_type(self, r, body):
@@ -737,7 +732,7 @@ class ApiServer:
             if mf_in:
                 pass
         else:
-            managers = applied_managers = req._apply_managers
+            managers = req._apply_managers
             key = req._apply_key
         self.admit("CREATE", r, ns, "", obj, None, dry)
         if self.store.get(r.gr, self.key(r, ns, name)) is not None:
@@ -836,6 +831,7 @@ class ApiServer:
             reset_mf = isinstance(md.get("managedFields"), list) and md["managedFields"] == [{}]
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry, reset_mf=reset_mf)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     def finish_update(self, req, r, ns, name, old, new, sub, manager, dry, managers=None, key=None,
@@ -882,7 +878,8 @@ class ApiServer:
         self.size_check(new)
         if dry:
             return new, True
-        if nmd.get("deletionTimestamp") and not nmd.get("finalizers") and r.gr != ("", "pods"):
+        if nmd.get("deletionTimestamp") and not nmd.get("finalizers") and r.gr != ("", "pods") and not (
+                r.gr == ("", "namespaces") and (new.get("spec") or {}).get("finalizers")):
             rv = self.store.next_rv()
             nmd["resourceVersion"] = str(rv)
             self.store.commit(r.gr, "DELETED", new, old)
@@ -958,6 +955,7 @@ class ApiServer:
                         new.pop("status", None)
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     def apply(self, req, r, ns, name, sub):
@@ -1019,6 +1017,7 @@ class ApiServer:
                 req._apply_key = key
                 obj, code = self.create(req, r, ns, merged, manager, dry, applied=merged)
                 req.log["changed"] = not dry
+                req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
                 return json_resp(code, self.out(r, obj))
             if rv_pre and rv_pre != old["metadata"].get("resourceVersion"):
                 raise util.conflict(r.group, r.plural, name, util.MODIFIED_MSG)
@@ -1039,6 +1038,7 @@ class ApiServer:
                     new["status"] = util.deep(old["status"])
             obj, changed = self.finish_update(req, r, ns, name, old, new, sub, manager, dry, managers, key)
         req.log["changed"] = changed and not dry
+        req.log["resourceVersion"] = obj["metadata"].get("resourceVersion")
         return json_resp(200, self.out(r, obj))
 
     # -- DELETE -----------------------------------------------------------------------
@@ -1371,6 +1371,7 @@ class ApiServer:
             return json_resp(200, {"items": self.reqlog.items(since)})
         if p == "/fake/state":
             with self.store.lock:
-                return json_resp(200, {"resourceVersion": str(self.store.rv), "historyFloor": self.store.floor,
+                return json_resp(200, {"resourceVersion": str(self.store.rv),
+                                       "historyFloors": {"%s/%s" % gr: f for gr, f in self.store.floors.items()},
                                        "webhookCalls": dict(self.sim.webhook_calls) if self.sim else {}})
         raise util.not_found_generic()

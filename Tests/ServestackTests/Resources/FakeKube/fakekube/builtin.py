@@ -3,6 +3,7 @@
 import base64
 import json
 
+from . import schema as crschema
 from . import util
 from .util import FieldError
 
@@ -49,9 +50,26 @@ def default_pod_spec(ps):
             _default_container(c)
 
 
+def qos_class(ps):
+    cs = (ps or {}).get("containers") or []
+    reqs = [((c.get("resources") or {}).get("requests") or {}, (c.get("resources") or {}).get("limits") or {})
+            for c in cs if isinstance(c, dict)]
+    if not any(r or lim for r, lim in reqs):
+        return "BestEffort"
+    for r, lim in reqs:
+        for res in ("cpu", "memory"):
+            if res not in lim or (res in r and r[res] != lim[res]):
+                return "Burstable"
+    return "Guaranteed"
+
+
 def default(r, obj, server, old=None):
     gr = r.gr
     md = obj.setdefault("metadata", {})
+    if r.crd:
+        if r.schema:
+            crschema.normalize(obj, r.schema)
+        return
     if gr == ("", "namespaces"):
         labels = md.setdefault("labels", {})
         labels["kubernetes.io/metadata.name"] = md.get("name", "")
@@ -103,6 +121,9 @@ def default(r, obj, server, old=None):
         obj["spec"].setdefault("enableServiceLinks", True)
         obj["spec"].setdefault("preemptionPolicy", "PreemptLowerPriority")
         obj["spec"].setdefault("priority", 0)
+        st = obj.setdefault("status", {})
+        st.setdefault("phase", "Pending")
+        st.setdefault("qosClass", qos_class(obj["spec"]))
     elif gr in WORKLOADS:
         spec = obj.setdefault("spec", {})
         if gr != ("apps", "daemonsets"):
@@ -133,6 +154,7 @@ def default(r, obj, server, old=None):
                 ru.setdefault("maxSurge", 0)
         tmpl = spec.get("template")
         if isinstance(tmpl, dict):
+            tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
             default_pod_spec(tmpl.setdefault("spec", {}))
     elif gr == ("batch", "jobs"):
         spec = obj.setdefault("spec", {})
@@ -151,6 +173,7 @@ def default(r, obj, server, old=None):
             tl.setdefault("controller-uid", uid)
             tl.setdefault("job-name", md.get("name", ""))
             spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+        tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
         default_pod_spec(tmpl.setdefault("spec", {}))
     elif gr == ("batch", "cronjobs"):
         spec = obj.setdefault("spec", {})
@@ -160,6 +183,10 @@ def default(r, obj, server, old=None):
         spec.setdefault("failedJobsHistoryLimit", 1)
         jt = spec.get("jobTemplate")
         if isinstance(jt, dict):
+            jt.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+            jtt = (jt.get("spec") or {}).get("template")
+            if isinstance(jtt, dict):
+                jtt.setdefault("metadata", {}).setdefault("creationTimestamp", None)
             default_pod_spec(((jt.get("spec") or {}).get("template") or {}).get("spec"))
     elif gr in (("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
                 ("admissionregistration.k8s.io", "validatingwebhookconfigurations")):
@@ -237,6 +264,10 @@ def validate(r, obj, old, server):
             errs.append(FieldError("Invalid", "metadata.labels", v, "label values must be strings"))
         elif len(v) > 63:
             errs.append(FieldError("Invalid", "metadata.labels", v, "must be no more than 63 characters"))
+    if r.crd:
+        if r.schema:
+            errs += crschema.validate(obj, r.schema)
+        return errs
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     ospec = (old or {}).get("spec") or {}
     if gr in WORKLOADS:

@@ -150,6 +150,8 @@ class Sim:
         self.last_rv = -1
         self.last_gc = 0.0
         self.crd_sig = {}
+        self.crd_rv = {}
+        self.hashes = {}
         self.thread = None
 
     # -- helpers used by the API layer ------------------------------------------------
@@ -488,12 +490,11 @@ class Sim:
         while not self.s.stopping.is_set():
             interval = float(self.s.cfg("controllerIntervalSeconds") or 0.05)
             try:
-                with st.lock:
-                    now = time.time()
-                    if st.rv != self.last_rv or now >= self.next_due:
-                        self.next_due = now + 1.0
-                        self.reconcile()
-                        self.last_rv = st.rv
+                now = time.time()
+                if st.rv != self.last_rv or now >= self.next_due:
+                    self.next_due = now + 1.0
+                    self.last_rv = st.rv
+                    self.reconcile()
             except Exception:  # keep simulating even if one pass hits a bug
                 import traceback
                 traceback.print_exc()
@@ -506,30 +507,27 @@ class Sim:
 
     def reconcile(self):
         now = time.time()
-        self.crds(now)
-        self.namespaces(now)
-        self.token_secrets()
-        self.aggregation()
-        self.deployments(now)
-        self.replicasets(now)
-        self.statefulsets(now)
-        self.daemonsets(now)
-        self.jobs(now)
-        self.scheduler(now)
-        self.kubelet(now)
-        self.endpoints()
-        self.hpas()
-        self.pdbs()
-        self.services()
-        self.pvcs()
+        st = self.s.store
+        steps = [self.crds, self.namespaces, self.token_secrets, self.aggregation, self.deployments,
+                 self.replicasets, self.statefulsets, self.daemonsets, self.jobs, self.scheduler, self.kubelet,
+                 self.endpoints, self.hpas, self.pdbs, self.services, self.pvcs]
         if self.s.cfg("certManager"):
-            self.cert_manager()
-        self.ca_injection()
+            steps.append(self.cert_manager)
+        steps.append(self.ca_injection)
         if self.s.cfg("knativeWebhookRules"):
-            self.knative_rules()
+            steps.append(self.knative_rules)
+        if self.s.cfg("kserve"):
+            steps.append(self.inference_services)
         if now - self.last_gc > 0.1:
             self.last_gc = now
-            self.gc()
+            steps.append(self.gc)
+        for step in steps:
+            with st.lock:
+                if step.__code__.co_argcount == 2:
+                    step(now)
+                else:
+                    step()
+            time.sleep(0)
 
     # -- CRDs ---------------------------------------------------------------------------
     def crds(self, now):
@@ -542,6 +540,9 @@ class Sim:
                 self.crd_terminate(crd, now)
                 continue
             established = cond_true(crd, "Established")
+            if established and name in reg.crds and self.crd_rv.get(name) == md.get("resourceVersion"):
+                continue
+            self.crd_rv[name] = md.get("resourceVersion")
             sig = json.dumps([crd["spec"].get("versions"), crd["spec"].get("names"), crd["spec"].get("scope"),
                               crd["spec"].get("conversion")], sort_keys=True)
             if not established:
@@ -728,6 +729,15 @@ class Sim:
                 self.write((RBAC, "clusterroles"), cr, new, "clusterrole-aggregation-controller")
 
     # -- workloads ------------------------------------------------------------------------
+    def template_hash(self, obj, tmpl):
+        md = obj["metadata"]
+        k = (md["uid"], md.get("generation"), md.get("resourceVersion") if not md.get("generation") else None)
+        h = self.hashes.get(k)
+        if h is None:
+            h = util.safe_hash(json.dumps(tmpl or {}, sort_keys=True))
+            self.hashes[k] = h
+        return h
+
     def owned(self, gr, owner):
         uid = owner["metadata"]["uid"]
         ns = owner["metadata"].get("namespace")
@@ -749,8 +759,7 @@ class Sim:
                 continue
             spec = d.get("spec") or {}
             replicas = int(spec.get("replicas", 1))
-            tmpl = util.deep(spec.get("template") or {})
-            h = util.safe_hash(json.dumps(tmpl, sort_keys=True))
+            h = self.template_hash(d, spec.get("template"))
             rs_name = "%s-%s" % (md["name"], h)
             ns = md["namespace"]
             rss = self.owned(GR_RS, d)
@@ -763,6 +772,7 @@ class Sim:
                 prog = (gen, now, util.now_ts())
                 self.progress[md["uid"]] = prog
             if new_rs is None:
+                tmpl = util.deep(spec.get("template") or {})
                 tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
                 sel = util.deep(spec.get("selector") or {})
                 sel.setdefault("matchLabels", {})["pod-template-hash"] = h
@@ -952,7 +962,7 @@ class Sim:
                 continue
             spec = ss.get("spec") or {}
             want = int(spec.get("replicas", 1))
-            h = util.safe_hash(json.dumps(spec.get("template") or {}, sort_keys=True))
+            h = self.template_hash(ss, spec.get("template"))
             rev = "%s-%s" % (md["name"], h)
             pods = {p["metadata"]["name"]: p for p in self.owned(GR_POD, ss)}
             ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
@@ -1037,7 +1047,7 @@ class Sim:
                 continue
             spec = ds.get("spec") or {}
             tmpl = spec.get("template") or {}
-            h = util.safe_hash(json.dumps(tmpl, sort_keys=True))
+            h = self.template_hash(ds, tmpl)
             nodes = [n["metadata"]["name"] for n in self.eligible_nodes(tmpl.get("spec"))]
             pods = [p for p in self.owned(GR_POD, ds) if not p["metadata"].get("deletionTimestamp")]
             by_node = {}
@@ -1154,6 +1164,11 @@ class Sim:
                     used[(n, k)] = used.get((n, k), 0.0) + v
         nodes_all = list(st.bucket(("", "nodes")).values())
         total = len(nodes_all)
+        per_node = {}
+        for q in pods:
+            n = (q.get("spec") or {}).get("nodeName")
+            if n:
+                per_node[n] = per_node.get(n, 0) + 1
         for p in pods:
             spec = p.get("spec") or {}
             if spec.get("nodeName") or p["metadata"].get("deletionTimestamp"):
@@ -1190,8 +1205,7 @@ class Sim:
                         rk = "Insufficient %s" % k
                         reasons[rk] = reasons.get(rk, 0) + 1
                     continue
-                pods_on = sum(1 for q in pods if (q.get("spec") or {}).get("nodeName") == name)
-                cands.append((pods_on, name))
+                cands.append((per_node.get(name, 0), name))
             if cands:
                 chosen = sorted(cands)[0][1]
             if chosen is None:
@@ -1206,6 +1220,7 @@ class Sim:
             p2, err = self.write(GR_POD, p, new, "kube-scheduler")
             if p2 is None:
                 continue
+            per_node[chosen] = per_node.get(chosen, 0) + 1
             for k, v in reqs.items():
                 used[(chosen, k)] = used.get((chosen, k), 0.0) + v
             status = util.deep(p2.get("status") or {})
@@ -1856,10 +1871,124 @@ class Sim:
             if changed:
                 self.write(GR_VWC, cfg, new, "webhook")
 
+    # -- KServe InferenceServices (simplified) ------------------------------------------
+    def _runtime_image(self, ns, fmt):
+        st = self.s.store
+        cands = [o for o in st.bucket(("serving.kserve.io", "servingruntimes")).values()
+                 if o["metadata"].get("namespace") == ns]
+        cands += list(st.bucket(("serving.kserve.io", "clusterservingruntimes")).values())
+        for rt in cands:
+            spec = rt.get("spec") or {}
+            if spec.get("disabled"):
+                continue
+            for f in spec.get("supportedModelFormats") or []:
+                if f.get("name") == fmt and f.get("autoSelect", True):
+                    cs = spec.get("containers") or [{}]
+                    return rt["metadata"]["name"], cs[0].get("image")
+        return None, None
+
+    def inference_services(self):
+        st = self.s.store
+        isvcs = st.bucket(("serving.kserve.io", "inferenceservices"))
+        if not isvcs or not self.deployment_available(lambda n: n == "kserve-controller-manager"):
+            return
+        knative = any(d["metadata"]["name"] == "controller" and d["metadata"].get("namespace") == "knative-serving"
+                      for d in st.bucket(GR_DEPLOY).values())
+        for key, isvc in list(isvcs.items()):
+            md = isvc["metadata"]
+            if md.get("deletionTimestamp"):
+                continue
+            ns, name = md["namespace"], md["name"]
+            pred = (isvc.get("spec") or {}).get("predictor") or {}
+            mode = (md.get("annotations") or {}).get("serving.kserve.io/deploymentMode") or (
+                "Serverless" if knative else "RawDeployment")
+            fmt, comp = None, {}
+            if isinstance(pred.get("model"), dict):
+                comp = pred["model"]
+                fmt = (comp.get("modelFormat") or {}).get("name")
+            else:
+                for k, v in pred.items():
+                    if isinstance(v, dict) and k not in ("containers", "tolerations", "affinity", "nodeSelector",
+                                                         "model", "logger", "batcher"):
+                        fmt, comp = k, v
+                        break
+            nowts = util.now_ts()
+            status = util.deep(isvc.get("status") or {})
+            image = None
+            if pred.get("containers"):
+                image = pred["containers"][0].get("image")
+                comp = pred["containers"][0]
+            elif fmt:
+                _, image = self._runtime_image(ns, fmt)
+            if not image:
+                msg = "No runtime found to support predictor with model type: {%s <nil>}" % fmt
+                for t in ("PredictorReady", "Ready"):
+                    status["conditions"] = set_cond(status.get("conditions"), t, "False", "NoSupportingRuntime",
+                                                    msg, nowts)
+                self.write_status(("serving.kserve.io", "inferenceservices"), isvc, status, "manager")
+                continue
+            dname = "%s-predictor" % name + ("-00001-deployment" if mode == "Serverless" else "")
+            labels = {"serving.kserve.io/inferenceservice": name, "component": "predictor",
+                      "app": "isvc.%s-predictor" % name}
+            container = {"name": "kserve-container", "image": image}
+            for k in ("args", "env", "resources", "command", "ports"):
+                if comp.get(k):
+                    container[k] = util.deep(comp[k])
+            podspec = {"containers": [container]}
+            for k in ("nodeSelector", "tolerations", "affinity", "serviceAccountName", "imagePullSecrets"):
+                if pred.get(k):
+                    podspec[k] = util.deep(pred[k])
+            want = {"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": dname, "namespace": ns, "labels": dict(labels),
+                                 "ownerReferences": [owner_ref(isvc, self.res(("serving.kserve.io",
+                                                                               "inferenceservices"), isvc))]},
+                    "spec": {"replicas": int(pred.get("minReplicas", 1) or 1),
+                             "selector": {"matchLabels": {"app": labels["app"]}},
+                             "template": {"metadata": {"labels": dict(labels)}, "spec": podspec}}}
+            dep = st.get(GR_DEPLOY, "%s/%s" % (ns, dname))
+            if dep is None:
+                dep, err = self.create(GR_DEPLOY, want, "manager")
+                if err is not None:
+                    status["conditions"] = set_cond(status.get("conditions"), "Ready", "False", "CreateFailed",
+                                                    err.message, nowts)
+                    self.write_status(("serving.kserve.io", "inferenceservices"), isvc, status, "manager")
+                    continue
+            svc_name = "%s-predictor" % name
+            if st.get(GR_SVC, "%s/%s" % (ns, svc_name)) is None:
+                self.create(GR_SVC, {"apiVersion": "v1", "kind": "Service",
+                                     "metadata": {"name": svc_name, "namespace": ns, "labels": dict(labels),
+                                                  "ownerReferences": want["metadata"]["ownerReferences"]},
+                                     "spec": {"selector": {"app": labels["app"]},
+                                              "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}},
+                            "manager")
+            avail = get_cond(dep, "Available") or {}
+            ok = avail.get("status") == "True"
+            url = "http://%s.%s.example.com" % (name, ns) if mode == "Serverless" else \
+                "http://%s-%s.example.com" % (name, ns)
+            reason = None if ok else (avail.get("reason") or "PredictorNotReady")
+            msg = None if ok else (avail.get("message") or "Predictor is not ready")
+            for t in ("IngressReady", "PredictorReady", "Ready"):
+                st_ = "True" if ok or t == "IngressReady" else "False"
+                status["conditions"] = set_cond(status.get("conditions"), t, st_, None if st_ == "True" else reason,
+                                                None if st_ == "True" else msg, nowts)
+            status["conditions"] = [{k: v for k, v in c.items() if v is not None} for c in status["conditions"]]
+            status["deploymentMode"] = mode
+            status["observedGeneration"] = md.get("generation", 1)
+            if ok:
+                status["url"] = url
+                status["address"] = {"url": "http://%s-predictor.%s.svc.cluster.local" % (name, ns)}
+                status["components"] = {"predictor": {"url": "http://%s-predictor-%s.example.com" % (name, ns)}}
+                status["modelStatus"] = {"transitionStatus": "UpToDate", "states": {
+                    "activeModelState": "Loaded", "targetModelState": "Loaded"},
+                    "copies": {"failedCopies": 0, "totalCopies": 1}}
+            else:
+                status["modelStatus"] = {"transitionStatus": "InProgress", "states": {
+                    "activeModelState": "Pending", "targetModelState": "Loaded"}}
+            self.write_status(("serving.kserve.io", "inferenceservices"), isvc, status, "manager")
+
     # -- garbage collection -----------------------------------------------------------------
     def gc(self):
         st = self.s.store
-        reg = self.s.registry
         uids = {}
         for gr, bucket in st.data.items():
             for o in bucket.values():

@@ -12,7 +12,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import util
-from .api import Request, Response, err_resp
+from .api import Request, err_resp
 from .auth import User
 from .util import ApiError
 
@@ -204,10 +204,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(resp.status)
         self._headers(resp)
         self.send_header("Content-Length", str(len(resp.body)))
-        self.end_headers()
+        # one write for headers and body (avoids Nagle/delayed-ACK stalls)
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(resp.body)
-        self.wfile.flush()
+            self._headers_buffer.append(resp.body)
+        self.flush_headers()
 
     def _stream(self, resp, req):
         sock = self.connection
@@ -265,6 +266,10 @@ class Server(ThreadingHTTPServer):
         super().__init__(addr, Handler)
 
     def finish_request(self, request, client_address):
+        try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         if self.ssl_ctx is not None:
             try:
                 request.settimeout(30)

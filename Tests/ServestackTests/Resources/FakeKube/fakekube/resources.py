@@ -483,7 +483,11 @@ def table_for(r, objs, list_rv, cont="", now=None, include_object="Metadata"):
                 status += ",SchedulingDisabled"
             roles = ",".join(sorted(k.split("/", 1)[1] for k in (md.get("labels") or {})
                                     if k.startswith("node-role.kubernetes.io/"))) or "<none>"
-            return [md["name"], status, roles, a, (st.get("nodeInfo") or {}).get("kubeletVersion", "")]
+            ni = st.get("nodeInfo") or {}
+            addrs = {x.get("type"): x.get("address") for x in st.get("addresses") or []}
+            return [md["name"], status, roles, a, ni.get("kubeletVersion", ""), addrs.get("InternalIP", "<none>"),
+                    addrs.get("ExternalIP", "<none>"), ni.get("osImage", ""), ni.get("kernelVersion", ""),
+                    ni.get("containerRuntimeVersion", "")]
         if gr == ("", "namespaces"):
             return [md["name"], st.get("phase", "Active"), a]
         if gr == ("", "services"):
@@ -542,7 +546,9 @@ def table_for(r, objs, list_rv, cont="", now=None, include_object="Metadata"):
                 _col("Up-to-date", "integer"), _col("Available", "integer"), _col("Node Selector"), age_col,
                 _col("Containers", prio=1), _col("Images", prio=1), _col("Selector", prio=1)]
     elif gr == ("", "nodes"):
-        cols = [name_col, _col("Status"), _col("Roles"), age_col, _col("Version")]
+        cols = [name_col, _col("Status"), _col("Roles"), age_col, _col("Version"), _col("Internal-IP", prio=1),
+                _col("External-IP", prio=1), _col("OS-Image", prio=1), _col("Kernel-Version", prio=1),
+                _col("Container-Runtime", prio=1)]
     elif gr == ("", "namespaces"):
         cols = [name_col, _col("Status"), age_col]
     elif gr == ("", "services"):

@@ -30,6 +30,10 @@ LIST_KEYS = {
     "containerStatuses": ["name"], "initContainerStatuses": ["name"],
 }
 SET_FIELDS = {"finalizers"}
+LABEL_SELECTORS = {"selector", "namespaceSelector", "objectSelector", "podSelector", "labelSelector",
+                   "nodeSelector"}
+# list fields that exist (as null) in a zero Go object, so a first write does not "add" them
+NON_OMITEMPTY_LISTS = {"containers"}
 # strategic-merge-patch merge keys (single key) for built-ins
 SMP_KEYS = {"containers": "name", "initContainers": "name", "ephemeralContainers": "name", "env": "name",
             "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
@@ -60,9 +64,11 @@ class BT:
     def dict_kind(self, value):
         if self.name in MAP_FIELDS:
             return "map"
-        if self.name == "selector" and isinstance(value, dict) and "matchLabels" not in value \
-                and "matchExpressions" not in value:
-            return "map"
+        if self.name in LABEL_SELECTORS and isinstance(value, dict):
+            if value and set(value) <= {"matchLabels", "matchExpressions"}:
+                return "atomic"  # metav1.LabelSelector is +structType=atomic
+            if self.name == "selector" and "matchLabels" not in value and "matchExpressions" not in value:
+                return "map"
         return "struct"
 
     def declared(self, key):
@@ -255,6 +261,8 @@ def members(obj, T, update_style=False):
 
 def _walk_dict(value, T, path, out, upd, kind):
     for k, v in value.items():
+        if v is None and k == "creationTimestamp":
+            continue  # zero metav1.Time in templates: never owned
         declared = kind == "struct" and T.declared(k)
         _walk_child(v, T.field(k), path + ("f:" + k,), out, upd, declared)
 
@@ -265,8 +273,13 @@ def _walk_child(v, T, p, out, upd, declared):
         return
     if isinstance(v, dict):
         kind = T.dict_kind(v)
-        if kind == "atomic" or not v:
+        if kind == "atomic":
             out[p] = v
+            return
+        if not v:
+            # an empty declared struct/map is not a member of an applied configuration
+            if upd or not declared:
+                out[p] = v
             return
         if not declared or (upd and kind in ("map", "deduced")):
             out[p] = CONTAINER
@@ -277,7 +290,7 @@ def _walk_child(v, T, p, out, upd, declared):
         if lk == "atomic":
             out[p] = v
             return
-        if not declared:
+        if not declared or (upd and p[-1][2:] not in NON_OMITEMPTY_LISTS):
             out[p] = CONTAINER
         it = T.item()
         for item in v:
@@ -710,7 +723,7 @@ def _ptr(path):
     if path == "":
         return []
     if not path.startswith("/"):
-        raise JSONPatchError("invalid JSON pointer %q" % path)
+        raise JSONPatchError("invalid JSON pointer %s" % json.dumps(path))
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 

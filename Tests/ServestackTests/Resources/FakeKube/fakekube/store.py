@@ -32,33 +32,38 @@ def obj_key(obj):
 
 
 class Store:
+    """Objects by group-resource; one global resourceVersion counter; per group-resource
+    event history (like the per-resource watch caches of the real apiserver)."""
+
     def __init__(self, history_size=1000):
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         self.rv = 0
         self.data = {}
-        self.history = collections.deque()
+        self.hist = {}
+        self.floors = {}
         self.history_max = history_size
         self.floor = 0
-        self.record = True
-        self.closed = False
         self.listeners = []
 
     def set_history_size(self, n):
         with self.lock:
             self.history_max = max(10, int(n))
-            self._trim()
+            for gr in list(self.hist):
+                self._trim(gr)
 
-    def _trim(self):
-        while len(self.history) > self.history_max:
-            ev = self.history.popleft()
-            self.floor = ev.rv
+    def _trim(self, gr):
+        h = self.hist[gr]
+        while len(h) > self.history_max:
+            ev = h.popleft()
+            self.floors[gr] = ev.rv
 
     def start_recording(self):
         """Everything before this point is not replayable (like a fresh watch cache)."""
         with self.lock:
             self.floor = self.rv
-            self.history.clear()
+            self.hist.clear()
+            self.floors.clear()
 
     def next_rv(self):
         self.rv += 1
@@ -79,23 +84,29 @@ class Store:
         else:
             b[key] = obj
         ev = Event(self.rv, gr, etype, obj, prev)
-        self.history.append(ev)
-        self._trim()
+        h = self.hist.get(gr)
+        if h is None:
+            h = self.hist[gr] = collections.deque()
+        h.append(ev)
+        self._trim(gr)
         for fn in self.listeners:
             fn(ev)
         self.cond.notify_all()
         return ev
 
-    def events_after(self, rv, gr=None):
-        """Events with rv > given rv (optionally for one group-resource)."""
-        if rv < self.floor:
-            raise Expired(rv, self.floor)
+    def floor_of(self, gr):
+        return self.floors.get(gr, self.floor)
+
+    def events_after(self, rv, gr):
+        """Events of gr with rv > given rv."""
+        floor = self.floor_of(gr)
+        if rv < floor:
+            raise Expired(rv, floor)
         out = []
-        for ev in reversed(self.history):
+        for ev in reversed(self.hist.get(gr, ())):
             if ev.rv <= rv:
                 break
-            if gr is None or ev.gr == gr:
-                out.append(ev)
+            out.append(ev)
         out.reverse()
         return out
 
@@ -103,14 +114,13 @@ class Store:
         """The objects of gr as they were at resourceVersion rv."""
         if rv >= self.rv:
             return dict(self.bucket(gr))
-        if rv < self.floor:
-            raise Expired(rv, self.floor)
+        floor = self.floor_of(gr)
+        if rv < floor:
+            raise Expired(rv, floor)
         cur = dict(self.bucket(gr))
-        for ev in reversed(self.history):
+        for ev in reversed(self.hist.get(gr, ())):
             if ev.rv <= rv:
                 break
-            if ev.gr != gr:
-                continue
             key = obj_key(ev.obj)
             if ev.type == "ADDED":
                 cur.pop(key, None)
@@ -120,9 +130,6 @@ class Store:
 
     def wait(self, timeout):
         self.cond.wait(timeout)
-
-    def all_items(self):
-        return {gr: dict(b) for gr, b in self.data.items()}
 
 
 def deep(o):

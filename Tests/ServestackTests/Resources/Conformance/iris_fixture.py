@@ -212,7 +212,8 @@ class Proxy(BaseHTTPRequestHandler):
                 if method == "POST":
                     STATE.faults.append(doc)
                 elif method == "DELETE":
-                    STATE.faults = []
+                    host = doc.get("host")
+                    STATE.faults = [f for f in STATE.faults if host is not None and f.get("host", "*") != host]
                 return self.reply(200, {"faults": STATE.faults})
         if path == "/__fixture/stats":
             with STATE.lock:
@@ -312,7 +313,15 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="proxy port (0: pick one)")
     parser.add_argument("--model-port", type=int, default=0)
     parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone (the test runner)")
     options = parser.parse_args()
+    if options.parent_pid:
+        def watch_parent():
+            while os.getppid() == options.parent_pid:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=watch_parent, daemon=True).start()
 
     model_path = train(options.model_dir)
     if options.train_only:

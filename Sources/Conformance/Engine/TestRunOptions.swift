@@ -5,6 +5,8 @@ public struct TestRunOptions: Sendable {
   /// An existing namespace to use (its test objects are deleted afterwards, the namespace is kept); nil
   /// creates `servestack-test-<random>` and deletes it afterwards.
   public var namespace: String?
+  /// The prefix of a namespace the run creates (followed by five random characters).
+  public var namespacePrefix: String
   /// Leave the test objects (and a created namespace) in place, for debugging.
   public var keep: Bool
   /// A missing GPU node fails the GPU phase instead of skipping it.
@@ -24,13 +26,14 @@ public struct TestRunOptions: Sendable {
   public var progress: (@Sendable (TestProgress) -> Void)?
 
   public init(
-    profile: String = "serverless", namespace: String? = nil, keep: Bool = false, requireGPU: Bool = false,
+    profile: String = "serverless", namespace: String? = nil, namespacePrefix: String = "servestack-test-", keep: Bool = false, requireGPU: Bool = false,
     ingressURL: String? = nil, inCluster: Bool = false, parameters: [String: String] = [:],
     phaseTimeout: Duration? = nil, namespaceLabels: [String: String] = [:],
     progress: (@Sendable (TestProgress) -> Void)? = nil
   ) {
     self.profile = profile
     self.namespace = namespace
+    self.namespacePrefix = namespacePrefix
     self.keep = keep
     self.requireGPU = requireGPU
     self.ingressURL = ingressURL

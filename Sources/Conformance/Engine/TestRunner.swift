@@ -25,7 +25,7 @@ public struct TestRunner: Sendable {
   /// that goes wrong after that is a failed check in the report.
   public func run(_ phases: [TestPhase], options: TestRunOptions) async throws(ConformanceError) -> ConformanceReport {
     let startedAt = Date()
-    let namespace = options.namespace ?? Self.randomNamespace()
+    let namespace = options.namespace ?? Self.randomNamespace(prefix: options.namespacePrefix)
     var overrides = options.parameters
     if options.requireGPU { overrides["requireGPU"] = "true" }
     let parameters = try TestParameters(profile: options.profile, namespace: namespace, overrides: overrides)
@@ -58,10 +58,10 @@ public struct TestRunner: Sendable {
       ingressSource: ingress.flatMap { try? $0.get().source }, phases: reports)
   }
 
-  /// `servestack-test-` and five random lowercase letters or digits.
-  static func randomNamespace() -> String {
+  /// `prefix` (`servestack-test-`) and five random lowercase letters or digits.
+  static func randomNamespace(prefix: String) -> String {
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-    return "servestack-test-" + String((0..<5).map { _ in alphabet.randomElement() ?? "x" })
+    return prefix + String((0..<5).map { _ in alphabet.randomElement() ?? "x" })
   }
 
   func createNamespace(_ name: String, labels: [String: String]) async throws(ConformanceError) {

@@ -79,6 +79,11 @@ public struct InferenceResponse: Sendable {
   /// `POST http://127.0.0.1:8080/v1/models/x:predict (Host: x.ns.example.com)`.
   public var target: String { "\(request.method) \(endpoint.url(request.path)) (Host: \(endpoint.host))" }
 
+  /// What an empty 404 from the gateway means.
+  static func noRouteHint(_ host: String) -> String {
+    "the ingress has no route for Host \(host) (is status.url's host served by this gateway? check the domain and --ingress)"
+  }
+
   /// Why there was no usable answer, in one sentence, with what to look at.
   public var failureSummary: String {
     if let error {
@@ -86,7 +91,7 @@ public struct InferenceResponse: Sendable {
     }
     var text = "\(target) answered \(status.map(String.init) ?? "nothing")"
     if status == 404 && body.isEmpty {
-      text += ": the ingress has no route for Host \(endpoint.host) (is status.url's host served by this gateway? check the domain and --ingress)"
+      text += ": " + Self.noRouteHint(endpoint.host)
     } else {
       text += ": \(bodyExcerpt)"
     }

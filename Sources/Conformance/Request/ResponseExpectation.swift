@@ -35,6 +35,9 @@ public struct ResponseExpectation: Sendable, Hashable {
     }
     if !problems.isEmpty {
       // A wrong status explains itself with its body; the JSON checks would only repeat it.
+      if status == 404 && response.body.isEmpty {
+        return problems.map { "\($0): \(InferenceResponse.noRouteHint(response.endpoint.host))" }
+      }
       return problems.map { "\($0): \(response.bodyExcerpt)" }
     }
     if let text = bodyContains, !response.text.contains(text) {

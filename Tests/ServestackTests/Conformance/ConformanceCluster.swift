@@ -64,14 +64,15 @@ struct ConformanceCluster: Sendable {
   /// Runs `phases` with a fresh controller; returns the report and the controller's problems.
   func run(
     _ phases: [TestPhase], behaviour: FakeInferenceController.Behaviour = .init(), parameters: [String: String] = [:],
-    requireGPU: Bool = false, profile: String = "serverless", keep: Bool = false, phaseTimeout: Duration? = nil
+    requireGPU: Bool = false, profile: String = "serverless", keep: Bool = false, phaseTimeout: Duration? = nil,
+    namespacePrefix: String = "servestack-test-"
   ) async throws -> ConformanceReport {
     let controller = FakeInferenceController(
       client: client, fixture: fixture, testCase: String(UUID().uuidString.prefix(8)).lowercased(), behaviour: behaviour)
     controller.start()
     let runner = TestRunner(client: client, http: try InferenceClient.makeHTTPClient(connections: 16))
     let options = TestRunOptions(
-      profile: profile, keep: keep, requireGPU: requireGPU, ingressURL: fixture.ingressURL,
+      profile: profile, namespacePrefix: namespacePrefix, keep: keep, requireGPU: requireGPU, ingressURL: fixture.ingressURL,
       parameters: fastParameters(parameters), phaseTimeout: phaseTimeout, namespaceLabels: controller.namespaceLabels)
     do {
       let report = try await runner.run(phases, options: options)

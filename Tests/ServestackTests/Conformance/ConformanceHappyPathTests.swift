@@ -6,12 +6,13 @@ import Testing
 import TestSupport
 
 /// The real v1.20 apiserver and scheduler, the real KServe sklearn server behind the fixture gateway, and
-/// FakeInferenceController standing in for KServe/Knative (which cannot run on hollow nodes).
-@Suite("Conformance phases against the real apiserver: smoke, GPU placement, autoscaling", .serialized)
-struct ConformanceHappyPathTests {
-  @Test(
-    "smoke, gpu-inference and autoscaling pass; the GPU pod lands on the GPU node; reports validate",
-    .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"))
+/// FakeInferenceController standing in for KServe/Knative (which cannot run on hollow nodes). One test at a
+/// time: the scale timings must not compete with each other for two cores.
+@Suite(
+  "Conformance phases against the real apiserver", .serialized,
+  .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"))
+struct ConformanceClusterTests {
+  @Test("smoke, gpu-inference and autoscaling pass; the GPU pod lands on the GPU node; reports validate")
   func happyPath() async throws {
     let cluster = try await ConformanceCluster.real()
     let report = try await cluster.run(try ConformanceCluster.phases(["smoke", "gpu-inference", "autoscaling"]))

@@ -25,7 +25,7 @@ final class FakeInferenceController: Sendable {
     var unrouted: Set<String> = []
     /// InferenceServices whose replicas never rise above their minimum.
     var noScaleUp: Set<String> = []
-    /// InferenceServices whose replicas never fall back.
+    /// InferenceServices whose replicas never fall back once the load raised them.
     var noScaleDown: Set<String> = []
     /// GPU utilisation the fixture's DCGM look-alike reports while the GPU pod serves requests.
     var gpuBusyPercent = 87
@@ -46,6 +46,7 @@ final class FakeInferenceController: Sendable {
     var lastBusy = ContinuousClock.now
     var routed: Bool?
     var gpu: String?
+    var scaledUp = false
   }
 
   init(client: KubeClient, fixture: IrisFixture, testCase: String, behaviour: Behaviour = Behaviour()) {
@@ -164,13 +165,17 @@ final class FakeInferenceController: Sendable {
       if inflight > 0 { desired = max(desired, 1) }
       var next = replicas
       if desired > replicas && !behaviour.noScaleUp.contains(name) { next = desired }
-      if desired < replicas && !behaviour.noScaleDown.contains(name) && ContinuousClock.now - tracked.lastBusy > behaviour.scaleDownAfter {
+      let holdsReplicas = behaviour.noScaleDown.contains(name) && tracked.scaledUp
+      if desired < replicas && !holdsReplicas && ContinuousClock.now - tracked.lastBusy > behaviour.scaleDownAfter {
         next = desired
       }
       if behaviour.noScaleUp.contains(name) { next = min(next, max(minReplicas, 1)) }
       if next != replicas {
         _ = try await client.mergePatch(reference, patch: ["spec": ["replicas": .int(next)]])
-        if next > replicas { tracked.lastBusy = .now }
+        if next > replicas {
+          tracked.lastBusy = .now
+          tracked.scaledUp = true
+        }
       }
     }
     state.withLock { $0[key] = tracked }

@@ -92,7 +92,9 @@ struct InferenceRequestTests {
     let other = InferenceEndpoint(ingressURL: s.fixture.ingressURL, host: "nobody.example.com")
     let response = await s.client.send(Self.v1(), to: other)
     #expect(response.status == 404)
-    #expect(Self.v1Expect.problems(with: response) == ["status 404, expected 200: (empty body)"])
+    #expect(Self.v1Expect.problems(with: response) == [
+      "status 404, expected 200: the ingress has no route for Host nobody.example.com (is status.url's host served by this gateway? check the domain and --ingress)"
+    ])
     #expect(response.failureSummary.contains("no route for Host nobody.example.com"))
   }
 

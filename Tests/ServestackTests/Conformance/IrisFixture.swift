@@ -105,10 +105,12 @@ final class IrisFixture: Sendable {
 
   /// Injects a fault for `host`: `wrong-prediction`, `wrong-v2`, `status` (with `status`), `delay` (with
   /// `delaySeconds`), `reset`; `path` is a regex on the request path.
-  func fault(_ host: String, _ kind: String, status: Int? = nil, delaySeconds: Double? = nil, path: String? = nil, count: Int? = nil)
-    async throws
-  {
+  func fault(
+    _ host: String, _ kind: String, status: Int? = nil, delaySeconds: Double? = nil, path: String? = nil, count: Int? = nil,
+    hostPattern: String? = nil
+  ) async throws {
     var body: JSONValue = ["host": .string(host), "kind": .string(kind)]
+    if let hostPattern { body["hostPattern"] = .string(hostPattern) }
     if let status { body["status"] = .int(status) }
     if let delaySeconds { body["delaySeconds"] = .double(delaySeconds) }
     if let path { body["path"] = .string(path) }

@@ -70,6 +70,8 @@ class State:
             for fault in self.faults:
                 if fault.get("host", "*") not in ("*", host):
                     continue
+                if fault.get("hostPattern") and not re.search(fault["hostPattern"], host):
+                    continue
                 if fault.get("path") and not re.search(fault["path"], path):
                     continue
                 if fault.get("count") is not None:

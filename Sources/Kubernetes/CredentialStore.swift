@@ -29,12 +29,18 @@ actor CredentialStore {
   func credential() async throws(KubeError) -> CurrentCredential {
     if let current, !isExpired { return current }
     if let pending { return try await pending.value.get() }
-    let task = Task { await self.renew() }
+    // The task clears `pending` itself, on the actor, as it finishes: a caller that resumes later must not
+    // find the finished renewal still pending and reuse its (possibly rejected) credential.
+    let task = Task {
+      let result = await self.renew()
+      self.finishRenewal()
+      return result
+    }
     pending = task
-    let result = await task.value
-    pending = nil
-    return try result.get()
+    return try await task.value.get()
   }
+
+  private func finishRenewal() { pending = nil }
 
   /// Called after a 401 sent with credential `generation`. Returns whether a retry with a renewed credential
   /// makes sense (false for a static token or basic auth, which would fail the same way).

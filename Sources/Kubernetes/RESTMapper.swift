@@ -88,11 +88,13 @@ public actor RESTMapper {
   private func ensureLoaded() async throws(KubeError) {
     if loaded { return }
     if let loading { return try await loading.value.get() }
-    let task = Task { await self.loadAll() }
+    let task = Task {
+      let result = await self.loadAll()
+      self.finishLoading()
+      return result
+    }
     loading = task
-    let result = await task.value
-    loading = nil
-    try result.get()
+    try await task.value.get()
   }
 
   private func loadAll() async -> Result<Void, KubeError> {
@@ -136,11 +138,16 @@ public actor RESTMapper {
     if let state = groupVersions[groupVersion], ContinuousClock.now - state.fetched < minimumAge { return }
     if let running = refreshing[groupVersion] { return await running.value }
     let transport = self.transport
-    let task = Task { await self.store(groupVersion, Self.load(groupVersion, transport)) }
+    let task = Task {
+      await self.store(groupVersion, Self.load(groupVersion, transport))
+      self.finishRefresh(groupVersion)
+    }
     refreshing[groupVersion] = task
     await task.value
-    refreshing[groupVersion] = nil
   }
+
+  private func finishLoading() { loading = nil }
+  private func finishRefresh(_ groupVersion: GroupVersion) { refreshing[groupVersion] = nil }
 
   private func store(_ groupVersion: GroupVersion, _ state: GroupVersionState) {
     if state.failure?.code == .notFound {

@@ -19,7 +19,9 @@ final class FaultProxy: Sendable {
     r429: Double = 0, r503: Double = 0, free: Int = 0
   ) async throws {
     directory = try TemporaryDirectory(prefix: "sstest-proxy")
-    certificates = try TestCertificates.make(in: directory.file("pki"))
+    let pki = directory.file("pki")
+    // openssl runs off the cooperative pool (it has only as many threads as cores).
+    certificates = try await BlockingExecutor.shared.run { try TestCertificates.make(in: pki) }
     let upstream = try front.connection().server
     let upstreamCA = try front.caFile(in: directory)
     let arguments = [

@@ -74,7 +74,7 @@ struct KubeAuthTests {
     #expect(error?.message.contains("User \"\(user)\"") == true)
   }
 
-  @Test("exec plugin: run once for many requests, again after expiry and after a 401", arguments: KubeBackendKind.allCases)
+  @Test("exec plugin: run once for many requests, again after a 401 and once expired", arguments: KubeBackendKind.allCases)
   func execPluginCaching(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let admin = try backend.connection()
@@ -82,43 +82,54 @@ struct KubeAuthTests {
     let dir = try TemporaryDirectory()
     try dir.write("token", token.value)
     // Call 1 prints a wrong token (the client must re-run the plugin on the 401); later calls print the
-    // right one, valid for 3 seconds.
+    // right one. Expiry is EXPIRES from now: an hour (cached), or already past (run for every request).
     let script = """
       #!/bin/sh
       set -e
       n=$(cat "$COUNTER" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$COUNTER"
       case "$KUBERNETES_EXEC_INFO" in *'"interactive":false'*) ;; *) echo "bad exec info" >&2; exit 3;; esac
-      if [ "$n" = 1 ]; then tok=wrong-token; else tok=$(cat "$TOKEN_FILE"); fi
-      exp=$(date -u -d "+3 seconds" +%Y-%m-%dT%H:%M:%SZ)
+      if [ "$n" = 1 ] && [ "$FIRST_WRONG" = yes ]; then tok=wrong-token; else tok=$(cat "$TOKEN_FILE"); fi
+      exp=$(date -u -d "$EXPIRES" +%Y-%m-%dT%H:%M:%S.%3NZ)
       printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}' "$tok" "$exp"
       """
     let plugin = try dir.write("bin/plugin.sh", script)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: plugin.path)
     let ca = try backend.caFile(in: dir)
-    let config = """
-      apiVersion: v1
-      kind: Config
-      clusters: [{name: c, cluster: {server: "\(admin.server)", certificate-authority: "\(ca)"}}]
-      users:
-      - name: u
-        user:
-          exec:
-            apiVersion: client.authentication.k8s.io/v1
-            command: ./bin/plugin.sh
-            interactiveMode: Never
-            env: [{name: COUNTER, value: "\(dir.path)/counter"}, {name: TOKEN_FILE, value: "\(dir.path)/token"}]
-      contexts: [{name: x, context: {cluster: c, user: u}}]
-      current-context: x
-      """
-    let path = try dir.write("kubeconfig", config).path
-    let client = try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
-    for _ in 0..<5 { _ = try await client.list(Kube.namespace, namespace: nil) }
-    let counter = { (try? String(contentsOf: dir.file("counter"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) }
-    #expect(counter() == "2", "one run for the wrong token, one after the 401, none for the next requests")
-    #expect(await client.execPluginRuns == 2)
-    try await Task.sleep(for: .milliseconds(3300))
-    _ = try await client.list(Kube.namespace, namespace: nil)
-    #expect(counter() == "3", "the credential expired, so the plugin ran again")
+    func client(_ name: String, expires: String, firstWrong: Bool) throws -> KubeClient {
+      let config = """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "\(admin.server)", certificate-authority: "\(ca)"}}]
+        users:
+        - name: u
+          user:
+            exec:
+              apiVersion: client.authentication.k8s.io/v1
+              command: ./bin/plugin.sh
+              interactiveMode: Never
+              env:
+              - {name: COUNTER, value: "\(dir.path)/\(name).count"}
+              - {name: TOKEN_FILE, value: "\(dir.path)/token"}
+              - {name: EXPIRES, value: "\(expires)"}
+              - {name: FIRST_WRONG, value: "\(firstWrong ? "yes" : "no")"}
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        current-context: x
+        """
+      let path = try dir.write("\(name).kubeconfig", config).path
+      return try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
+    }
+    func count(_ name: String) -> String? {
+      (try? String(contentsOf: dir.file("\(name).count"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    let cached = try client("cached", expires: "+1 hour", firstWrong: true)
+    for _ in 0..<5 { _ = try await cached.list(Kube.namespace, namespace: nil) }
+    #expect(count("cached") == "2", "one run for the wrong token, one after the 401, none for the next requests")
+    #expect(await cached.execPluginRuns == 2)
+
+    let expired = try client("expired", expires: "-1 second", firstWrong: false)
+    for _ in 0..<3 { _ = try await expired.getJSON(path: "/version") }
+    #expect(count("expired") == "3", "an expired credential is renewed before the next request")
   }
 
   @Test("a failing exec plugin is named with its stderr, a missing one with the install hint")

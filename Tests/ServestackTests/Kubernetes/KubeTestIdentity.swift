@@ -48,9 +48,12 @@ enum KubeTestIdentity {
   static func signClientCertificate(_ admin: KubeClient, user: String, in dir: TemporaryDirectory) async throws -> (String, String) {
     let key = dir.file("\(user).key").path
     let csr = dir.file("\(user).csr").path
-    try Shell.check("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key + ".ec"])
-    try Shell.check("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key + ".ec", "-out", key])
-    try Shell.check("openssl", ["req", "-new", "-key", key, "-subj", "/CN=\(user)/O=sstest", "-out", csr])
+    // openssl runs off the cooperative pool (it has only as many threads as cores).
+    try await BlockingExecutor.shared.run {
+      try Shell.check("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key + ".ec"])
+      try Shell.check("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", key + ".ec", "-out", key])
+      try Shell.check("openssl", ["req", "-new", "-key", key, "-subj", "/CN=\(user)/O=sstest", "-out", csr])
+    }
     let request = try String(contentsOfFile: csr, encoding: .utf8)
     let kind = GroupVersionKind(group: "certificates.k8s.io", version: "v1", kind: "CertificateSigningRequest")
     let reference = ObjectReference(kind, name: user)

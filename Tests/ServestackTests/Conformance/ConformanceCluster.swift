@@ -44,13 +44,13 @@ struct ConformanceCluster: Sendable {
     }
   }
 
-  /// The test phases of the repository's `phases/` folder (plus `extra`), by name.
-  static func phases(_ names: [String], extra: [TestPhase] = []) throws -> [TestPhase] {
-    let all = try TestPhase.load(directory: TestEnvironment.packageRoot.appendingPathComponent("phases")) + extra
-    return try names.map { name in
-      guard let phase = all.first(where: { $0.name == name }) else { throw TestSetupError("no test phase \(name)") }
-      return phase
-    }
+  /// The test phases of the repository's `phases/` folder, loaded and validated by the Phases module, in run
+  /// order.
+  static func phases(_ names: [String], profile: String = "serverless") throws -> [TestPhase] {
+    let phases = try TestPhase.select(
+      phases: TestEnvironment.packageRoot.appendingPathComponent("phases"), profile: profile, only: names)
+    guard phases.count == names.count else { throw TestSetupError("test phases \(names) not all found") }
+    return phases
   }
 
   /// Parameters that keep the tests fast; each test may override them.

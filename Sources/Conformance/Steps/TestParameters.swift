@@ -77,6 +77,14 @@ public struct TestParameters: Sendable, Hashable {
 
   public subscript(name: String) -> String? { values[name] }
 
+  /// Parses a Go-style duration (`30s`, `5m`, `1m30s`, `500ms`), as flags and phase files write them.
+  ///
+  /// #### Errors
+  /// ``ConformanceError`` (`invalidOption`) naming the text.
+  public static func parseDuration(_ text: String) throws(ConformanceError) -> Duration {
+    do { return try StepDuration.parse(text) } catch { throw ConformanceError(.invalidOption, error.description) }
+  }
+
   public static func kind(of name: String) -> Kind? { known.first { $0.name == name }?.kind }
 
   /// Sets one parameter, checking its kind.

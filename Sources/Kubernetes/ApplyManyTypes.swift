@@ -16,12 +16,17 @@ public struct ApplyManyOptions: Sendable {
   public var establishTimeout: Duration
   /// Called as each object's outcome is known (from several tasks at once; keep it quick).
   public var progress: (@Sendable (ObjectApplyResult) -> Void)?
+  /// Keep whole objects in ``ObjectApplyResult/object``. Off by default: the apiserver is then asked for
+  /// metadata only (names, resourceVersions, managedFields), which saves it serializing every object.
+  /// Dry runs and CRDs always get whole objects.
+  public var returnFullObjects: Bool
 
   public init(
     defaultNamespace: String? = nil, concurrency: Int = 16, force: Bool = false, dryRun: Bool = false,
     fieldManager: String? = nil, establishTimeout: Duration = .seconds(60),
-    progress: (@Sendable (ObjectApplyResult) -> Void)? = nil
+    progress: (@Sendable (ObjectApplyResult) -> Void)? = nil, returnFullObjects: Bool = false
   ) {
+    self.returnFullObjects = returnFullObjects
     self.defaultNamespace = defaultNamespace
     self.concurrency = concurrency
     self.force = force
@@ -67,7 +72,7 @@ public struct ObjectApplyResult: Sendable, CustomStringConvertible {
   /// nil when the object had no valid kind or name.
   public var reference: ObjectReference?
   public var outcome: ApplyOutcome
-  /// The object as the server returned it.
+  /// The object as the server returned it: metadata only unless ``ApplyManyOptions/returnFullObjects``.
   public var object: KubeObject?
 
   /// `deployment kserve/x configured`.

@@ -9,17 +9,22 @@ public struct ApplyOptions: Sendable {
   public var dryRun: Bool
   /// nil uses the client's field manager (`servestack`).
   public var fieldManager: String?
+  /// Ask for the object's metadata only in the answer (`PartialObjectMetadata`): the apiserver then does
+  /// not serialize spec and status, which is a good part of its work per apply.
+  public var metadataOnlyResponse: Bool
 
-  public init(force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil) {
+  public init(force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil, metadataOnlyResponse: Bool = false) {
     self.force = force
     self.dryRun = dryRun
     self.fieldManager = fieldManager
+    self.metadataOnlyResponse = metadataOnlyResponse
   }
 }
 
 /// What one apply returned.
 public struct ApplyResponse: Sendable {
-  /// The object as the server stored it (or would have, in a dry run).
+  /// The object as the server stored it (or would have, in a dry run); only its metadata (kind
+  /// `PartialObjectMetadata`) when ``ApplyOptions/metadataOnlyResponse`` was set.
   public var object: KubeObject
   /// Whether the server created it (201).
   public var created: Bool
@@ -49,6 +54,7 @@ extension KubeClient {
     request.query = writeQuery(WriteOptions(dryRun: options.dryRun, fieldManager: options.fieldManager), force: options.force)
     request.body = body.json.serializedBytes()
     request.contentType = "application/apply-patch+yaml"
+    if options.metadataOnlyResponse { request.accept = metadataAcceptSingle }
     let response = try await transport.send(request)
     return ApplyResponse(object: try self.object(response, what: request.what), created: response.status == 201)
   }

@@ -128,11 +128,15 @@ actor ApplyRun {
       let outcome: ApplyOutcome
       var returned: KubeObject?
       do throws(KubeError) {
+        let full = options.returnFullObjects || options.dryRun || item.reference.gvk.kind == "CustomResourceDefinition"
         let response = try await client.apply(
           objects[item.index], at: item.location,
-          options: ApplyOptions(force: options.force, dryRun: options.dryRun, fieldManager: options.fieldManager))
+          options: ApplyOptions(
+            force: options.force, dryRun: options.dryRun, fieldManager: options.fieldManager, metadataOnlyResponse: !full))
         returned = response.object
-        outcome = Self.outcome(response, prior: priors[item.index], dryRun: options.dryRun)
+        outcome = Self.outcome(
+          response, prior: priors[item.index], dryRun: options.dryRun,
+          manager: options.fieldManager ?? client.options.fieldManager)
       } catch {
         outcome = .failed(error.about(item.reference))
       }
@@ -143,7 +147,8 @@ actor ApplyRun {
   /// What was there before: `.absent`, an object (metadata only unless dry-running), or `.unknown`.
   enum Prior: Sendable {
     case absent
-    case present(KubeObject)
+    /// The object, and the server's clock (`Date` header) when it was read, if known.
+    case present(KubeObject, readAt: Date?)
     case unknown
   }
 
@@ -176,7 +181,9 @@ actor ApplyRun {
           options: ListOptions(metadataOnly: metadataOnly))
         var byName: [String: KubeObject] = [:]
         for object in list.items { if let name = object.name { byName[name] = object } }
-        for item in items { priors[item.index] = byName[item.reference.name].map(Prior.present) ?? .absent }
+        for item in items {
+          priors[item.index] = byName[item.reference.name].map { Prior.present($0, readAt: list.serverDate) } ?? .absent
+        }
         return priors
       } catch {
         // Not allowed to list (or the list failed): fall back to one GET per object.
@@ -184,7 +191,8 @@ actor ApplyRun {
     }
     for item in items {
       do {
-        priors[item.index] = try await client.getIfExists(item.reference, metadataOnly: metadataOnly).map(Prior.present) ?? .absent
+        priors[item.index] =
+          try await client.getIfExists(item.reference, metadataOnly: metadataOnly).map { Prior.present($0, readAt: nil) } ?? .absent
       } catch {
         priors[item.index] = .unknown
       }
@@ -192,17 +200,31 @@ actor ApplyRun {
     return priors
   }
 
-  static func outcome(_ response: ApplyResponse, prior: Prior?, dryRun: Bool) -> ApplyOutcome {
+  static func outcome(_ response: ApplyResponse, prior: Prior?, dryRun: Bool, manager: String) -> ApplyOutcome {
     if response.created { return .created }
     switch prior ?? .unknown {
     case .absent: return .created
     case .unknown: return .configured
-    case .present(let before):
+    case .present(let before, let readAt):
       if dryRun {
         return normalized(before).semanticallyEquals(normalized(response.object)) ? .unchanged : .configured
       }
-      return before.resourceVersion == response.object.resourceVersion ? .unchanged : .configured
+      if before.resourceVersion == response.object.resourceVersion { return .unchanged }
+      // Someone else (a controller writing status) may have written between our read and our apply. Our
+      // own Apply entry's time moves whenever our apply writes, so an entry older than the read (both in
+      // whole seconds of the server's clock) means this apply did not write.
+      if let readAt, let ours = applyTime(of: response.object, manager: manager), ours < readAt { return .unchanged }
+      return .configured
     }
+  }
+
+  /// The `time` of `manager`'s Apply entry in managedFields.
+  static func applyTime(of object: KubeObject, manager: String) -> Date? {
+    let entries = object[path: "metadata", "managedFields"]?.arrayValue ?? []
+    guard let entry = entries.first(where: { $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply" }),
+      let time = entry["time"]?.stringValue
+    else { return nil }
+    return ExecCredentialPlugin.parseTimestamp(time)
   }
 
   /// The object without what a dry-run apply changes even when nothing else changes.

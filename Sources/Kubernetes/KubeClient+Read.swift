@@ -1,3 +1,4 @@
+public import Foundation
 import HTTP
 import ServestackCore
 
@@ -22,6 +23,8 @@ public struct ListOptions: Sendable {
 public struct KubeObjectList: Sendable {
   public var items: [KubeObject]
   public var resourceVersion: String
+  /// The server's clock when the (first page of the) list was read: its `Date` header, whole seconds.
+  public var serverDate: Date?
 }
 
 /// `Accept` value that makes the apiserver send `PartialObjectMetadata(List)` instead of whole objects.
@@ -76,6 +79,7 @@ extension KubeClient {
     var items: [KubeObject] = []
     var continueToken: String?
     var resourceVersion = ""
+    var serverDate: Date?
     repeat {
       var request = APIRequest(.get, location.path(), repeats: .read, what: what)
       if let selector = options.labelSelector, !selector.isEmpty { request.query.append(("labelSelector", selector)) }
@@ -83,7 +87,9 @@ extension KubeClient {
       if options.pageSize > 0 { request.query.append(("limit", String(options.pageSize))) }
       if let continueToken { request.query.append(("continue", continueToken)) }
       if options.metadataOnly { request.accept = metadataAccept }
-      let page = try decode(try await transport.send(request), what: what)
+      let response = try await transport.send(request)
+      if serverDate == nil, let date = response.headers["Date"] { serverDate = Self.httpDate(date) }
+      let page = try decode(response, what: what)
       items.append(contentsOf: (page["items"]?.arrayValue ?? []).map(KubeObject.init))
       resourceVersion = page[path: ["metadata", "resourceVersion"]]?.stringValue ?? resourceVersion
       continueToken = page[path: ["metadata", "continue"]]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -96,6 +102,15 @@ extension KubeClient {
         items[index]["kind"] = .string(gvk.kind)
       }
     }
-    return KubeObjectList(items: items, resourceVersion: resourceVersion)
+    return KubeObjectList(items: items, resourceVersion: resourceVersion, serverDate: serverDate)
+  }
+
+  /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), as Go's net/http writes `Date`.
+  static func httpDate(_ text: String) -> Date? {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "GMT")
+    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+    return formatter.date(from: text)
   }
 }

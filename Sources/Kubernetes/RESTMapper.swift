@@ -5,9 +5,12 @@ import ServestackCore
 /// Maps kinds to resources with the cluster's discovery documents: `apps/v1 Deployment` →
 /// `deployments`, namespaced, with its verbs.
 ///
-/// Discovery is loaded once per client (`/api`, `/apis`, then every group version in parallel: 1.20 has no
-/// aggregated discovery) and cached. A kind that is not known causes one refresh of its group version
-/// (a CRD may just have been established); an unavailable aggregated API does not fail the others.
+/// Discovery is read lazily and cached per client: a lookup reads only its group version (`/api/v1`,
+/// `/apis/<group>/<version>`), once, so a set of objects of ten group versions costs ten parallel requests
+/// instead of the whole discovery tree; ``allMappings()`` reads everything (`/api`, `/apis`, then every
+/// group version in parallel: 1.20 has no aggregated discovery). A kind that is not known causes one more
+/// read of its group version (a CRD may just have been established); an unavailable aggregated API does
+/// not fail the others.
 public actor RESTMapper {
   /// What discovery says about one kind.
   public struct Mapping: Sendable, Hashable {
@@ -32,6 +35,7 @@ public actor RESTMapper {
   /// Group name → versions the server lists, preferred first.
   private var groups: [String: [String]] = [:]
   private var loaded = false
+  private var groupsLoaded = false
   private var loading: Task<Result<Void, KubeError>, Never>?
   private var refreshing: [GroupVersion: Task<Void, Never>] = [:]
 
@@ -43,10 +47,16 @@ public actor RESTMapper {
   /// ``KubeError/Code/unknownKind`` when the cluster does not serve the kind (naming what it serves in that
   /// group), or the discovery request's error.
   public func mapping(for gvk: GroupVersionKind) async throws(KubeError) -> Mapping {
-    try await ensureLoaded()
     if let found = groupVersions[gvk.groupVersion]?.kinds[gvk.kind] { return found }
     await refresh(gvk.groupVersion, minimumAge: .milliseconds(500))
     if let found = groupVersions[gvk.groupVersion]?.kinds[gvk.kind] { return found }
+    if let failure = groupVersions[gvk.groupVersion]?.failure, failure.code != .notFound {
+      var error = failure
+      error.message = "\(gvk.groupKind): the API \(gvk.groupVersion) could not be discovered: \(failure.message)"
+      throw error
+    }
+    // Only for the message: which versions of the group the server does serve.
+    try? await ensureLoaded(groupsOnly: true)
     throw unknown(gvk)
   }
 
@@ -60,6 +70,7 @@ public actor RESTMapper {
     groupVersions = [:]
     groups = [:]
     loaded = false
+    groupsLoaded = false
   }
 
   /// Reads one group version again (after its CRD was established).
@@ -81,23 +92,28 @@ public actor RESTMapper {
 
   /// Whether the server serves `groupVersion` at all.
   public func serves(_ groupVersion: GroupVersion) async throws(KubeError) -> Bool {
-    try await ensureLoaded()
+    try await ensureLoaded(groupsOnly: true)
     return groups[groupVersion.group]?.contains(groupVersion.version) == true
   }
 
-  private func ensureLoaded() async throws(KubeError) {
-    if loaded { return }
-    if let loading { return try await loading.value.get() }
-    let task = Task {
-      let result = await self.loadAll()
-      self.finishLoading()
-      return result
+  private func ensureLoaded(groupsOnly: Bool = false) async throws(KubeError) {
+    // Loop: a groups-only load in flight does not satisfy a caller that needs everything.
+    while !(loaded || groupsOnly && groupsLoaded) {
+      if let loading {
+        try await loading.value.get()
+        continue
+      }
+      let task = Task {
+        let result = await self.loadAll(groupsOnly: groupsOnly)
+        self.finishLoading()
+        return result
+      }
+      loading = task
+      try await task.value.get()
     }
-    loading = task
-    try await task.value.get()
   }
 
-  private func loadAll() async -> Result<Void, KubeError> {
+  private func loadAll(groupsOnly: Bool) async -> Result<Void, KubeError> {
     let transport = self.transport
     do throws(KubeError) {
       async let core = Self.fetchResult("/api", transport)
@@ -116,6 +132,11 @@ public actor RESTMapper {
         }
         found[name] = versions
       }
+      if groupsOnly {
+        groups = found
+        groupsLoaded = true
+        return .success(())
+      }
       let all = found.flatMap { group, versions in versions.map { GroupVersion(group: group, version: $0) } }
       let states = await withTaskGroup(of: (GroupVersion, GroupVersionState).self) { tasks in
         for groupVersion in all {
@@ -126,7 +147,8 @@ public actor RESTMapper {
         return states
       }
       groups = found
-      groupVersions = states
+      groupVersions.merge(states) { _, new in new }
+      groupsLoaded = true
       loaded = true
       return .success(())
     } catch {
@@ -211,11 +233,6 @@ public actor RESTMapper {
 
   private func unknown(_ gvk: GroupVersionKind) -> KubeError {
     let state = groupVersions[gvk.groupVersion]
-    if let failure = state?.failure, failure.code != .notFound {
-      return KubeError(
-        .unknownKind, "\(gvk.groupKind): the API \(gvk.groupVersion) could not be discovered: \(failure.message)",
-        cause: failure)
-    }
     let served = groups[gvk.group] ?? []
     let message: String
     if state != nil && state?.failure == nil {

@@ -73,7 +73,7 @@ struct KubeApplyTests {
         "spec": ["size": 3],
       ])
       // The custom resource comes first: applyMany must still put the CRD before it.
-      let result = await client.applyMany([widget, crd])
+      let result = await client.applyMany([widget, crd], options: ApplyManyOptions(returnFullObjects: true))
       _ = try? await client.delete(ObjectReference(Kube.crd, name: "widgets.\(group)"))
       #expect(result.succeeded, "\(result.failures)")
       #expect(result.results.map(\.outcome.label) == ["created", "created"])
@@ -149,6 +149,7 @@ struct KubeApplyTests {
       let error = try #require(result.results[0].outcome.error)
       #expect(error.code == .invalid)
       #expect(error.httpStatus == 422)
+      #expect(error.category == .input)
       #expect(error.serverMessage?.hasPrefix("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\"") == true)
       #expect(error.message.contains(error.serverMessage ?? "<none>"))
       #expect(error.causes.contains { $0.field == "metadata.name" })
@@ -162,12 +163,17 @@ struct KubeApplyTests {
     let client = try backend.client()
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let documents = try YAMLParser.readDocuments(atPath: fixtures.appendingPathComponent("kserve/v0.16.0/kserve.yaml").path)
-    let crd = try #require(
+    var crd = try #require(
       documents.map { KubeObject($0.value) }.first { $0.name == "inferenceservices.serving.kserve.io" })
+    // A group of its own, so that a CRD of the real name that others put on the shared cluster does not
+    // turn this into a field-manager conflict.
+    let group = "s\(UUID().uuidString.prefix(6).lowercased()).sstest.example.com"
+    crd.name = "inferenceservices.\(group)"
+    crd.json.set(.string(group), at: ["spec", "group"])
     let result = await client.applyMany([crd], options: ApplyManyOptions(dryRun: true))
     let error = try #require(result.results[0].outcome.error)
     #expect(error.code == .invalid)
-    #expect(error.message.contains("CustomResourceDefinition.apiextensions.k8s.io \"inferenceservices.serving.kserve.io\" is invalid"))
+    #expect(error.message.contains("CustomResourceDefinition.apiextensions.k8s.io \"inferenceservices.\(group)\" is invalid"))
     #expect(error.message.contains("Invalid value: \"null\""))
   }
 }

@@ -63,7 +63,7 @@ let package = Package(
     .target(
       name: "Conformance",
       dependencies: [
-        "ServestackCore", "YAML", "HTTP", "Kubernetes", "Phases",
+        "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Phases",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: strict),

@@ -1,15 +1,92 @@
 import ArgumentParser
+import Conformance
+import Foundation
+import Kubernetes
+import ServestackCore
+import YAML
 
 extension Servestack {
   struct Job: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Render (or apply) the periodic in-cluster conformance CronJob with least-privilege RBAC.")
+      abstract: "Render (or apply) the periodic in-cluster conformance CronJob with least-privilege RBAC.",
+      discussion: """
+        Renders two Namespaces (the job's and the tests'), a ServiceAccount, Roles allowing only what the tests \
+        touch, their bindings, and a CronJob running `servestack test` on the schedule. Each run's result is kept \
+        as a ConfigMap in the job's namespace (the last --keep-results), with its Prometheus metrics in \
+        metrics.prom, and pushed to a Pushgateway with --pushgateway. Prints YAML unless --apply.
+        """)
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    @Option(help: ArgumentHelp("Cron schedule, e.g. \"0 */6 * * *\".", valueName: "cron"))
+    var schedule: String
+
+    @Option(help: ArgumentHelp("The servestack image to run (the bundle carries one).", valueName: "ref"))
+    var image: String
+
+    @Option(help: ArgumentHelp("Namespace of the CronJob and the stored results.", valueName: "name"))
+    var namespace = "servestack-system"
+
+    @Option(help: ArgumentHelp("Namespace the tests create their InferenceServices in.", valueName: "name"))
+    var testNamespace = "servestack-conformance"
+
+    @Option(help: ArgumentHelp("How many results to keep in the cluster.", valueName: "n"))
+    var keepResults = 10
+
+    @Option(help: ArgumentHelp("serverless, serverless-kourier or raw.", valueName: "profile"))
+    var profile = "serverless"
+
+    @Flag(help: "Fail, instead of skip, the GPU phase when no node has allocatable GPUs.")
+    var requireGPU = false
+
+    @Option(help: ArgumentHelp("A test parameter for every run (repeatable).", valueName: "name=value"))
+    var set: [String] = []
+
+    @Option(help: ArgumentHelp("A DCGM exporter's metrics URL for the GPU-busy check.", valueName: "url"))
+    var dcgmUrl: String?
+
+    @Option(help: ArgumentHelp("Push each run's metrics to this Prometheus Pushgateway.", valueName: "url"))
+    var pushgateway: String?
+
+    @Option(help: ArgumentHelp("batch/v1 (default) or batch/v1beta1 (Kubernetes 1.20); --apply asks the cluster.", valueName: "version"))
+    var cronjobApiVersion: String?
+
+    @Flag(help: "Apply the objects (server-side apply) instead of printing them.")
+    var apply = false
+
+    @Flag(help: "With --apply: a server-side dry run; nothing is changed.")
+    var dryRun = false
+
     func run() async throws {
-      throw NotBuiltYet(command: "job", issue: "issue 6")
+      var parameters: [String: String] = [:]
+      for assignment in set {
+        guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set \(assignment): expected name=value") }
+        parameters[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+      }
+      _ = try TestParameters(profile: profile, namespace: testNamespace, overrides: parameters)
+      var options = JobOptions(
+        schedule: schedule, image: image, namespace: namespace, testNamespace: testNamespace, keepResults: keepResults,
+        profile: profile, cronJobAPIVersion: cronjobApiVersion ?? "batch/v1", requireGPU: requireGPU, parameters: parameters,
+        dcgmURL: dcgmUrl, pushgateway: pushgateway)
+      guard apply else {
+        let objects = try JobRenderer.objects(options)
+        switch outputOptions.output {
+        case .json: print(JSONValue.object(["apiVersion": "v1", "kind": "List", "items": .array(objects)]).serialized(.pretty))
+        case .text: print(try YAMLEmitter.emit(objects), terminator: "")
+        }
+        return
+      }
+      let client = try KubeClient(
+        connection: try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context)))
+      if cronjobApiVersion == nil { options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(client) }
+      let objects = try JobRenderer.objects(options).map(KubeObject.init)
+      let result = await client.applyMany(objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
+      for item in result.results {
+        let name = item.reference?.description ?? "object #\(item.index + 1)"
+        print("\(name) \(item.outcome)\(dryRun ? " (server dry run)" : "")")
+      }
+      if !result.succeeded { throw ExitCode(result.failures.first?.outcome.error?.category.exitCode ?? 1) }
     }
   }
 }

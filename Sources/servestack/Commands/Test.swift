@@ -1,15 +1,153 @@
 import ArgumentParser
+import Conformance
+import Foundation
+import HTTP
+import Kubernetes
+import ServestackCore
 
 extension Servestack {
   struct Test: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Run the smoke, GPU-inference and autoscaling test phases and write the reports.")
+      abstract: "Run the smoke, GPU-inference and autoscaling test phases and write the reports.",
+      discussion: """
+        Creates InferenceServices in a fresh namespace servestack-test-<random> (deleted afterwards unless \
+        --keep), waits until they are Ready, sends requests through the ingress with each InferenceService's \
+        host in the Host header, and generates load to watch replicas scale. Exit 0 only when no check failed \
+        (skipped checks, such as the GPU phase without GPU nodes, do not fail a run).
+        """)
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    @Option(help: ArgumentHelp("serverless, serverless-kourier or raw.", valueName: "profile"))
+    var profile = "serverless"
+
+    @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in set.", valueName: "dir"))
+    var phases: String?
+
+    @Option(help: ArgumentHelp("Add the phase files of this folder (a site's own test phases; repeatable).", valueName: "dir"))
+    var extraPhases: [String] = []
+
+    @Option(
+      parsing: .upToNextOption,
+      help: ArgumentHelp("Run only these test phases (smoke, gpu-inference, autoscaling, or a site's).", valueName: "phase"))
+    var only: [String] = []
+
+    @Option(help: ArgumentHelp("Send requests to this ingress instead of the discovered gateway.", valueName: "url"))
+    var ingress: String?
+
+    @Option(help: ArgumentHelp("Use this existing namespace (kept; only the test objects are deleted).", valueName: "name"))
+    var namespace: String?
+
+    @Flag(help: "Leave the test objects (and the namespace) in place.")
+    var keep = false
+
+    @Flag(help: "Fail, instead of skip, the GPU phase when no node has allocatable GPUs.")
+    var requireGPU = false
+
+    @Option(help: ArgumentHelp("Write the JSON report here (docs/report-schema.md).", valueName: "file"))
+    var reportJson: String?
+
+    @Option(help: ArgumentHelp("Write the JUnit XML report here.", valueName: "file"))
+    var reportJunit: String?
+
+    @Option(help: ArgumentHelp("Requests in flight during the autoscaling load (1-256).", valueName: "n"))
+    var loadConcurrency: Int?
+
+    @Option(help: ArgumentHelp("How long the autoscaling load runs (e.g. 30s, 2m; at most 30m).", valueName: "duration"))
+    var loadDuration: String?
+
+    @Option(help: ArgumentHelp("Overall time limit of each phase (overrides the phase files' timeout).", valueName: "duration"))
+    var timeout: String?
+
+    @Option(help: ArgumentHelp("Set a test parameter, e.g. --set readyTimeout=10m (repeatable).", valueName: "name=value"))
+    var set: [String] = []
+
+    @Option(help: ArgumentHelp("Airgap: the private registry holding the bundle's test models (HOST[:PORT][/PREFIX]).", valueName: "registry"))
+    var modelRegistry: String?
+
+    @Option(help: ArgumentHelp("A DCGM exporter's metrics URL, for the GPU-busy check.", valueName: "url"))
+    var dcgmUrl: String?
+
+    @Option(help: ArgumentHelp("Keep the result in this namespace as a ConfigMap (the periodic job).", valueName: "namespace"))
+    var storeResults: String?
+
+    @Option(help: ArgumentHelp("How many stored results to keep with --store-results.", valueName: "n"))
+    var keepResults = 10
+
+    @Option(help: ArgumentHelp("Push the run's metrics to this Prometheus Pushgateway.", valueName: "url"))
+    var pushgateway: String?
+
     func run() async throws {
-      throw NotBuiltYet(command: "test", issue: "issue 6")
+      var parameters: [String: String] = [:]
+      if let modelRegistry { parameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: modelRegistry) }
+      if let loadConcurrency {
+        guard (1...LoadOptions.maximumConcurrency).contains(loadConcurrency) else {
+          throw ValidationError("--load-concurrency \(loadConcurrency) is out of range 1…\(LoadOptions.maximumConcurrency)")
+        }
+        parameters["loadConcurrency"] = String(loadConcurrency)
+      }
+      if let loadDuration {
+        let duration = try TestParameters.parseDuration(loadDuration)
+        guard duration > .zero, duration <= LoadOptions.maximumDuration else {
+          throw ValidationError("--load-duration \(loadDuration) is out of range (0, 30m]")
+        }
+        parameters["loadDuration"] = loadDuration
+      }
+      if let dcgmUrl { parameters["dcgmURL"] = dcgmUrl }
+      for assignment in set {
+        guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set \(assignment): expected name=value") }
+        parameters[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+      }
+      let phaseTimeout = try timeout.map { text throws(ConformanceError) in try TestParameters.parseDuration(text) }
+      let selected = try TestPhase.select(
+        phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) },
+        profile: profile, only: only.flatMap { $0.split(separator: ",").map(String.init) })
+      guard !selected.isEmpty else { throw ValidationError("no test phase of profile \(profile) is selected") }
+
+      let connection = try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context))
+      let client = try KubeClient(connection: connection)
+      let http = try InferenceClient.makeHTTPClient(connections: max(8, loadConcurrency ?? 8))
+      let terminal = Terminal.standardError
+      let options = TestRunOptions(
+        profile: profile, namespace: namespace, keep: keep, requireGPU: requireGPU, ingressURL: ingress,
+        inCluster: connection.source.hasPrefix("in-cluster"), parameters: parameters, phaseTimeout: phaseTimeout,
+        progress: { event in Self.progress(event, terminal: terminal) })
+      let report = try await TestRunner(client: client, http: http).run(selected, options: options)
+
+      switch outputOptions.output {
+      case .json: print(report.jsonText, terminator: "")
+      case .text: print(report.consoleTable(color: Terminal.standardOutput.usesColor), terminator: "")
+      }
+      if let reportJson { try Self.write(report.jsonText, to: reportJson) }
+      if let reportJunit { try Self.write(report.junitXML, to: reportJunit) }
+      if let storeResults {
+        let name = try await ResultStore(client: client, namespace: storeResults).save(report, keep: keepResults)
+        terminal.write("result stored in configmap \(storeResults)/\(name)\n")
+      }
+      if let pushgateway { try await PushGateway.push(report, to: pushgateway, http: http) }
+      if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+
+    static func write(_ text: String, to path: String) throws {
+      do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      } catch {
+        throw ConformanceError(.reportIO, "cannot write \(path): \(error.localizedDescription)")
+      }
+    }
+
+    /// One line per finished check on stderr, so stdout keeps only the report.
+    static func progress(_ event: TestProgress, terminal: Terminal) {
+      switch event {
+      case .runStarted(let namespace, let phases):
+        terminal.write("testing \(phases.joined(separator: ", ")) in namespace \(namespace)\n")
+      case .checkFinished(let phase, let check):
+        let mark = check.outcome == .passed ? "ok  " : check.outcome == .failed ? "FAIL" : "skip"
+        terminal.write("\(mark) \(phase)/\(check.name) (\(formatSeconds(check.durationSeconds))) \(check.reason)\n")
+      case .phaseStarted, .phaseFinished, .note:
+        break
+      }
     }
   }
 }

@@ -1,1 +1,0 @@
-// The Conformance module; see README.md for what it will hold.

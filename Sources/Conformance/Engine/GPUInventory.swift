@@ -1,0 +1,33 @@
+import Kubernetes
+import ServestackCore
+
+/// Nodes and their allocatable GPUs (an extended resource such as `nvidia.com/gpu`).
+enum GPUInventory {
+  /// `(node, allocatable count)` for every node with more than zero of `resource`.
+  static func nodes(with resource: String, client: KubeClient) async throws(KubeError) -> (gpu: [(String, Int)], total: Int) {
+    let nodes = try await client.list(KubeKinds.node, namespace: nil)
+    let gpu = nodes.items.compactMap { node -> (String, Int)? in
+      let count = allocatable(node, resource)
+      return count > 0 ? (node.name ?? "?", count) : nil
+    }
+    return (gpu.sorted { $0.0 < $1.0 }, nodes.items.count)
+  }
+
+  static func allocatable(_ node: KubeObject, _ resource: String) -> Int {
+    guard let value = node[path: "status", "allocatable", resource] else { return 0 }
+    return quantity(value) ?? 0
+  }
+
+  /// An integer quantity (`"4"`, `4`, `"2k"`); extended resources are whole numbers.
+  static func quantity(_ value: JSONValue) -> Int? {
+    if let number = value.intValue { return number }
+    guard let text = value.stringValue else { return nil }
+    if let number = Int(text) { return number }
+    let suffixes: [(String, Int)] = [("k", 1000), ("Ki", 1024), ("M", 1_000_000), ("Mi", 1 << 20)]
+    for (suffix, factor) in suffixes where text.hasSuffix(suffix) {
+      if let number = Int(text.dropLast(suffix.count)) { return number * factor }
+    }
+    if text.hasSuffix("m"), let milli = Int(text.dropLast()) { return milli / 1000 }
+    return nil
+  }
+}

@@ -1,0 +1,48 @@
+import Conformance
+import Foundation
+import Kubernetes
+import ServestackCore
+import Testing
+import TestSupport
+
+/// Faults the v1.20 test cluster cannot produce (its hollow kubelets pull no images), on a private instance
+/// of the fake apiserver (Resources/FakeKube) configured to make predictor pods fail to pull.
+@Suite("Conformance faults on the fake apiserver")
+struct ConformanceFakeApiserverTests {
+  actor Server {
+    static let shared = Server()
+    var kubeconfig: String?
+    var process: ChildProcess?
+
+    func start() async throws -> String {
+      if let kubeconfig, process?.isRunning == true { return kubeconfig }
+      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sstest-conformance-fake-\(UUID().uuidString.prefix(8))")
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      let config = directory.appendingPathComponent("config.json")
+      try Data(#"{"neverReady": ["*/sklearn-iris-predictor*"]}"#.utf8).write(to: config)
+      let (process, _) = try await Kube.startPython(
+        "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path, "--config", config.path], logName: "conformance-fakekube")
+      self.process = process
+      let path = directory.appendingPathComponent("kubeconfig").path
+      kubeconfig = path
+      return path
+    }
+  }
+
+  @Test(
+    "13. a predictor pod that cannot pull its image fails ready with the image and the pull error",
+    .enabled(if: TestEnvironment.which("python3") != nil && TestEnvironment.which("openssl") != nil, "needs python3 and openssl"))
+  func imagePullError() async throws {
+    let cluster = try await ConformanceCluster.make(kubeconfig: try await Server.shared.start())
+    let report = try await cluster.run(try ConformanceCluster.phases(["smoke"]), parameters: ["readyTimeout": "4s"])
+    #expect(report.outcome == .failed && report.exitCode == 1)
+    let ready = try #require(report.check("smoke", "ready"))
+    #expect(ready.outcome == .failed)
+    #expect(ready.reason.contains("Ready=False (RevisionFailed: Revision \"sklearn-iris-predictor-00001\" failed with message:"), "\(ready.reason)")
+    #expect(
+      ready.diagnosis.contains { $0.contains("ImagePullBackOff") && $0.contains("image=kserve/sklearnserver:v0.16.0") },
+      "\(ready.diagnosis)")
+    #expect(report.check("smoke", "v1-predict")?.outcome == .skipped)
+    #expect(report.check("smoke", "cleanup")?.outcome == .passed)
+  }
+}

@@ -1,0 +1,38 @@
+import Conformance
+import Foundation
+import Kubernetes
+import ServestackCore
+import Testing
+import TestSupport
+
+/// The real v1.20 apiserver and scheduler, the real KServe sklearn server behind the fixture gateway, and
+/// FakeInferenceController standing in for KServe/Knative (which cannot run on hollow nodes). One test at a
+/// time: the scale timings must not compete with each other for two cores.
+@Suite(
+  "Conformance phases against the real apiserver", .serialized,
+  .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"))
+struct ConformanceClusterTests {
+  @Test("smoke, gpu-inference and autoscaling pass; the GPU pod lands on the GPU node; reports validate")
+  func happyPath() async throws {
+    let cluster = try await ConformanceCluster.real()
+    let report = try await cluster.run(try ConformanceCluster.phases(["smoke", "gpu-inference", "autoscaling"]))
+    #expect(report.outcome == .passed)
+    #expect(report.phases.map(\.outcome) == [.passed, .passed, .passed])
+    #expect(report.check("smoke", "v1-predict")?.reason == "status 200, predictions = [1,1]")
+    #expect(report.check("smoke", "v2-output")?.reason == "status 200, outputs[0].data = [1,1]")
+    let placement = try #require(report.check("gpu-inference", "scheduled-on-gpu-node"))
+    #expect(placement.outcome == .passed && placement.reason.contains("on node hollow-node-0 (allocatable nvidia.com/gpu: 4)"), "\(placement.reason)")
+    #expect(report.check("gpu-inference", "gpu-busy")?.outcome == .passed)
+    let metrics = try #require(report.phase("autoscaling")?.metrics)
+    #expect(metrics["scaleUpSeconds"] != nil && metrics["scaleDownSeconds"] != nil && metrics["coldStartSeconds"] != nil, "\(metrics)")
+    #expect((metrics["latencyP50Seconds"] ?? 0) > 0 && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))
+    #expect((metrics["maxReadyReplicas"] ?? 0) >= 2)
+    // Reports validate.
+    let directory = try TemporaryDirectory()
+    #expect(try ReportFixtures.validateJSON(report.jsonText, in: directory) == nil)
+    #expect(try ReportFixtures.validateJUnit(report.junitXML, in: directory).error == nil)
+    // The test namespace is gone or going.
+    let namespace = try await cluster.client.getIfExists(ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: report.namespace))
+    #expect(namespace == nil || namespace?.deletionTimestamp != nil)
+  }
+}

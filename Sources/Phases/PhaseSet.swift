@@ -1,0 +1,126 @@
+public import Foundation
+import BuiltinContent
+import ServestackCore
+import YAML
+
+/// A validated set of phases: unique names, `after:` naming phases of the set, no cycles.
+///
+/// The set comes from the binary (``builtin()``), from a directory (`--phases DIR`, replacing the built-in
+/// set), or from the built-in set plus a directory (`--extra-phases DIR`). A site adds its own phase between
+/// ours with a numbered file and `after:`, e.g. `45-storage-class.yaml` with `after: [knative-serving]`:
+/// it runs after Knative Serving and, because ties go by file name, before `50-kserve.yaml`.
+public struct PhaseSet: Sendable {
+  /// Every phase of the set, in install order for no particular profile (see ``ordered``).
+  public let phases: [PhaseSpec]
+  /// Where the set came from, for messages (`built-in`, a directory path).
+  public let origin: String
+
+  /// The phases embedded in this binary.
+  ///
+  /// #### Errors
+  /// ``PhaseError`` if the embedded files do not validate (a build of a broken `phases/` folder).
+  public static func builtin() throws(PhaseError) -> PhaseSet {
+    var specs: [PhaseSpec] = []
+    for file in BuiltinContent.files(in: "phases") where isPhaseFileName(file.name) {
+      specs.append(try PhaseLoader.parse(file.text, file: "phases/\(file.name)", directory: nil))
+    }
+    return try PhaseSet(specs, origin: "built-in")
+  }
+
+  /// Every `NN-name.yaml` file of `directory`.
+  ///
+  /// #### Errors
+  /// ``PhaseError`` when the folder cannot be read, holds no phase file, holds a `.yaml` file not named
+  /// `NN-name.yaml`, or a file or the set does not validate.
+  public static func load(directory: URL) throws(PhaseError) -> PhaseSet {
+    try PhaseSet(try files(in: directory), origin: directory.path)
+  }
+
+  /// The phase files of a folder, each validated alone (the set is validated by the caller).
+  static func files(in directory: URL) throws(PhaseError) -> [PhaseSpec] {
+    let names: [String]
+    do {
+      names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+    } catch {
+      throw PhaseError(.io, "cannot read the phase folder: \(error.localizedDescription)", file: directory.path, cause: error)
+    }
+    var specs: [PhaseSpec] = []
+    for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+      let url = directory.appendingPathComponent(name)
+      guard isPhaseFileName(name) else {
+        throw PhaseError(
+          .io, "phase files are named NN-name.yaml (a number, a dash, a name), e.g. 45-storage-class.yaml; rename or move this file",
+          file: url.path)
+      }
+      specs.append(try PhaseLoader.load(contentsOf: url))
+    }
+    guard !specs.isEmpty else {
+      throw PhaseError(.io, "no phase files (NN-name.yaml) in this folder", file: directory.path)
+    }
+    return specs
+  }
+
+  /// The set a command line asks for: `phases` replaces the built-in set, `extra` folders add to it (their
+  /// phases may name ours in `after:`); the result is validated as one set.
+  public static func resolve(phases: URL? = nil, extra: [URL] = []) throws(PhaseError) -> PhaseSet {
+    let base: PhaseSet
+    if let phases { base = try load(directory: phases) } else { base = try builtin() }
+    guard !extra.isEmpty else { return base }
+    var specs = base.phases
+    for folder in extra { specs += try files(in: folder) }
+    return try PhaseSet(specs, origin: ([base.origin] + extra.map(\.path)).joined(separator: " + "))
+  }
+
+  /// Validates `phases` as one set.
+  public init(_ phases: [PhaseSpec], origin: String) throws(PhaseError) {
+    let sorted = phases.sorted { ($0.fileName, $0.name) < ($1.fileName, $1.name) }
+    try PhaseSet.validate(sorted)
+    self.phases = sorted
+    self.origin = origin
+  }
+
+  /// This set with `other`'s phases added (`--extra-phases`).
+  public func adding(_ other: PhaseSet) throws(PhaseError) -> PhaseSet {
+    try PhaseSet(phases + other.phases, origin: "\(origin) + \(other.origin)")
+  }
+
+  public subscript(name: PhaseName) -> PhaseSpec? { phases.first { $0.name == name } }
+
+  /// Whether `name` is a phase file name: digits, a dash, a name, `.yaml` or `.yml`.
+  static func isPhaseFileName(_ name: String) -> Bool {
+    guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), let dash = name.firstIndex(of: "-") else { return false }
+    let number = name[..<dash]
+    let stem = name[name.index(after: dash)...]
+    return !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber) && stem.count > 5
+  }
+
+  static func validate(_ phases: [PhaseSpec]) throws(PhaseError) {
+    var seen: [PhaseName: PhaseSpec] = [:]
+    for phase in phases {
+      if let first = seen[phase.name] {
+        throw phase.error(
+          .duplicatePhase, field: "name",
+          "duplicate phase name '\(phase.name)': \(first.file) already defines it; phase names must be unique in a set")
+      }
+      seen[phase.name] = phase
+    }
+    for phase in phases {
+      for (index, dependency) in phase.after.enumerated() where seen[dependency] == nil {
+        var message = "after: names '\(dependency)', which is not a phase of this set"
+        if let suggestion = SchemaNode.suggestion(for: dependency.rawValue, among: seen.keys.map(\.rawValue).sorted()) {
+          message += " (did you mean '\(suggestion)'?)"
+        }
+        throw phase.error(.unknownPhase, field: "after[\(index)]", message)
+      }
+    }
+    _ = try PhaseOrder.sort(phases)
+  }
+}
+
+extension PhaseSpec {
+  /// An error at a top-level field of this phase's file, with its line when the file can be re-read.
+  func error(_ code: PhaseError.Code, field: String, _ message: String) -> PhaseError {
+    let mark = PhaseSpec.mark(of: field, in: self)
+    return PhaseError(code, message, file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, field: field)
+  }
+}

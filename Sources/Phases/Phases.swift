@@ -1,1 +1,0 @@
-// The Phases module; see README.md for what it will hold.

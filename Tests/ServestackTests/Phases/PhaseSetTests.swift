@@ -1,0 +1,122 @@
+import Foundation
+import Phases
+import ServestackCore
+import Testing
+import TestSupport
+
+/// Phase sets: set-level validation, DAG order, profile selection, --from/--only, extra phases.
+@Suite struct PhaseSetTests {
+  @Test func orderFollowsAfterEdgesThenFileNames() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-a.yaml", PhaseFixtures.install("a"))
+    try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["c"]))
+    try folder.write("30-c.yaml", PhaseFixtures.install("c"))
+    try folder.write("40-d.yaml", PhaseFixtures.install("d", after: ["a"]))
+    try folder.write("05-e.yaml", PhaseFixtures.install("e", after: ["d"]))
+    try folder.write("README.md", "not a phase")
+    let set = try PhaseSet.load(directory: folder.url)
+    #expect(set.ordered.map(\.name.rawValue) == ["a", "c", "b", "d", "e"])
+    // The same set twice gives the same order (no dependence on hashing or file system order).
+    #expect(try PhaseSet.load(directory: folder.url).ordered.map(\.name) == set.ordered.map(\.name))
+    #expect(set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["e", "d", "b", "c", "a"])
+  }
+
+  @Test func cycleIsNamed() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-a.yaml", PhaseFixtures.install("a", after: ["c"]))
+    try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["a"]))
+    try folder.write("30-c.yaml", PhaseFixtures.install("c", after: ["b"]))
+    try folder.write("40-d.yaml", PhaseFixtures.install("d", after: ["a"]))
+    let e = try #require(folder.loadError())
+    #expect(e.code == .cycle)
+    #expect(e.message.contains("a → b → c → a"), "\(e.message)")
+    #expect(e.field == "after")
+    #expect(e.file?.hasSuffix("10-a.yaml") == true)
+    #expect(e.line == 3)
+    let selfCycle = try PhaseFolder()
+    try selfCycle.write("10-a.yaml", PhaseFixtures.install("a", after: ["a"]))
+    #expect(selfCycle.loadError()?.message.contains("a → a") == true)
+  }
+
+  @Test func afterMustNameAPhaseOfTheSet() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
+    try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["cert-manager", "cert-manger"]))
+    let e = try #require(folder.loadError())
+    #expect(e.code == .unknownPhase)
+    #expect((e.field, e.line) == ("after[1]", 3))
+    #expect(e.file?.hasSuffix("20-b.yaml") == true)
+    #expect(e.message.contains("did you mean 'cert-manager'?"))
+  }
+
+  @Test func duplicateNamesNameBothFiles() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-a.yaml", PhaseFixtures.install("a"))
+    try folder.write("20-a.yaml", PhaseFixtures.install("a"))
+    let e = try #require(folder.loadError())
+    #expect(e.code == .duplicatePhase)
+    #expect(e.file?.hasSuffix("20-a.yaml") == true)
+    #expect((e.field, e.line) == ("name", 1))
+    #expect(e.message.contains("10-a.yaml"))
+  }
+
+  @Test func misnamedOrEmptyFolders() throws {
+    let folder = try PhaseFolder()
+    try folder.write("storage.yaml", PhaseFixtures.install("storage"))
+    #expect(folder.loadError()?.message.contains("NN-name.yaml") == true)
+    let empty = try PhaseFolder()
+    #expect(empty.loadError()?.message.contains("no phase files") == true)
+  }
+
+  @Test func profileSelection() throws {
+    let set = try PhaseSet.builtin()
+    func installs(_ profile: Profile) -> [String] { set.selection(profile: profile, kinds: [.install]).map(\.name.rawValue) }
+    #expect(installs(.serverless) == ["cert-manager", "istio", "knative-serving", "net-istio", "kserve", "kserve-cluster-resources"])
+    #expect(installs(.serverlessKourier) == ["cert-manager", "knative-serving", "kourier", "kserve", "kserve-cluster-resources"])
+    #expect(installs(.raw) == ["cert-manager", "kserve", "kserve-cluster-resources"])
+    #expect(set.selection(profile: .raw).first?.kind == .preflight)
+    #expect(set.selection(profile: .raw, kinds: [.test]).map(\.name.rawValue) == ["smoke", "gpu-inference", "autoscaling"])
+    #expect(set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["kserve-cluster-resources", "kserve", "cert-manager"])
+  }
+
+  @Test func fromAndOnly() throws {
+    let set = try PhaseSet.builtin()
+    let from = try set.selection(profile: .serverless, kinds: [.install], from: "knative-serving")
+    #expect(from.map(\.name.rawValue) == ["knative-serving", "net-istio", "kserve", "kserve-cluster-resources"])
+    let only = try set.selection(profile: .serverless, only: ["kserve", "istio"])
+    #expect(only.map(\.name.rawValue) == ["istio", "kserve"])
+    #expect(throws: PhaseError.self) { try set.selection(profile: .serverless, from: "knative") }
+    do throws(PhaseError) {
+      _ = try set.selection(profile: .raw, only: ["istio"])
+      Issue.record("--only istio with raw must fail")
+    } catch {
+      #expect(error.code == .selection)
+      #expect(error.category == .usage)
+      #expect(error.message.contains("not part of profile raw"))
+    }
+  }
+
+  @Test func extraPhasesGoBetweenOurs() throws {
+    let folder = try PhaseFolder()
+    try folder.write(
+      "45-storage-class.yaml",
+      PhaseFixtures.install("storage-class", after: ["knative-serving"], profiles: ["serverless", "serverless-kourier"]))
+    let set = try PhaseSet.resolve(extra: [folder.url])
+    #expect(
+      set.selection(profile: .serverless, kinds: [.install]).map(\.name.rawValue) == [
+        "cert-manager", "istio", "knative-serving", "net-istio", "storage-class", "kserve", "kserve-cluster-resources",
+      ])
+    #expect(set.origin.hasPrefix("built-in + "))
+    // --phases replaces the set: the folder alone does not validate, its after: names a phase it lacks.
+    #expect(throws: PhaseError.self) { try PhaseSet.resolve(phases: folder.url) }
+    // A clash with a built-in name is a duplicate.
+    let clash = try PhaseFolder()
+    try clash.write("15-kserve.yaml", PhaseFixtures.install("kserve"))
+    do throws(PhaseError) {
+      _ = try PhaseSet.resolve(extra: [clash.url])
+      Issue.record("a duplicate of a built-in phase must fail")
+    } catch {
+      #expect(error.code == .duplicatePhase)
+    }
+  }
+}

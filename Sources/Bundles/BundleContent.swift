@@ -1,5 +1,4 @@
 public import Images
-public import Registry
 public import ServestackCore
 
 /// What goes into a bundle besides images and models: the phase files (already pointing at `path:`

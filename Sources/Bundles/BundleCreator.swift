@@ -1,7 +1,8 @@
 public import Archive
 public import Foundation
 public import Registry
-public import ServestackCore
+import Images
+import ServestackCore
 
 /// Options of ``BundleCreator/create(content:spec:options:)``.
 public struct BundleCreateOptions: Sendable {

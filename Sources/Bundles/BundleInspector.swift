@@ -1,6 +1,6 @@
 public import Archive
 public import Foundation
-public import Registry
+import Registry
 public import ServestackCore
 
 /// What `bundle inspect` shows: bundle.yaml, and each image as its manifests in images/ describe it.

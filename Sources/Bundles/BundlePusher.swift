@@ -1,7 +1,7 @@
 public import Archive
 public import Foundation
 public import Registry
-public import ServestackCore
+import ServestackCore
 
 /// Options of ``BundlePusher``.
 public struct BundlePushOptions: Sendable {

@@ -11,10 +11,16 @@ public import ServestackCore
 /// `servestack bundle keygen` writes both halves in PEM; `openssl pkey -in key.pem -pubout` gives the
 /// public half of an OpenSSL key.
 public struct BundleSigningKey: Sendable {
-  let key: Curve25519.Signing.PrivateKey
+  /// The 32-byte seed (swift-crypto's key types are not Sendable, so the raw form is kept).
+  private let seed: [UInt8]
+
+  private var key: Curve25519.Signing.PrivateKey {
+    // The seed was validated when the value was made.
+    (try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)) ?? Curve25519.Signing.PrivateKey()
+  }
 
   /// A new random key.
-  public init() { key = Curve25519.Signing.PrivateKey() }
+  public init() { seed = Array(Curve25519.Signing.PrivateKey().rawRepresentation) }
 
   /// Reads a key file.
   ///
@@ -23,15 +29,14 @@ public struct BundleSigningKey: Sendable {
   /// shown).
   public init(contentsOf url: URL) throws(BundleError) {
     let raw = try KeyFile.read(url, pemLabel: "PRIVATE KEY", derPrefix: KeyFile.pkcs8Prefix, what: "ed25519 private key")
-    do {
-      key = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
-    } catch {
+    guard (try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)) != nil else {
       throw BundleError(.key, "\(url.path) does not hold a usable ed25519 private key")
     }
+    seed = raw
   }
 
   /// The public half.
-  public var publicKey: BundleVerifyingKey { BundleVerifyingKey(key: key.publicKey) }
+  public var publicKey: BundleVerifyingKey { BundleVerifyingKey(raw: Array(key.publicKey.rawRepresentation)) }
 
   /// The signature file's text for `checksums`: base64 of the 64-byte signature, then a newline.
   ///
@@ -47,16 +52,17 @@ public struct BundleSigningKey: Sendable {
 
   /// The key as PKCS #8 PEM (what `openssl pkey` reads).
   public var pem: Secret {
-    Secret(KeyFile.pem(label: "PRIVATE KEY", der: KeyFile.pkcs8Prefix + Array(key.rawRepresentation)))
+    Secret(KeyFile.pem(label: "PRIVATE KEY", der: KeyFile.pkcs8Prefix + seed))
   }
 }
 
 /// An ed25519 public key that checks bundle signatures: PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo,
 /// as `openssl pkey -pubout` writes it) or one line of base64 holding the raw 32 bytes.
 public struct BundleVerifyingKey: Sendable {
-  let key: Curve25519.Signing.PublicKey
+  /// The raw 32-byte key (validated when the value was made).
+  private let raw: [UInt8]
 
-  init(key: Curve25519.Signing.PublicKey) { self.key = key }
+  init(raw: [UInt8]) { self.raw = raw }
 
   /// Reads a public key file.
   ///
@@ -64,25 +70,26 @@ public struct BundleVerifyingKey: Sendable {
   /// ``BundleError`` `.key` when the file cannot be read or holds no ed25519 public key.
   public init(contentsOf url: URL) throws(BundleError) {
     let raw = try KeyFile.read(url, pemLabel: "PUBLIC KEY", derPrefix: KeyFile.spkiPrefix, what: "ed25519 public key")
-    do {
-      key = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
-    } catch {
+    guard (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else {
       throw BundleError(.key, "\(url.path) does not hold a usable ed25519 public key")
     }
+    self.raw = raw
   }
 
   /// Whether `signatureText` (the signature file) is a valid signature of `checksums` by this key.
   public func isValid(signatureText: [UInt8], for checksums: [UInt8]) -> Bool {
     let text = String(decoding: signatureText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard let signature = Data(base64Encoded: text), signature.count == 64 else { return false }
+    guard let signature = Data(base64Encoded: text), signature.count == 64,
+      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+    else { return false }
     return key.isValidSignature(signature, for: Data(checksums))
   }
 
   /// SubjectPublicKeyInfo PEM.
-  public var pem: String { KeyFile.pem(label: "PUBLIC KEY", der: KeyFile.spkiPrefix + Array(key.rawRepresentation)) }
+  public var pem: String { KeyFile.pem(label: "PUBLIC KEY", der: KeyFile.spkiPrefix + raw) }
 
   /// The raw key in base64, for display (`bundle keygen` prints it).
-  public var base64: String { key.rawRepresentation.base64EncodedString() }
+  public var base64: String { Data(raw).base64EncodedString() }
 }
 
 /// Reading and writing the two key file forms.

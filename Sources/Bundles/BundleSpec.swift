@@ -1,6 +1,6 @@
 import BuiltinContent
 public import Foundation
-public import ServestackCore
+import ServestackCore
 import YAML
 
 /// A bundle specification (`bundles/<name>.yaml`): which profile, platforms, extra images and test models

@@ -1,7 +1,7 @@
 public import Archive
 public import Foundation
 import Registry
-public import ServestackCore
+import ServestackCore
 
 /// What `bundle verify` found. A failed check is a problem in the result, not a thrown error.
 public struct BundleVerification: Sendable {

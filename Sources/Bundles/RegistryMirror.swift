@@ -1,5 +1,5 @@
-public import Foundation
-public import Registry
+import Foundation
+import Registry
 import ServestackCore
 import Synchronization
 

@@ -138,6 +138,19 @@ public enum BundlePusher {
     } catch {
       throw BundleError.wrap(error, .registry, "cannot push to \(options.registry)")
     }
+    // Images of two upstream registries with the same path land in one repository of the private registry:
+    // fine when they are the same image, refused when one would overwrite the other.
+    var claimed: [String: (name: String, digest: Digest)] = [:]
+    for entry in entries {
+      guard let name = entry.annotations[Descriptor.refNameAnnotation] else { continue }
+      let target = try rewriter.target(for: name).description
+      if let other = claimed[target], other.digest != entry.digest {
+        throw BundleError(
+          .invalidBundle,
+          "\(other.name) and \(name) would both be pushed as \(target) but are different images; nothing was pushed")
+      }
+      claimed[target] = (name, entry.digest)
+    }
     var pushed: [PushedImage] = []
     var transfer = TransferOptions(maxConcurrentBlobs: options.parallel)
     let totalImages = entries.count

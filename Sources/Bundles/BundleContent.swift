@@ -53,6 +53,11 @@ public struct BundleContent: Sendable {
     self.objectsByComponent = objectsByComponent
   }
 
+  /// Content with no phases or manifests: a bundle of the spec's extra images and models only.
+  public static func imagesOnly(profile: String) -> BundleContent {
+    BundleContent(profile: profile, stack: [], phaseFiles: [], manifestFiles: [], objectsByComponent: [])
+  }
+
   /// The images the objects need, and the places where an image was expected but none could be read.
   public var extraction: ImageExtraction {
     ImageExtractor().extract(from: objectsByComponent.flatMap(\.objects))

@@ -199,6 +199,6 @@ public enum AirgapInstaller {
 extension BundlePushResult {
   /// The manifest digest pushed for `target`.
   func digest(of target: ImageReference) -> Digest? {
-    images.first { $0.target == target }?.result.digest
+    images.first { $0.target == target }?.digest
   }
 }

@@ -1,7 +1,7 @@
 public import Archive
 public import Foundation
 public import Registry
-import ServestackCore
+public import ServestackCore
 
 /// Options of ``BundlePusher``.
 public struct BundlePushOptions: Sendable {
@@ -29,20 +29,46 @@ public struct PushedImage: Sendable {
   /// The name in the bundle (the upstream reference).
   public var name: String
   public var target: ImageReference
-  public var result: PushResult
+  /// The manifest digest in the registry.
+  public var digest: Digest
+  public var blobsUploaded = 0
+  public var blobsMounted = 0
+  public var blobsPresent = 0
+  public var bytesUploaded: Int64 = 0
+  public var manifestsPut = 0
+
+  /// The registry had the image (same digest) already: nothing was sent.
+  public var alreadyThere: Bool { manifestsPut == 0 }
+
+  init(name: String, target: ImageReference, result: PushResult) {
+    self.name = name
+    self.target = target
+    digest = result.digest
+    blobsUploaded = result.blobsUploaded
+    blobsMounted = result.blobsMounted
+    blobsPresent = result.blobsPresent
+    bytesUploaded = result.bytesUploaded
+    manifestsPut = result.manifestsPut
+  }
+
+  init(name: String, target: ImageReference, alreadyThere digest: Digest) {
+    self.name = name
+    self.target = target
+    self.digest = digest
+  }
 }
 
 /// What a push did, image by image and in total.
 public struct BundlePushResult: Sendable {
   public var images: [PushedImage]
 
-  public var blobsUploaded: Int { images.reduce(0) { $0 + $1.result.blobsUploaded } }
-  public var blobsMounted: Int { images.reduce(0) { $0 + $1.result.blobsMounted } }
-  public var blobsPresent: Int { images.reduce(0) { $0 + $1.result.blobsPresent } }
-  public var bytesUploaded: Int64 { images.reduce(0) { $0 + $1.result.bytesUploaded } }
-  public var manifestsPut: Int { images.reduce(0) { $0 + $1.result.manifestsPut } }
+  public var blobsUploaded: Int { images.reduce(0) { $0 + $1.blobsUploaded } }
+  public var blobsMounted: Int { images.reduce(0) { $0 + $1.blobsMounted } }
+  public var blobsPresent: Int { images.reduce(0) { $0 + $1.blobsPresent } }
+  public var bytesUploaded: Int64 { images.reduce(0) { $0 + $1.bytesUploaded } }
+  public var manifestsPut: Int { images.reduce(0) { $0 + $1.manifestsPut } }
   /// Images the registry already had with the same digest (nothing sent for them).
-  public var imagesAlreadyThere: Int { images.filter { $0.result.manifestsPut == 0 }.count }
+  public var imagesAlreadyThere: Int { images.filter(\.alreadyThere).count }
 }
 
 /// A bundle verified and extracted into a folder of its own; ``remove()`` deletes the folder.
@@ -73,6 +99,11 @@ public enum BundlePusher {
   /// #### Errors
   /// ``BundleError`` `.verificationFailed` listing every problem; `.invalidBundle`; `.io`.
   public static func extractVerified(_ bundle: URL, options: BundlePushOptions) async throws(BundleError) -> ExtractedBundle {
+    try await extract(bundle, verification: try await verified(bundle, options: options), options: options)
+  }
+
+  /// Verifies `bundle`, refusing it on any problem.
+  static func verified(_ bundle: URL, options: BundlePushOptions) async throws(BundleError) -> BundleVerification {
     options.progress?(BundleProgress(stage: .verifying))
     let verification: BundleVerification
     do {
@@ -87,6 +118,13 @@ public enum BundlePusher {
         .verificationFailed,
         "the bundle \(bundle.path) failed verification; nothing was pushed:\n\(verification.summary)")
     }
+    return verification
+  }
+
+  /// Extracts a verified bundle into a new folder under the work directory.
+  static func extract(_ bundle: URL, verification: BundleVerification, options: BundlePushOptions) async throws(BundleError)
+    -> ExtractedBundle
+  {
     let base = options.workDirectory ?? FileManager.default.temporaryDirectory
     let root = base.appendingPathComponent("servestack-bundle-\(UUID().uuidString.prefix(8))")
     options.progress?(BundleProgress(stage: .extracting))
@@ -114,10 +152,43 @@ public enum BundlePusher {
   public static func push(bundle: URL, options: BundlePushOptions) async throws(BundleError)
     -> (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
   {
-    let extracted = try await extractVerified(bundle, options: options)
+    let verification = try await verified(bundle, options: options)
+    if let done = try await alreadyPushed(bundle, options: options) {
+      return (verification, done.descriptor, done.result)
+    }
+    let extracted = try await extract(bundle, verification: verification, options: options)
     defer { extracted.remove() }
     let result = try await push(extracted, options: options)
     return (extracted.verification, extracted.descriptor, result)
+  }
+
+  /// When the registry already holds every image of the bundle with the same digests (a second push), the
+  /// result without extracting anything; nil when something is to push. Reads only the tarball's head.
+  static func alreadyPushed(_ bundle: URL, options: BundlePushOptions) async throws(BundleError)
+    -> (descriptor: BundleDescriptor, result: BundlePushResult)?
+  {
+    let inspection = try await BundleInspector.inspect(bundle, limits: options.limits)
+    let targets = try ImageTargets(registry: options.registry)
+    let client: RegistryClient
+    do {
+      client = try RegistryClient(host: targets.host, options: options.registryOptions)
+    } catch {
+      throw BundleError(.registry, "cannot push to \(options.registry): \(error.message)", cause: error)
+    }
+    var images: [PushedImage] = []
+    for image in inspection.images {
+      let target = try targets.target(for: image.name)
+      let existing: Descriptor?
+      do {
+        existing = try await client.manifestDescriptor(
+          repository: target.repository, reference: target.tag ?? image.digest.description)
+      } catch {
+        return nil
+      }
+      guard existing?.digest == image.digest else { return nil }
+      images.append(PushedImage(name: image.name, target: target, alreadyThere: image.digest))
+    }
+    return (inspection.descriptor, BundlePushResult(images: images))
   }
 
   /// Pushes every image of images/index.json to the private registry, one image after another, blobs in

@@ -176,9 +176,14 @@ struct BundleBench: AsyncParsableCommand {
   func machineFacts(_ work: URL) throws {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("machine: \(cores) cores, \(formatBytes(Int64(ProcessInfo.processInfo.physicalMemory)))")
-    if let openssl = try? Tools.output("openssl speed -seconds 2 -bytes 1048576 sha256 2>/dev/null | tail -1") {
-      print("openssl speed sha256 (1 MiB blocks): \(openssl.trimmingCharacters(in: .whitespacesAndNewlines))")
+    // `openssl speed` times itself with SIGALRM, which children of this process may have blocked: hash a
+    // 256 MiB file with `openssl dgst` instead and time it from here.
+    let sample = work.appendingPathComponent("sha.bin").path
+    _ = try? Tools.output("head -c 268435456 /dev/zero > \(sample)")
+    if let timed = try? Tools.run("openssl dgst -sha256 \(sample) > /dev/null") {
+      print("openssl dgst -sha256, 256 MiB file (page cache): \(Int((256 / timed.seconds).rounded())) MiB/s")
     }
+    try? FileManager.default.removeItem(atPath: sample)
     let buffer = [UInt8](repeating: 0x5A, count: 1 << 20)
     var hasher = SHA256Stream()
     let start = ContinuousClock.now

@@ -60,9 +60,9 @@ extension Servestack.BundleCommand {
             push.images.map { image in
               [
                 "name": .string(image.name), "target": .string(image.target.description),
-                "digest": .string(image.result.digest.description), "blobsUploaded": .int(image.result.blobsUploaded),
-                "blobsMounted": .int(image.result.blobsMounted), "blobsPresent": .int(image.result.blobsPresent),
-                "bytesUploaded": .int(Int(image.result.bytesUploaded)), "manifestsPut": .int(image.result.manifestsPut),
+                "digest": .string(image.digest.description), "blobsUploaded": .int(image.blobsUploaded),
+                "blobsMounted": .int(image.blobsMounted), "blobsPresent": .int(image.blobsPresent),
+                "bytesUploaded": .int(Int(image.bytesUploaded)), "manifestsPut": .int(image.manifestsPut),
               ]
             }),
           "blobsUploaded": .int(push.blobsUploaded), "blobsMounted": .int(push.blobsMounted),
@@ -73,8 +73,8 @@ extension Servestack.BundleCommand {
       case .text:
         for warning in outcome.verification.warnings { Terminal.standardError.write("warning: \(warning)\n") }
         for image in push.images {
-          let r = image.result
-          let what = r.manifestsPut == 0 ? "already there" : "\(r.blobsUploaded) uploaded, \(r.blobsMounted) mounted, \(r.blobsPresent) present"
+          let what = image.alreadyThere
+            ? "already there" : "\(image.blobsUploaded) uploaded, \(image.blobsMounted) mounted, \(image.blobsPresent) present"
           print("\(image.target) (\(what))")
         }
         print(

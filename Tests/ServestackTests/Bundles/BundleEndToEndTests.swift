@@ -79,6 +79,17 @@ struct BundleEndToEndTests {
     let sources = prepared.phaseSet.phases[0].manifests.map(\.reference)
     #expect(sources == ["../manifests/demo/v1/demo.yaml"])
 
+    // The rewritten objects are accepted by an API server, images as rewritten.
+    let kube = try FakeKubeServer()
+    for object in objects {
+      let (status, answer) = try await kube.apply(object)
+      #expect((200..<300).contains(status), "\(object["kind"] ?? "?") → \(status) \(answer.map { $0.serialized() } ?? "")")
+      if object["kind"] == "Deployment" {
+        let image = answer?[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"]?.stringValue
+        #expect(image == "\(target.host)/site/testorg/app-multi:1.0")
+      }
+    }
+
     // A second push of the same bundle uploads no blob and puts no manifest.
     let postsBefore = target.requestCount(method: "POST", pathContaining: "/blobs/uploads/")
     var again = BundlePushOptions(registry: "\(target.host)/site")

@@ -58,7 +58,10 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "Bundles",
-      dependencies: ["ServestackCore", "YAML", "HTTP", "Archive", "Registry", "Images", "Phases"],
+      dependencies: [
+        "ServestackCore", "YAML", "HTTP", "Archive", "Registry", "Images", "Phases",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
     .target(
       name: "Conformance",

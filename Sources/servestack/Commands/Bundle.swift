@@ -1,36 +1,74 @@
 import ArgumentParser
+import Bundles
+import Foundation
+import ServestackCore
+import Synchronization
 
 extension Servestack {
   struct BundleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "bundle",
       abstract: "The airgap bundle lifecycle: create, inspect, verify, push.",
-      subcommands: [Create.self, Inspect.self, Verify.self, Push.self])
+      discussion: """
+        A bundle is one tar file (optionally zstd-compressed) holding bundle.yaml, checksums.txt, an optional \
+        ed25519 signature, the phase files, their manifests, image lists, every image in one OCI layout \
+        (images/) and the test models (models/, also as modelcar images). Create it on a connected machine; \
+        inside the airgap, verify it and push it to the site's registry (or run install --bundle).
+        """,
+      subcommands: [Create.self, Inspect.self, Verify.self, Push.self, Keygen.self])
   }
 }
 
-extension Servestack.BundleCommand {
-  struct Create: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Pack manifests, every image and the test models into one tarball.")
-    func run() async throws { throw NotBuiltYet(command: "bundle create", issue: "issue 5") }
+/// Prints bundle progress on standard error: one rewritten line on a terminal, nothing otherwise.
+final class BundleProgressPrinter: Sendable {
+  private struct State {
+    var stage: BundleProgress.Stage?
+    var stageStart = Date()
+    var lastPrint = Date.distantPast
+    var printed = false
+  }
+  private let state = Mutex(State())
+  private let terminal = Terminal.standardError
+  let enabled: Bool
+
+  init(enabled: Bool = Terminal.standardError.isTTY) { self.enabled = enabled }
+
+  var handler: BundleProgressHandler? {
+    guard enabled else { return nil }
+    return { [self] progress in self.report(progress) }
   }
 
-  struct Inspect: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "List a bundle's components, versions, images and sizes without extracting it.")
-    func run() async throws { throw NotBuiltYet(command: "bundle inspect", issue: "issue 5") }
+  func report(_ progress: BundleProgress) {
+    let now = Date()
+    let line: String? = state.withLock { state in
+      if state.stage != progress.stage {
+        state.stage = progress.stage
+        state.stageStart = now
+      } else if now.timeIntervalSince(state.lastPrint) < 0.2 && progress.itemsDone < progress.itemsTotal {
+        return nil
+      }
+      state.lastPrint = now
+      state.printed = true
+      var text = progress.stage.rawValue
+      if progress.bytesTotal > 0 {
+        let elapsed = max(now.timeIntervalSince(state.stageStart), 0.001)
+        let rate = Int64(Double(progress.bytesDone) / elapsed)
+        text += " \(formatBytes(progress.bytesDone)) / \(formatBytes(progress.bytesTotal)) (\(formatBytes(rate))/s)"
+      }
+      if progress.itemsTotal > 0 { text += " [\(progress.itemsDone)/\(progress.itemsTotal)]" }
+      if let current = progress.current { text += " \(current)" }
+      return text
+    }
+    guard let line else { return }
+    terminal.write("\r\u{1B}[K" + String(line.prefix(160)))
   }
 
-  struct Verify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Check every checksum and the signature of a bundle.")
-    func run() async throws { throw NotBuiltYet(command: "bundle verify", issue: "issue 5") }
-  }
-
-  struct Push: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Push a bundle's images to a private registry.")
-    func run() async throws { throw NotBuiltYet(command: "bundle push", issue: "issue 5") }
+  /// Ends the progress line so that what follows starts on its own line.
+  func finish() {
+    let printed = state.withLock { state in
+      defer { state.printed = false }
+      return state.printed
+    }
+    if printed { terminal.write("\r\u{1B}[K") }
   }
 }

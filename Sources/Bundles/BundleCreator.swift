@@ -1,0 +1,179 @@
+public import Archive
+public import Foundation
+public import Registry
+import Images
+import ServestackCore
+
+/// Options of ``BundleCreator/create(content:spec:options:)``.
+public struct BundleCreateOptions: Sendable {
+  /// The tarball to write (replaced at the end; never left half-written).
+  public var output: URL
+  /// `none` by default: layers are already compressed, so zstd mostly costs time.
+  public var compression: TarCompression = .none
+  /// Overrides the spec's platforms when not empty.
+  public var platforms: [Platform] = []
+  /// Where pulled blobs are kept between runs (an OCI layout in `<dir>/oci`): a second run, or a run after
+  /// an interruption, downloads only what is missing.
+  public var cacheDirectory: URL = BundleCreateOptions.defaultCacheDirectory
+  /// Blob downloads at once, across all images.
+  public var parallel = 8
+  /// How to reach the upstream registries (credentials from ~/.docker/config.json by default).
+  public var registryOptions = RegistryOptions()
+  /// Pull these upstream registries' images from elsewhere; the bundle names them by their upstream names.
+  public var registryMirrors: [RegistryMirror] = []
+  /// Model files by model name (`--model NAME=PATH`), overriding the spec's `path:`.
+  public var modelSources: [String: URL] = [:]
+  /// Leave the spec's models out.
+  public var skipModels = false
+  public var signingKey: BundleSigningKey?
+  /// The `created` time recorded in bundle.yaml.
+  public var created = Date()
+  public var progress: BundleProgressHandler?
+
+  public init(output: URL) { self.output = output }
+
+  /// `$XDG_CACHE_HOME/servestack/bundle-cache`, else `~/.cache/servestack/bundle-cache`.
+  public static var defaultCacheDirectory: URL {
+    let environment = ProcessInfo.processInfo.environment
+    let base =
+      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+    return base.appendingPathComponent("servestack/bundle-cache")
+  }
+}
+
+/// What ``BundleCreator/create(content:spec:options:)`` made.
+public struct BundleCreateResult: Sendable {
+  public var output: URL
+  public var descriptor: BundleDescriptor
+  /// The tarball's size on disk.
+  public var archiveBytes: Int64
+  public var blobsDownloaded: Int
+  /// Blobs the cache already held (an earlier or interrupted run, or a layer shared between images).
+  public var blobsCached: Int
+  public var blobsResumed: Int
+  public var bytesDownloaded: Int64
+  public var signed: Bool
+  /// Things worth saying that did not stop the bundle (strings where an image was expected).
+  public var warnings: [String]
+}
+
+/// Makes airgap bundles.
+public enum BundleCreator {
+  /// Pulls every image `content` needs (plus the spec's extra images and model bases) into the cache
+  /// layout, packs the models as modelcars, and streams the tarball: bundle.yaml, images/ (manifests and
+  /// configs first, so `bundle inspect` stops early), phases/, manifests/, imagelists/, models/, the layers,
+  /// then checksums.txt and the optional signature.
+  ///
+  /// #### Errors
+  /// ``BundleError``: `.registry` when an image cannot be pulled (finished blobs stay in the cache), `.model`
+  /// for missing model files, `.io` for local failures, `.invalidSpec` for a bad extra image.
+  public static func create(content: BundleContent, spec: BundleSpec, options: BundleCreateOptions) async throws(BundleError)
+    -> BundleCreateResult
+  {
+    let platforms = try resolvePlatforms(spec: spec, options: options)
+    let extraction = content.extraction
+    var warnings = extraction.problems.map { "no image read from \($0.description)" }
+    var wanted = Set(extraction.references)
+    for text in spec.images + (options.skipModels ? [] : spec.models.compactMap(\.base)) {
+      do throws(ValueError) {
+        wanted.insert(try ImageReference(text))
+      } catch {
+        throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
+      }
+    }
+    let layout: OCILayout
+    do {
+      layout = try OCILayout.openOrCreate(at: options.cacheDirectory.appendingPathComponent("oci"))
+    } catch {
+      throw BundleError(.io, "cannot open the bundle cache \(options.cacheDirectory.path): \(error.message)", cause: error)
+    }
+    let collector = ImageCollector(
+      layout: layout, clients: RegistryClients(options: options.registryOptions, mirrors: options.registryMirrors),
+      platforms: platforms, parallel: options.parallel, progress: options.progress)
+    let (images, counts) = try await collector.collect(wanted.sorted())
+    options.progress?(BundleProgress(stage: .models, itemsTotal: options.skipModels ? 0 : spec.models.count))
+    let models = options.skipModels ? [] : try packModels(spec, images: images, platform: platforms[0], layout: layout, options: options)
+    if options.skipModels && !spec.models.isEmpty {
+      warnings.append("models left out (--no-models): \(spec.models.map(\.name).joined(separator: ", "))")
+    }
+    let plan = try BundlePlan(
+      spec: spec, content: content, images: images, models: models, platforms: platforms, layout: layout,
+      created: options.created)
+    try FileManager.default.createDirectoryIfNeeded(options.output.deletingLastPathComponent())
+    let written = try await BundleArchiveWriter.write(
+      plan.entries, to: options.output, compression: options.compression, signingKey: options.signingKey,
+      progress: options.progress)
+    return BundleCreateResult(
+      output: options.output, descriptor: plan.descriptor, archiveBytes: written.archiveBytes,
+      blobsDownloaded: counts.blobsDownloaded, blobsCached: counts.blobsCached, blobsResumed: counts.blobsResumed,
+      bytesDownloaded: counts.bytesDownloaded, signed: options.signingKey != nil, warnings: warnings)
+  }
+
+  static func resolvePlatforms(spec: BundleSpec, options: BundleCreateOptions) throws(BundleError) -> [Platform] {
+    if !options.platforms.isEmpty { return options.platforms }
+    var platforms: [Platform] = []
+    for text in spec.platforms {
+      do throws(ValueError) {
+        platforms.append(try Platform(text))
+      } catch {
+        throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
+      }
+    }
+    guard !platforms.isEmpty else { throw BundleError(.invalidSpec, "bundle spec \(spec.origin) names no platform") }
+    return platforms
+  }
+
+  /// Packs each model of the spec as a modelcar image (over its base image for `platform`, when it has one).
+  static func packModels(
+    _ spec: BundleSpec, images: [CollectedImage], platform: Platform, layout: OCILayout, options: BundleCreateOptions
+  ) throws(BundleError) -> [PackedModel] {
+    var packed: [PackedModel] = []
+    for model in spec.models {
+      guard let source = options.modelSources[model.name] ?? model.path else {
+        throw BundleError(
+          .model,
+          "bundle spec \(spec.origin) carries model '\(model.name)' but no files were given: pass --model \(model.name)=DIR|FILE "
+            + "(the model's files, e.g. a trained model.joblib), or --no-models to leave it out")
+      }
+      var base: (manifest: Manifest, config: [UInt8])?
+      if let baseText = model.base {
+        guard let reference = try? ImageReference(baseText), let image = images.first(where: { $0.reference == reference })
+        else { throw BundleError(.model, "model \(model.name): base image \(baseText) was not pulled") }
+        let manifest = image.children.isEmpty
+          ? image.stored : image.children[image.platforms.firstIndex { platform.matches($0) } ?? 0]
+        guard let config = manifest.config else { throw BundleError(.model, "model \(model.name): base \(baseText) has no config") }
+        do {
+          base = (manifest, try layout.readBlob(config.digest))
+        } catch {
+          throw BundleError(.model, "model \(model.name): \(error.message)", cause: error)
+        }
+      }
+      let name = "\(BundleLayout.modelRegistry)/\(BundleLayout.modelRepositoryPrefix)/\(model.name):\(model.version)"
+      guard let reference = try? ImageReference(name) else {
+        throw BundleError(.invalidSpec, "model \(model.name) version '\(model.version)' is not usable as an image tag")
+      }
+      let car = try ModelCarBuilder.build(
+        name: model.name, version: model.version, source: source, platform: platform, base: base, layout: layout)
+      packed.append(PackedModel(spec: model, reference: reference, car: car))
+    }
+    return packed
+  }
+}
+
+/// A model packed for the bundle.
+struct PackedModel: Sendable {
+  var spec: BundleSpec.Model
+  var reference: ImageReference
+  var car: ModelCar
+}
+
+extension FileManager {
+  func createDirectoryIfNeeded(_ url: URL) throws(BundleError) {
+    do {
+      try createDirectory(at: url, withIntermediateDirectories: true)
+    } catch {
+      throw BundleError(.io, "cannot create \(url.path): \(error.localizedDescription)", cause: error)
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// The Bundles module; see README.md for what it will hold.

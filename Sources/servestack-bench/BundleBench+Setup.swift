@@ -1,0 +1,170 @@
+import Foundation
+import Registry
+import ServestackCore
+
+/// A `docker-registry` on 127.0.0.1 for the bundle benchmark, stopped by its PID.
+final class BenchRegistry {
+  let port: Int
+  let directory: URL
+  let pid: pid_t
+
+  var host: String { "127.0.0.1:\(port)" }
+
+  init(directory: URL) throws {
+    self.directory = directory
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    port = Self.freePort()
+    let config = """
+      version: 0.1
+      log:
+        level: warn
+        accesslog:
+          disabled: true
+      storage:
+        filesystem:
+          rootdirectory: \(directory.path)/data
+        maintenance:
+          uploadpurging:
+            enabled: false
+      http:
+        addr: 127.0.0.1:\(port)
+        secret: servestack-bench
+
+      """
+    let configFile = directory.appendingPathComponent("config.yml")
+    try Data(config.utf8).write(to: configFile)
+    var child: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("registry.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/usr/bin/docker-registry"), strdup("serve"), strdup(configFile.path), nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawn(&child, "/usr/bin/docker-registry", &actions, nil, argv, environ)
+    guard spawned == 0 else { throw BenchToolError("cannot start docker-registry (apt-get install docker-registry)") }
+    pid = child
+    for _ in 0..<200 {
+      if Self.canConnect(port) { return }
+      usleep(25_000)
+    }
+    stop()
+    throw BenchToolError("docker-registry did not start on port \(port)")
+  }
+
+  func stop() {
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+  }
+
+  static func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  static func canConnect(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
+  }
+}
+
+/// The benchmark's image set, as in the OCI registry notes §3, scaled: app-small [base, 1], app-medium
+/// [base, 50, 10], app-multi = index of amd64 [base, 60] and arm64/v8 [own 10 base, 60] (MiB at scale 1,
+/// 201 MiB unique). Layers are incompressible random bytes (stored as uncompressed-tar media type; no
+/// tool here looks inside).
+enum BenchImages {
+  static let names = ["app-small", "app-medium", "app-multi"]
+
+  /// Writes the images into a new OCI layout at `directory`; returns the unique blob bytes.
+  static func make(in directory: URL, scale: Double) throws -> (layout: OCILayout, uniqueBytes: Int64) {
+    let layout = try OCILayout.openOrCreate(at: directory)
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var unique: Int64 = 0
+    func layer(_ mib: Double) throws -> Descriptor {
+      let size = max(Int64(mib * scale * 1_048_576), 4096)
+      let temporary = layout.temporaryURL(suffix: "layer")
+      guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let handle = FileHandle(forWritingAtPath: temporary.path)
+      else { throw BenchToolError("cannot write \(temporary.path)") }
+      var hasher = SHA256Stream()
+      var remaining = size
+      var buffer = [UInt64](repeating: 0, count: 131_072)
+      while remaining > 0 {
+        for index in buffer.indices {
+          seed ^= seed << 13
+          seed ^= seed >> 7
+          seed ^= seed << 17
+          buffer[index] = seed
+        }
+        let count = Int(min(remaining, Int64(buffer.count * 8)))
+        try buffer.withUnsafeBytes { bytes in
+          let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+          hasher.update(chunk)
+          try handle.write(contentsOf: Data(chunk))
+        }
+        remaining -= Int64(count)
+      }
+      try handle.close()
+      let digest = hasher.finalize()
+      try? FileManager.default.removeItem(at: layout.blobURL(digest))
+      try FileManager.default.moveItem(at: temporary, to: layout.blobURL(digest))
+      unique += size
+      return Descriptor(mediaType: MediaType.ociLayer, digest: digest, size: size)
+    }
+    func image(_ platform: Platform, _ layers: [Descriptor]) throws -> Manifest {
+      var config: JSONObject = [
+        "architecture": .string(platform.architecture), "os": .string(platform.os),
+        "rootfs": ["type": "layers", "diff_ids": .array(layers.map { .string($0.digest.description) })],
+      ]
+      if let variant = platform.variant { config["variant"] = .string(variant) }
+      let configBytes = JSONValue.object(config).serializedBytes()
+      let configDigest = try layout.addBlob(configBytes)
+      unique += Int64(configBytes.count)
+      let json: JSONValue = [
+        "schemaVersion": 2, "mediaType": .string(MediaType.ociManifest),
+        "config": Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)).json,
+        "layers": .array(layers.map(\.json)),
+      ]
+      let manifest = try Manifest(bytes: json.serializedBytes(), context: "bench")
+      try layout.addBlob(manifest.bytes)
+      unique += Int64(manifest.bytes.count)
+      return manifest
+    }
+    let base = try layer(10)
+    let small = try image(.linuxAMD64, [base, try layer(1)])
+    let medium = try image(.linuxAMD64, [base, try layer(50), try layer(10)])
+    let arm = Platform(os: "linux", architecture: "arm64", variant: "v8")
+    let amd64 = try image(.linuxAMD64, [base, try layer(60)])
+    let arm64 = try image(arm, [try layer(10), try layer(60)])
+    let indexJSON: JSONValue = [
+      "schemaVersion": 2, "mediaType": .string(MediaType.ociIndex),
+      "manifests": [amd64.descriptor(platform: .linuxAMD64).json, arm64.descriptor(platform: arm).json],
+    ]
+    let index = try Manifest(bytes: indexJSON.serializedBytes(), context: "bench index")
+    try layout.addBlob(index.bytes)
+    unique += Int64(index.bytes.count)
+    try layout.setEntry(small.descriptor(), named: "app-small")
+    try layout.setEntry(medium.descriptor(), named: "app-medium")
+    try layout.setEntry(index.descriptor(), named: "app-multi")
+    return (layout, unique)
+  }
+}

@@ -1,0 +1,115 @@
+import Archive
+import ArgumentParser
+import Bundles
+import Foundation
+import Phases
+import Registry
+import ServestackCore
+
+extension Servestack.BundleCommand {
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Pack manifests, every image and the test models into one tarball.",
+      discussion: """
+        Images are pulled into an OCI layout in --cache-dir (each blob once, --parallel at a time); a run that \
+        was interrupted resumes without downloading finished blobs again. The tarball is written straight from \
+        that cache. Examples:
+          servestack bundle create -o kserve.tar --model sklearn-iris=./model
+          servestack bundle create --spec raw --platform linux/amd64,linux/arm64 -o raw.tar.zst --compress zstd --no-models
+          servestack bundle create -o b.tar --registry-mirror docker.io=http://127.0.0.1:5001 --mirror http://10.0.0.5:8080
+        """)
+
+    @Option(help: ArgumentHelp("A built-in bundle spec (default, serverless-kourier, raw) or a spec file.", valueName: "name|file"))
+    var spec: String?
+
+    @Option(help: ArgumentHelp("The profile (default: the spec's).", valueName: "profile"))
+    var profile: String?
+
+    @Option(
+      help: ArgumentHelp("Platforms to keep, comma-separated or repeated (default: the spec's).", valueName: "os/arch[,…]"))
+    var platform: [String] = []
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The bundle file to write.", valueName: "file"))
+    var output: String
+
+    @Option(help: ArgumentHelp("none (default: layers are compressed already), zstd or gzip.", valueName: "kind"))
+    var compress: String = "none"
+
+    @Option(help: ArgumentHelp("Sign checksums.txt with this ed25519 private key (PEM or base64 raw seed).", valueName: "file"))
+    var signKey: String?
+
+    @Option(help: ArgumentHelp("Fetch manifest URLs from this base URL instead of upstream (paths kept; sha256 pins still apply).", valueName: "url"))
+    var mirror: String?
+
+    @Option(
+      help: ArgumentHelp(
+        "Pull an upstream registry's images from another registry, recorded under their upstream names (repeatable).",
+        valueName: "upstream=url"))
+    var registryMirror: [String] = []
+
+    @Option(help: "Blob downloads at once.")
+    var parallel = 8
+
+    @Option(help: ArgumentHelp("Where pulled blobs are kept between runs (default: ~/.cache/servestack/bundle-cache).", valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(help: ArgumentHelp("A model's files: a directory or one file (repeatable).", valueName: "name=path"))
+    var model: [String] = []
+
+    @Flag(help: "Leave the spec's test models out.")
+    var noModels = false
+
+    @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in ones.", valueName: "dir"))
+    var phases: String?
+
+    func validate() throws {
+      guard TarCompression(rawValue: compress) != nil else { throw ValidationError("--compress must be none, zstd or gzip") }
+      guard parallel >= 1 && parallel <= 64 else { throw ValidationError("--parallel must be between 1 and 64") }
+    }
+
+    func run() async throws {
+      let specValue = try BundleSpec.resolve(spec)
+      var options = BundleCreateOptions(output: URL(fileURLWithPath: output))
+      options.compression = TarCompression(rawValue: compress) ?? .none
+      options.platforms = try platform.flatMap { $0.split(separator: ",") }.map { try Platform(String($0)) }
+      options.parallel = parallel
+      if let cacheDir { options.cacheDirectory = URL(fileURLWithPath: cacheDir) }
+      options.registryMirrors = try registryMirror.map { try RegistryMirror(parsing: $0) }
+      options.skipModels = noModels
+      for entry in model {
+        guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+          throw ValidationError("--model \(entry): expected NAME=DIR|FILE")
+        }
+        options.modelSources[String(entry[..<equals])] = URL(fileURLWithPath: String(entry[entry.index(after: equals)...]))
+      }
+      if let signKey { options.signingKey = try BundleSigningKey(contentsOf: URL(fileURLWithPath: signKey)) }
+      let printer = BundleProgressPrinter()
+      options.progress = printer.handler
+      let phaseSet = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
+      let fetcher = try ManifestFetcher(options: ManifestFetcher.Options(mirror: mirror))
+      let chosenProfile = try profile.map { try Profile(parsing: $0) }
+      let start = Date()
+      let result: BundleCreateResult
+      do {
+        result = try await BundleCreator.create(
+          spec: specValue, phaseSet: phaseSet, profile: chosenProfile, fetcher: fetcher, options: options)
+      } catch {
+        printer.finish()
+        throw error
+      }
+      printer.finish()
+      for warning in result.warnings { Terminal.standardError.write("warning: \(warning)\n") }
+      let seconds = Date().timeIntervalSince(start)
+      let descriptor = result.descriptor
+      print("wrote \(result.output.path) (\(formatBytes(result.archiveBytes)), \(options.compression.rawValue)\(result.signed ? ", signed" : ""))")
+      print("  profile \(descriptor.profile), platforms \(descriptor.platforms.joined(separator: ", "))")
+      print("  \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes)) in images/")
+      print(
+        "  downloaded \(result.blobsDownloaded) blobs (\(formatBytes(result.bytesDownloaded))), \(result.blobsCached) from the cache"
+          + (result.blobsResumed > 0 ? ", \(result.blobsResumed) resumed" : "") + ", in \(formatSeconds(seconds))")
+      if !descriptor.models.isEmpty {
+        print("  models: " + descriptor.models.map { "\($0.name):\($0.version)" }.joined(separator: ", "))
+      }
+    }
+  }
+}

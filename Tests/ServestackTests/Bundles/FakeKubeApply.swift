@@ -1,0 +1,68 @@
+import Foundation
+import HTTP
+import ServestackCore
+import Testing
+import TestSupport
+import YAML
+
+/// The fake Kubernetes API server (Resources/FakeKube) on 127.0.0.1, with just enough of a client to
+/// server-side apply objects and read them back (the Kubernetes module is not here yet).
+final class FakeKubeServer: @unchecked Sendable {
+  // @unchecked Sendable: every stored property is immutable after init.
+  let state: TemporaryDirectory
+  let process: ChildProcess
+  let base: String
+  let token: Secret
+  let client: HTTPClient
+
+  init() throws {
+    let resources = try #require(Bundle.module.url(forResource: "Resources", withExtension: nil))
+    state = try TemporaryDirectory(prefix: "servestack-fakekube")
+    process = try ChildProcess(
+      "python3", [resources.appendingPathComponent("FakeKube/fake_apiserver.py").path, "--port", "0", "--dir", state.path],
+      logFile: state.file("server.log"))
+    let portFile = state.file("port")
+    let deadline = Date().addingTimeInterval(20)
+    while !FileManager.default.fileExists(atPath: portFile.path) {
+      guard Date() < deadline else { throw TestSetupError("the fake apiserver did not start") }
+      usleep(50_000)
+    }
+    usleep(100_000)
+    let port = try String(contentsOf: portFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    base = "https://127.0.0.1:\(port)"
+    let kubeconfig = try YAMLParser.parseDocument(Array(try Data(contentsOf: state.file("kubeconfig"))))
+    let caData = try #require(kubeconfig["clusters"]?[0]?[path: ["cluster", "certificate-authority-data"]]?.stringValue)
+    let ca = try #require(Data(base64Encoded: caData))
+    let admin = try #require(kubeconfig["users"]?.arrayValue?.first { $0["name"] == "admin" })
+    token = Secret(try #require(admin[path: ["user", "token"]]?.stringValue))
+    var configuration = HTTPClientConfiguration()
+    configuration.tls.certificateAuthority = .data(Array(ca))
+    configuration.proxy = .none
+    client = try HTTPClient(configuration: configuration)
+  }
+
+  static let plurals = ["Namespace": "namespaces", "Deployment": "deployments", "Job": "jobs", "ConfigMap": "configmaps"]
+
+  func path(of object: JSONValue) throws -> String {
+    let apiVersion = try #require(object["apiVersion"]?.stringValue)
+    let kind = try #require(object["kind"]?.stringValue)
+    let plural = try #require(Self.plurals[kind], "add \(kind) to FakeKubeServer.plurals")
+    let name = try #require(object[path: ["metadata", "name"]]?.stringValue)
+    let group = apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)"
+    let namespace = object[path: ["metadata", "namespace"]]?.stringValue.map { "/namespaces/\($0)" } ?? ""
+    return "\(base)\(group)\(namespace)/\(plural)/\(name)"
+  }
+
+  /// Server-side applies `object`; returns the HTTP status and the object the server answered.
+  func apply(_ object: JSONValue) async throws -> (status: Int, body: JSONValue?) {
+    var request = HTTPRequest(
+      method: .patch, url: try path(of: object) + "?fieldManager=servestack-test&force=true",
+      body: .bytes(object.serializedBytes()))
+    request.headers.set("Content-Type", "application/apply-patch+yaml")
+    request.authorization = .bearer(token)
+    let response = try await client.execute(request)
+    return (response.status, try? JSONValue(parsing: response.body))
+  }
+
+  deinit { process.stop() }
+}

@@ -33,6 +33,7 @@ public final class ChildProcess: @unchecked Sendable {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, self.logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    Self.closeInheritedDescriptors(&actions)
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -62,6 +63,21 @@ public final class ChildProcess: @unchecked Sendable {
       throw TestSetupError("cannot start \(path): \(String(cString: strerror(result)))")
     }
     pid = child
+  }
+
+  /// Servers started here live for the whole test run: if they inherited the write end of a pipe another
+  /// thread opened for a short command (Shell.run), that command's reader would never see EOF and hang.
+  private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    // glibc ≥ 2.34 has posix_spawn_file_actions_addclosefrom_np, but Swift's Glibc module does not show it.
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+      let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+      if closeFrom(&actions, 3) == 0 { return }
+    }
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap(Int32.init) where fd > 2 {
+      posix_spawn_file_actions_addclose(&actions, fd)
+    }
   }
 
   public var isRunning: Bool {

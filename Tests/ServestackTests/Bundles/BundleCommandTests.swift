@@ -10,28 +10,28 @@ struct BundleCommandTests {
 
   @Test func keygenSignVerifyInspectAndTamper() async throws {
     let directory = try TemporaryDirectory(prefix: "servestack-bundle-cli")
-    let keygen = try Shell.run(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("key.pub").path])
+    let keygen = try await Shell.runAsync(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("key.pub").path])
     #expect(keygen.status == 0, "\(keygen.stderr)")
     let mode = try FileManager.default.attributesOfItem(atPath: directory.file("key.pem").path)[.posixPermissions] as? NSNumber
     #expect(mode?.intValue == 0o600)
     #expect(!keygen.stdout.contains("PRIVATE KEY"), "the private key is never printed")
-    #expect(try Shell.run(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("x.pub").path]).status == 2)
+    #expect(try await Shell.runAsync(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("x.pub").path]).status == 2)
 
     let bundle = try await SmallBundle(signingKey: try BundleSigningKey(contentsOf: directory.file("key.pem")))
-    let verified = try Shell.run(binary, ["bundle", "verify", bundle.url.path, "--key", directory.file("key.pub").path])
+    let verified = try await Shell.runAsync(binary, ["bundle", "verify", bundle.url.path, "--key", directory.file("key.pub").path])
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     #expect(verified.stdout.contains("signature valid"))
-    let unchecked = try Shell.run(binary, ["bundle", "verify", bundle.url.path])
+    let unchecked = try await Shell.runAsync(binary, ["bundle", "verify", bundle.url.path])
     #expect(unchecked.status == 0 && unchecked.stderr.contains("not checked"))
 
-    let inspect = try Shell.run(binary, ["bundle", "inspect", bundle.url.path, "-o", "json"])
+    let inspect = try await Shell.runAsync(binary, ["bundle", "inspect", bundle.url.path, "-o", "json"])
     #expect(inspect.status == 0, "\(inspect.stderr)")
     let json = try JSONValue(parsing: inspect.stdout)
     #expect(json["name"] == "small")
     #expect(json["profile"] == "raw")
     #expect(json["images"]?[0]?["name"] == "servestack.local/models/iris:2")
     #expect(json[path: ["archive", "compression"]] == "none")
-    let text = try Shell.run(binary, ["bundle", "inspect", bundle.url.path])
+    let text = try await Shell.runAsync(binary, ["bundle", "inspect", bundle.url.path])
     #expect(text.stdout.contains("demo v1") && text.stdout.contains("models:"))
 
     let tampered = try bundle.copy("tampered.tar")
@@ -40,15 +40,15 @@ struct BundleCommandTests {
     let offset = try #require(bytes.indices.first { bytes[$0...].starts(with: marker) })
     bytes[offset] ^= 0x01
     try Data(bytes).write(to: tampered)
-    let failed = try Shell.run(binary, ["bundle", "verify", tampered.path, "-o", "json"])
+    let failed = try await Shell.runAsync(binary, ["bundle", "verify", tampered.path, "-o", "json"])
     #expect(failed.status == 1)
     let report = try JSONValue(parsing: failed.stdout)
     #expect(report["valid"] == false)
     #expect(report["problems"]?.arrayValue?.contains { $0["kind"] == "mismatch" && $0["path"] == "models/iris/model.joblib" } == true)
-    let refused = try Shell.run(binary, ["bundle", "push", tampered.path, "--registry", "127.0.0.1:1/site", "--plain-http"])
+    let refused = try await Shell.runAsync(binary, ["bundle", "push", tampered.path, "--registry", "127.0.0.1:1/site", "--plain-http"])
     #expect(refused.status == 1, "\(refused.stderr)")
     #expect(refused.stderr.contains("failed verification"))
-    let usage = try Shell.run(binary, ["bundle", "push", bundle.url.path, "--registry", "r", "--registry-user", "u"])
+    let usage = try await Shell.runAsync(binary, ["bundle", "push", bundle.url.path, "--registry", "r", "--registry-user", "u"])
     #expect(usage.status == 2, "the password comes from stdin only")
   }
 
@@ -59,17 +59,17 @@ struct BundleCommandTests {
     let ca = try #require(registry.certificates?.caCertificate.path)
     let args = ["bundle", "push", bundle.url.path, "--registry", "\(registry.host)/site", "--registry-ca", ca, "--registry-user", "pusher", "--password-stdin"]
     let environment = ["DOCKER_CONFIG": bundle.directory.path, "HTTPS_PROXY": "", "https_proxy": ""]
-    let pushed = try Shell.run(binary, args + ["-o", "json"], environment: environment, input: "s3cret-pass\n")
+    let pushed = try await Shell.runAsync(binary, args + ["-o", "json"], environment: environment, input: "s3cret-pass\n")
     #expect(pushed.status == 0, "\(pushed.stderr)")
     #expect(!pushed.stdout.contains("s3cret") && !pushed.stderr.contains("s3cret"))
     let json = try JSONValue(parsing: pushed.stdout)
     #expect(json["images"]?[0]?["target"] == .string("\(registry.host)/site/models/iris:2"))
     #expect(json["blobsUploaded"] == 2)
-    let again = try Shell.run(binary, args, environment: environment, input: "s3cret-pass\n")
+    let again = try await Shell.runAsync(binary, args, environment: environment, input: "s3cret-pass\n")
     #expect(again.status == 0 && again.stdout.contains("already there"), "\(again.stdout)\(again.stderr)")
-    let wrong = try Shell.run(binary, args, environment: environment, input: "nope\n")
+    let wrong = try await Shell.runAsync(binary, args, environment: environment, input: "nope\n")
     #expect(wrong.status == 3, "refused by the registry: \(wrong.stderr)")
-    let noCA = try Shell.run(binary, Array(args.prefix(5)), environment: environment)
+    let noCA = try await Shell.runAsync(binary, Array(args.prefix(5)), environment: environment)
     #expect(noCA.status == 3, "TLS without the CA fails: \(noCA.stderr)")
   }
 }

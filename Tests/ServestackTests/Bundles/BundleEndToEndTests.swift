@@ -43,7 +43,7 @@ struct BundleEndToEndTests {
     try FileManager.default.createDirectory(at: carried.deletingLastPathComponent(), withIntermediateDirectories: true)
     try FileManager.default.copyItem(at: created.output, to: carried)
 
-    let target = try TestRegistry()
+    let target = try await TestRegistry.start()
     var options = AirgapOptions()
     options.push.registryOptions = testOptions()
     options.push.key = signing.publicKey
@@ -80,7 +80,7 @@ struct BundleEndToEndTests {
     #expect(sources == ["../manifests/demo/v1/demo.yaml"])
 
     // The rewritten objects are accepted by an API server, images as rewritten.
-    let kube = try FakeKubeServer()
+    let kube = try await TestBlocking.run { try BundleFakeKube() }
     for object in objects {
       let (status, answer) = try await kube.apply(object)
       #expect((200..<300).contains(status), "\(object["kind"] ?? "?") → \(status) \(answer.map { $0.serialized() } ?? "")")

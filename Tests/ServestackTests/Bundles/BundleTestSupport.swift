@@ -28,9 +28,12 @@ final class BundleWorld: @unchecked Sendable {
   var pinnedSingle: String { "docker.io/testorg/app-single@\(images.single.digest)" }
 
   init(baseSize: Int = 150_000, layerSize: Int = 60_000) async throws {
-    source = try TestRegistry()
-    directory = try TemporaryDirectory(prefix: "servestack-bundle-world")
-    images = try TestImages.make(in: directory.file("src-oci"), baseSize: baseSize, layerSize: layerSize)
+    source = try await TestRegistry.start()
+    let directory = try TemporaryDirectory(prefix: "servestack-bundle-world")
+    self.directory = directory
+    images = try await TestBlocking.run {
+      try TestImages.make(in: directory.file("src-oci"), baseSize: baseSize, layerSize: layerSize)
+    }
     let client = try RegistryClient(host: source.host, options: testOptions())
     for (name, target) in [
       (TestImages.multiName, "hub/testorg/app-multi:1.0"), (TestImages.singleName, "hub/testorg/app-single:1.0"),

@@ -60,7 +60,7 @@ struct BundleVerifyTests {
     // checksums.txt lists every other file, sorted, in sha256sum's format.
     let extracted = try TemporaryDirectory(prefix: "servestack-small-extract")
     _ = try await TarExtractor.extract(bundle.url, to: extracted.url)
-    let check = try Shell.run("sha256sum", ["-c", "--quiet", "checksums.txt"], currentDirectory: extracted.url)
+    let check = try await Shell.runAsync("sha256sum", ["-c", "--quiet", "checksums.txt"], currentDirectory: extracted.url)
     #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     let listed = try String(contentsOf: extracted.file("checksums.txt"), encoding: .utf8).split(separator: "\n").map { $0.dropFirst(66) }
     #expect(listed == listed.sorted())
@@ -195,7 +195,7 @@ struct BundleVerifyTests {
     try directory.write("make.py", script)
     for kind in ["traversal", "symlink", "device", "huge"] {
       let hostile = directory.file("\(kind).tar")
-      try Shell.check("python3", [directory.file("make.py").path, bundle.url.path, kind, hostile.path])
+      try await Shell.checkAsync("python3", [directory.file("make.py").path, bundle.url.path, kind, hostile.path])
       let result = try await BundleVerifier.verify(hostile)
       #expect(!result.isValid, "\(kind)")
       let expected: BundleVerification.Problem.Kind = kind == "huge" ? .archive : .unsafeEntry

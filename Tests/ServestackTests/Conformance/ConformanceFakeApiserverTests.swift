@@ -21,7 +21,8 @@ struct ConformanceFakeApiserverTests {
       let config = directory.appendingPathComponent("config.json")
       try Data(#"{"neverReady": ["*/sklearn-iris-predictor*"]}"#.utf8).write(to: config)
       let (process, _) = try await Kube.startPython(
-        "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path, "--config", config.path], logName: "conformance-fakekube")
+        "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path, "--config", config.path],
+        log: directory.appendingPathComponent("fake_apiserver.log"), removeAfter: directory)
       self.process = process
       let path = directory.appendingPathComponent("kubeconfig").path
       kubeconfig = path

@@ -54,7 +54,9 @@ struct ConformanceJobRenderTests {
 
   @Test("metrics reach a Pushgateway with PUT /metrics/job/servestack-conformance")
   func pushgateway() async throws {
-    let (process, port) = try await Kube.startPython("Conformance/capture_server.py", [], logName: "pushgateway")
+    let directory = try TemporaryDirectory(prefix: "servestack-pushgateway")
+    let (process, port) = try await Kube.startPython(
+      "Conformance/capture_server.py", [], log: directory.file("pushgateway.log"))
     defer { process.stop() }
     var configuration = HTTPClientConfiguration()
     configuration.proxy = .none
@@ -160,7 +162,7 @@ extension ConformanceClusterTests {
     static func rendered(_ options: JobOptions) async throws -> [KubeObject] {
       let library = try JobRenderer.objects(options)
       guard let binary = TestEnvironment.servestackBinary else { return library.map(KubeObject.init) }
-      let output = try Shell.check(
+      let output = try await Shell.checkAsync(
         binary.path,
         [
           "job", "--schedule", options.schedule, "--image", options.image, "--namespace", options.namespace,

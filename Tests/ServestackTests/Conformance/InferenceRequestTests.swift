@@ -77,10 +77,11 @@ struct InferenceRequestTests {
   @Test("a slow answer times out, is not retried, and says so")
   func timeout() async throws {
     let s = try await Self.setup()
-    try await s.fixture.fault(s.host, "delay", delaySeconds: 3)
+    try await s.fixture.fault(s.host, "delay", delaySeconds: 12)
     let started = ContinuousClock.now
     let response = await s.client.send(Self.v1(timeout: .milliseconds(700), attempts: 3), to: s.endpoint)
-    #expect(ContinuousClock.now - started < .seconds(2))
+    // Well under the 12 s the server holds the answer back: the client gave up on its own.
+    #expect(ContinuousClock.now - started < .seconds(8))
     #expect(response.timedOut && response.status == nil && response.attempts == 1)
     let problems = Self.v1Expect.problems(with: response)
     #expect(problems.count == 1 && problems[0].contains("timed out") && problems[0].contains("Host: \(s.host)"))

@@ -18,10 +18,12 @@ struct LoadGeneratorTests {
     let s = try await InferenceRequestTests.setup()
     let generator = LoadGenerator(client: InferenceClient(http: try InferenceClient.makeHTTPClient(connections: 8)))
     let result = await generator.run(try Self.options(4, .milliseconds(1500)), against: s.endpoint)
-    #expect(result.requests >= 8, "\(result.requests) requests")
+    // Counts and times are loose on purpose: the model server shares 2 cores with the rest of the suite.
+    #expect(result.requests >= 4, "\(result.requests) requests")
     #expect(result.errors == 0, "\(result.firstError ?? "")")
     #expect(result.statuses == ["200": result.requests])
-    #expect(result.elapsedSeconds >= 1.5 && result.elapsedSeconds < 4)
+    // No request starts after the duration; those in flight end within their 10 s timeout.
+    #expect(result.elapsedSeconds >= 1.5 && result.elapsedSeconds < 1.5 + 10 + 1, "\(result.elapsedSeconds) s")
     let l = result.latency
     #expect(l.count == result.requests && 0 < l.p50Seconds && l.p50Seconds <= l.p95Seconds && l.p95Seconds <= l.p99Seconds)
     #expect(l.p99Seconds <= l.maxSeconds * 1.001)
@@ -35,12 +37,12 @@ struct LoadGeneratorTests {
     let s = try await InferenceRequestTests.setup()
     try await s.fixture.fault(s.host, "status", status: 500, count: 3)
     let generator = LoadGenerator(client: InferenceClient(http: try InferenceClient.makeHTTPClient()))
-    let result = await generator.run(try Self.options(1, .seconds(30), max: 10), against: s.endpoint)
+    let result = await generator.run(try Self.options(1, .seconds(120), max: 10), against: s.endpoint)
     #expect(result.requests == 10)
     #expect(result.errors == 3)
     #expect(result.statuses == ["500": 3, "200": 7])
     #expect(result.firstError?.hasPrefix("status 500, expected 200") == true)
-    #expect(result.elapsedSeconds < 10)
+    #expect(result.elapsedSeconds < 60, "the budget, not the 120 s duration, ended the run")
   }
 
   @Test("the first answer's latency is the cold start when requests are held until a replica is ready")

@@ -182,7 +182,10 @@ enum Kube {
         + ["python3", resources.appendingPathComponent(script).path] + arguments,
       logFile: log)
     let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline {
+    // One look after the deadline too, in case this task was not scheduled for a while.
+    var lastLook = false
+    while !lastLook {
+      lastLook = Date() >= deadline
       let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
       if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
         let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces))

@@ -7,7 +7,10 @@ import Testing
 import TestSupport
 
 /// Watches that survive dropped connections and expired resourceVersions.
-@Suite("Kubernetes watch")
+///
+/// Serialized: the 410 test shrinks the shared fake's watch history, which would turn the reconnect
+/// test's resume into a relist if both ran at once.
+@Suite("Kubernetes watch", .serialized)
 struct KubeWatchTests {
   /// Collects the names seen in ADDED/MODIFIED events and the relists of a watch, in a background task.
   final class Collector: Sendable {

@@ -6,8 +6,8 @@ import TestSupport
 import YAML
 
 /// The fake Kubernetes API server (Resources/FakeKube) on 127.0.0.1, with just enough of a client to
-/// server-side apply objects and read them back (the Kubernetes module is not here yet).
-final class FakeKubeServer: @unchecked Sendable {
+/// server-side apply objects and read them back (independent of the Kubernetes module under test elsewhere).
+final class BundleFakeKube: @unchecked Sendable {
   // @unchecked Sendable: every stored property is immutable after init.
   let state: TemporaryDirectory
   let process: ChildProcess
@@ -46,7 +46,7 @@ final class FakeKubeServer: @unchecked Sendable {
   func path(of object: JSONValue) throws -> String {
     let apiVersion = try #require(object["apiVersion"]?.stringValue)
     let kind = try #require(object["kind"]?.stringValue)
-    let plural = try #require(Self.plurals[kind], "add \(kind) to FakeKubeServer.plurals")
+    let plural = try #require(Self.plurals[kind], "add \(kind) to BundleFakeKube.plurals")
     let name = try #require(object[path: ["metadata", "name"]]?.stringValue)
     let group = apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)"
     let namespace = object[path: ["metadata", "namespace"]]?.stringValue.map { "/namespaces/\($0)" } ?? ""

@@ -1,1 +1,0 @@
-// The Kubernetes module; see README.md for what it will hold.

@@ -5,10 +5,12 @@ public import ServestackCore
 /// Kubernetes `Status` answer. The server's own message is kept verbatim in ``message`` (after a short
 /// prefix naming the request), because that is what users paste into search engines.
 ///
-/// Categories: transport failures and request timeouts are `.unreachable`; 401 and 403 are `.refused`;
-/// an object the server rejects (422 Invalid, 400 BadRequest, a denying admission webhook) is `.refused`
-/// too, since the cluster answered and said no; a broken kubeconfig or manifest is `.input`; everything
-/// else (not found, conflict, a wait that timed out, a server error) is `.failed`.
+/// Categories: transport failures and request timeouts are `.unreachable`; 401, 403, a failing exec
+/// credential plugin and admission webhooks that deny or fail are `.refused` (the cluster, or our way into
+/// it, said no); an object that fails validation (422 Invalid, 400 BadRequest such as an unknown field
+/// under server-side apply, an apiVersion the cluster does not serve) and a broken kubeconfig are `.input`
+/// (fix the manifest or the configuration); everything else (not found, conflict, a wait that timed out or
+/// failed, a server error) is `.failed`.
 public struct KubeError: Error, LocalizedError, CategorizedError, Sendable, CustomStringConvertible {
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Value: String {
@@ -112,8 +114,8 @@ public struct KubeError: Error, LocalizedError, CategorizedError, Sendable, Cust
   public var category: ErrorCategory {
     switch code {
     case .unreachable, .timeout: .unreachable
-    case .unauthorized, .forbidden, .invalid, .badRequest, .webhook, .execPlugin: .refused
-    case .badConfig: .input
+    case .unauthorized, .forbidden, .webhook, .execPlugin: .refused
+    case .badConfig, .invalid, .badRequest, .unknownKind: .input
     default: .failed
     }
   }

@@ -4,7 +4,9 @@ import Foundation
 import ServestackCore
 
 /// Writes a tar of `--size-mib` MiB of files (plain and zstd), reads it back hashing every entry, extracts
-/// it, and does the same with GNU tar (and zstd) on the same data in the same run.
+/// it, and does the same with GNU tar (and zstd) on the same data in the same run. With `--memory-check`
+/// it only reports, as JSON, the peak-RSS growth of writing, reading and extracting one large file (the
+/// Archive tests run that in a process of their own; see ``ArchiveMemoryCheck``).
 struct ArchiveBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "archive",
@@ -16,13 +18,30 @@ struct ArchiveBench: AsyncParsableCommand {
   @Option(name: .customLong("work-dir"), help: "Where to put the data (default: a new temporary directory, removed).")
   var workDirectory: String?
 
+  @Flag(name: .customLong("memory-check"), help: "Only report the peak-RSS growth of each step for one file, as JSON.")
+  var memoryCheck = false
+
+  @Option(help: "With --memory-check: none, gzip or zstd.")
+  var compression = "none"
+
+  @Option(name: .customLong("control-mib"), help: "With --memory-check: hold this many MiB in a last 'control' step.")
+  var controlMiB = 0
+
   func run() async throws {
-    guard sizeMiB >= 16 else { throw ValidationError("--size-mib must be at least 16") }
+    guard sizeMiB >= (memoryCheck ? 1 : 16) else { throw ValidationError("--size-mib is too small") }
+    guard let tarCompression = TarCompression(rawValue: compression) else {
+      throw ValidationError("--compression must be none, gzip or zstd")
+    }
     let work = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
       .appendingPathComponent("servestack-archive-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
     let size = sizeMiB
+    if memoryCheck {
+      let check = ArchiveMemoryCheck(work: work, sizeMiB: size, compression: tarCompression, controlMiB: controlMiB)
+      print(try await BlockingExecutor.shared.run { try check.run() }.serialized())
+      return
+    }
     let rows = try await BlockingExecutor.shared.run { try ArchiveBenchRun(work: work, sizeMiB: size).run() }
     print("\n| step | tool | MB/s | seconds | peak RSS | of which growth | output |")
     print("|---|---|---:|---:|---:|---:|---:|")

@@ -66,6 +66,7 @@ extension KubeApplyBench {
   /// The server's message without object names, so that like rejections group together.
   static func shortReason(_ message: String, tag: String) -> String {
     var text = message.replacingOccurrences(of: tag + "-", with: "").replacingOccurrences(of: "-" + tag, with: "")
+      .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     if let range = text.range(of: "\" is invalid: ") { text = "… is invalid: " + text[range.upperBound...] }
     if text.hasPrefix("no kind ") { text = String(text.prefix(while: { $0 != ":" })) }
     text = text.replacingOccurrences(of: #"\[\d+\]"#, with: "[i]", options: .regularExpression)

@@ -53,10 +53,16 @@ public enum TestEnvironment {
   }
 
   /// The built `servestack` binary, for end-to-end tests (next to the test bundle in `.build/<config>/`).
-  public static var servestackBinary: URL? {
+  public static var servestackBinary: URL? { builtProduct("servestack") }
+
+  /// The built `servestack-bench` binary, for checks that must run in a process of their own (peak RSS).
+  public static var benchBinary: URL? { builtProduct("servestack-bench") }
+
+  /// The executable product `name` of this package, next to the test bundle in `.build/<config>/`.
+  public static func builtProduct(_ name: String) -> URL? {
     let bundle = Bundle.main.bundleURL
     for dir in [bundle.deletingLastPathComponent(), bundle, packageRoot.appendingPathComponent(".build/debug")] {
-      let candidate = dir.appendingPathComponent("servestack")
+      let candidate = dir.appendingPathComponent(name)
       if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
     return nil

@@ -3,7 +3,7 @@ import Foundation
 import ServestackCore
 import TestSupport
 
-/// Helpers shared by the Archive tests: sample trees, tree digests, memory measurement, crafted archives.
+/// Helpers shared by the Archive tests: sample trees, tree digests, crafted archives.
 enum ArchiveTestSupport {
   /// `Tests/ServestackTests/Resources/Archive/make_hostile.py`.
   static var hostileScript: URL {
@@ -16,8 +16,8 @@ enum ArchiveTestSupport {
   }
 
   /// Writes crafted archive `name` (a case of make_hostile.py) to `output`, aimed at `outside`.
-  static func makeHostile(_ name: String, to output: URL, outside: URL) throws {
-    try Shell.check("python3", [try hostileScript.path, name, output.path, outside.path])
+  static func makeHostile(_ name: String, to output: URL, outside: URL) async throws {
+    try await Shell.checkAsync("python3", [try hostileScript.path, name, output.path, outside.path])
   }
 
   /// Deterministic pseudo-random bytes (xorshift), different for each `seed`.
@@ -38,18 +38,6 @@ enum ArchiveTestSupport {
       }
     }
     return out
-  }
-
-  /// Writes a file of `mebibytes` MiB of varied content, 1 MiB at a time.
-  static func writeLargeFile(_ url: URL, mebibytes: Int) throws {
-    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: url)
-    defer { try? handle.close() }
-    var block = bytes(1 << 20, seed: 42)
-    for i in 0..<mebibytes {
-      withUnsafeBytes(of: UInt64(i)) { for j in 0..<8 { block[j * 4096] = $0[j] } }
-      try handle.write(contentsOf: block)
-    }
   }
 
   /// The SHA-256 of a file, read in 1 MiB chunks.
@@ -77,25 +65,6 @@ enum ArchiveTestSupport {
       }
     }
     return result
-  }
-
-  /// The current process's `VmRSS` or `VmHWM` from /proc/self/status, in bytes.
-  static func memory(_ key: String) -> Int64 {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-      let digits = line.dropFirst(key.count + 1).filter(\.isNumber)
-      return (Int64(digits) ?? 0) * 1024
-    }
-    return 0
-  }
-
-  /// Runs `body` and returns how far the peak RSS rose above the RSS before it (the peak is reset first
-  /// through /proc/self/clear_refs, so earlier peaks do not count).
-  static func peakGrowth(_ body: () throws -> Void) throws -> Int64 {
-    try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    let before = memory("VmRSS")
-    try body()
-    return memory("VmHWM") - before
   }
 }
 

@@ -71,7 +71,7 @@ struct TarHostileTests {
         atPath: destination.appendingPathComponent("planted").path, withDestinationPath: outside.path)
     }
     let archive = tmp.file(hostile.fileName)
-    try ArchiveTestSupport.makeHostile(hostile.name, to: archive, outside: outside)
+    try await ArchiveTestSupport.makeHostile(hostile.name, to: archive, outside: outside)
 
     do {
       let result = try await TarExtractor.extract(
@@ -113,7 +113,7 @@ struct TarHostileTests {
   @Test func setuidSetgidAndStickyBitsAreStripped() async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-suid")
     let archive = tmp.file("suid.tar")
-    try ArchiveTestSupport.makeHostile("setuid", to: archive, outside: tmp.file("outside"))
+    try await ArchiveTestSupport.makeHostile("setuid", to: archive, outside: tmp.file("outside"))
     let entries = try await TarReader.list(archive: archive)
     #expect(entries.first { $0.path == "sticky/suid" }?.mode == 0o4755, "the reader reports the mode as stored")
     let out = tmp.file("out")

@@ -15,13 +15,13 @@ struct TarInteropTests {
   }
 
   @Test(arguments: TarCompression.allCases)
-  func gnuTarReadsWhatWeWrite(_ compression: TarCompression) throws {
+  func gnuTarReadsWhatWeWrite(_ compression: TarCompression) async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-gnu-read")
     let sample = try SampleArchive(in: tmp.url)
     let archive = tmp.file("ours.\(compression.fileExtension)")
     try sample.write(to: archive, compression: compression)
 
-    let listing = try Shell.check("tar", Self.flag(compression) + ["-tvf", archive.path])
+    let listing = try await Shell.checkAsync("tar", Self.flag(compression) + ["-tvf", archive.path])
     #expect(listing.contains(sample.longName))
     #expect(listing.contains("latest -> index.json"))
     for line in listing.split(separator: "\n") {
@@ -30,7 +30,7 @@ struct TarInteropTests {
     }
     let out = tmp.file("gnu-out")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-    try Shell.check("tar", Self.flag(compression) + ["-xf", archive.path, "-C", out.path])
+    try await Shell.checkAsync("tar", Self.flag(compression) + ["-xf", archive.path, "-C", out.path])
     #expect(try ArchiveTestSupport.tree(out) == sample.expected)
   }
 
@@ -52,7 +52,7 @@ struct TarInteropTests {
     let parts = variant.split(separator: "+").map(String.init)
     let compression = parts.count > 1 ? TarCompression(rawValue: parts[1]) ?? .none : .none
     let archive = tmp.file("gnu.\(compression.fileExtension)")
-    try Shell.check(
+    try await Shell.checkAsync(
       "tar", Self.flag(compression) + ["--format=\(parts[0])", "-cf", archive.path, "-C", source.path, "."])
 
     let entries = try await TarReader.list(archive: archive)

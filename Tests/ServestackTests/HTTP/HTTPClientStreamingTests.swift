@@ -5,25 +5,32 @@ import TestSupport
 import Testing
 
 @Suite struct HTTPClientStreamingTests {
+  /// How long the server holds a `/stream?hold=` response after chunk-0. Only a broken client waits it
+  /// out; it is long because a test task can wait tens of seconds for a thread when the whole suite runs
+  /// on two busy cores, and the test must act (query, release, hang up) within it.
+  static let hold = 120
+
+  // The server sends chunk-0 and then holds the rest back until the test releases it (or `hold` passes):
+  // a client that waited for the whole body would get chunk-0 only after that hold, so the order of events
+  // proves streaming, whatever the machine's load.
   @Test func chunksArriveBeforeTheResponseEnds() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
-    let start = ContinuousClock.now
-    let response = try await client.stream(HTTPRequest(url: server.url("/stream?chunks=3&delay=0.6")))
+    let key = UUID().uuidString
+    let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
     #expect(response.status == 200)
     #expect(response.headers["Transfer-Encoding"] == "chunked")
-    #expect(secondsSince(start) < 0.5, "the headers came only after the body")
-    var text = ""
-    var firstChunkAt: Double?
-    for try await chunk in response.body {
-      if firstChunkAt == nil { firstChunkAt = secondsSince(start) }
-      text += String(decoding: chunk, as: UTF8.self)
-    }
-    let total = secondsSince(start)
-    #expect(text == "chunk-0\nchunk-1\nchunk-2\n")
-    #expect((firstChunkAt ?? 99) < 0.5)
-    #expect(total >= 1.1, "the server sleeps twice 0.6 s, the stream ended after \(total)s")
+    var chunks = response.body.makeAsyncIterator()
+    let first = try await chunks.next().map { String(decoding: $0, as: UTF8.self) }
+    #expect(first == "chunk-0\n")
+    let state = try await server.counter(key, client: client).stream
+    #expect(state == "holding", "chunk-0 reached the caller only when the server was \(state)")
+    try await server.release(key, client: client)
+    var rest = ""
+    while let chunk = try await chunks.next() { rest += String(decoding: chunk, as: UTF8.self) }
+    #expect(rest == "chunk-1\nchunk-2\n")
+    #expect(try await server.settledStreamState(key, client: client) == "completed")
   }
 
   @Test func theStreamOutlivesItsClient() async throws {
@@ -35,6 +42,8 @@ import Testing
     #expect(text == "chunk-0\nchunk-1\nchunk-2\n")
   }
 
+  // In the two abort tests the server sends chunk-0 and then waits up to `hold` for the client to hang up
+  // ("aborted") before it would send the rest ("completed-unreleased"): nothing races a timer.
   @Test func leavingTheStreamAbortsTheTransfer() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
@@ -42,20 +51,13 @@ import Testing
     let key = UUID().uuidString
     // Leave the loop and drop the response: its body stream goes away.
     do {
-      let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=40&delay=0.1")))
+      let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
       for try await chunk in response.body {
         #expect(String(decoding: chunk, as: UTF8.self).hasPrefix("chunk-0"))
         break
       }
     }
-    // The server notices the closed connection on one of its next writes.
-    var state = ""
-    for _ in 0..<40 {
-      state = try await server.counter(key, client: client).stream
-      if state != "started" { break }
-      try await Task.sleep(for: .milliseconds(100))
-    }
-    #expect(state == "aborted")
+    #expect(try await server.settledStreamState(key, client: client) == "aborted")
   }
 
   @Test func cancellingTheConsumerAbortsTheTransfer() async throws {
@@ -63,22 +65,23 @@ import Testing
     defer { server.stop() }
     let client = try makeTestClient()
     let key = UUID().uuidString
-    let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=40&delay=0.1")))
+    let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
+    let (firstChunk, gotFirst) = AsyncStream<Void>.makeStream()
     let consumer = Task {
+      defer { gotFirst.finish() }
       var count = 0
-      for try await _ in response.body { count += 1 }
+      for try await _ in response.body {
+        count += 1
+        gotFirst.yield()
+      }
       return count
     }
-    try await Task.sleep(for: .milliseconds(350))
+    // Cancel while the consumer waits for the held-back second chunk.
+    for await _ in firstChunk { break }
     consumer.cancel()
-    _ = try? await consumer.value
-    var state = ""
-    for _ in 0..<40 {
-      state = try await server.counter(key, client: client).stream
-      if state != "started" { break }
-      try await Task.sleep(for: .milliseconds(100))
-    }
-    #expect(state == "aborted")
+    let received = try? await consumer.value
+    #expect(received == nil || received == 1, "the consumer got \(received ?? -1) chunks")
+    #expect(try await server.settledStreamState(key, client: client) == "aborted")
   }
 
   @Test func streamErrorsBeforeHeadersThrow() async throws {

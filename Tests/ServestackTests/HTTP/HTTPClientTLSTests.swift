@@ -82,7 +82,7 @@ import Testing
     let directory = try TemporaryDirectory()
     let certs = try await makeCertificates(in: directory)
     let name = "apiserver.servestack.invalid"
-    let named = try await BlockingExecutor.shared.run { try Self.makeCertificate(signedBy: certs, dnsName: name) }
+    let named = try await TestBlocking.run { try Self.makeCertificate(signedBy: certs, dnsName: name) }
     let server = try await HTTPTestServer.start(certificate: named.certificate, key: named.key)
     defer { server.stop() }
     let ca = PEMSource.file(certs.caCertificate.path)

@@ -22,42 +22,34 @@ final class HTTPTestServer: Sendable {
     }
   }
 
+  private init(process: ChildProcess, port: Int, scheme: String, directory: TemporaryDirectory) {
+    self.process = process
+    self.port = port
+    self.scheme = scheme
+    self.directory = directory
+  }
+
   /// Starts a server: plain HTTP, or HTTPS with `certificate`/`key` (and a required client certificate
-  /// signed by `clientCA`), or a forward-proxy stand-in.
-  init(certificate: URL? = nil, key: URL? = nil, clientCA: URL? = nil, proxy: Bool = false) throws {
-    directory = try TemporaryDirectory(prefix: "servestack-http-server")
+  /// signed by `clientCA`), or a forward-proxy stand-in. Waits for its port by sleeping between looks, so
+  /// that no thread is held while Python starts.
+  static func start(
+    certificate: URL? = nil, key: URL? = nil, clientCA: URL? = nil, proxy: Bool = false
+  ) async throws -> HTTPTestServer {
+    let directory = try TemporaryDirectory(prefix: "servestack-http-server")
     let portFile = directory.file("port")
-    var arguments = [try Self.script.path, "--port-file", portFile.path]
+    var arguments = [try script.path, "--port-file", portFile.path]
     if let certificate, let key { arguments += ["--cert", certificate.path, "--key", key.path] }
     if let clientCA { arguments += ["--client-ca", clientCA.path] }
     if proxy { arguments.append("--proxy") }
     guard let python = TestEnvironment.which("python3") else { throw TestSetupError("python3 is not on PATH") }
-    process = try ChildProcess(python, arguments)
-    scheme = certificate == nil ? "http" : "https"
-    let deadline = Date().addingTimeInterval(15)
-    var found: Int?
-    while Date() < deadline {
-      if let text = try? String(contentsOf: portFile, encoding: .utf8), let value = Int(text) {
-        found = value
-        break
-      }
-      if !process.isRunning { break }
-      usleep(20_000)
-    }
-    guard let found else {
-      process.stop()
-      throw TestSetupError("the test server did not start:\n\(process.logTail())")
-    }
-    port = found
-  }
-
-  /// Starts a server from a blocking-work thread, so that waiting for it never occupies the cooperative
-  /// pool that the other tests' timing depends on.
-  static func start(
-    certificate: URL? = nil, key: URL? = nil, clientCA: URL? = nil, proxy: Bool = false
-  ) async throws -> HTTPTestServer {
-    try await BlockingExecutor.shared.run {
-      try HTTPTestServer(certificate: certificate, key: key, clientCA: clientCA, proxy: proxy)
+    let process = try ChildProcess(python, arguments)
+    do {
+      let port = try await process.waitForPortFile(portFile)
+      return HTTPTestServer(
+        process: process, port: port, scheme: certificate == nil ? "http" : "https", directory: directory)
+    } catch {
+      await process.stopAsync(grace: 2)
+      throw error
     }
   }
 
@@ -65,11 +57,30 @@ final class HTTPTestServer: Sendable {
 
   deinit { stop() }
 
-  /// The server's per-key request counter (flaky, drop) and stream state.
-  func counter(_ key: String, client: HTTPClient) async throws -> (count: Int, stream: String) {
+  /// The server's per-key request counter (flaky, drop), stream state, and the seconds between
+  /// consecutive /flaky requests as the server saw them.
+  func counter(_ key: String, client: HTTPClient) async throws -> (count: Int, stream: String, gaps: [Double]) {
     let response = try await client.get(url("/counter?key=\(key)"))
     let json = try JSONValue(parsing: response.body)
-    return (json["count"]?.intValue ?? -1, json["stream"]?.stringValue ?? "")
+    let gaps = (json["gaps"]?.arrayValue ?? []).compactMap(\.doubleValue)
+    return (json["count"]?.intValue ?? -1, json["stream"]?.stringValue ?? "", gaps)
+  }
+
+  /// Lets a `/stream?hold=` response for `key` go on past its first chunk.
+  func release(_ key: String, client: HTTPClient) async throws {
+    let response = try await client.get(url("/release?key=\(key)"))
+    guard response.status == 200 else { throw TestSetupError("/release answered \(response.status)") }
+  }
+
+  /// Polls the stream state of `key` until it leaves `holding`/`started` (or `timeout` passes); the
+  /// server decides within its hold time, so the timeout only bounds a broken test server.
+  func settledStreamState(_ key: String, client: HTTPClient, timeout: Duration = .seconds(180)) async throws -> String {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+      let state = try await counter(key, client: client).stream
+      if (state != "started" && state != "holding") || ContinuousClock.now >= deadline { return state }
+      try await Task.sleep(for: .milliseconds(50))
+    }
   }
 }
 
@@ -98,8 +109,7 @@ func makeTestClient(_ adjust: (inout HTTPClientConfiguration) -> Void = { _ in }
 
 /// A throw-away PKI, made off the cooperative pool (openssl runs several times).
 func makeCertificates(in directory: TemporaryDirectory) async throws -> TestCertificates {
-  let url = directory.url
-  return try await BlockingExecutor.shared.run { try TestCertificates.make(in: url) }
+  try await TestCertificates.makeAsync(in: directory.url)
 }
 
 /// Seconds since `start`.

@@ -29,7 +29,7 @@ final class FaultProxy: Sendable {
       "--upstream-ca", upstreamCA, "--seed", String(seed), "--drop", String(drop), "--drop-after", String(dropAfter),
       "--delay", String(delay), "--r429", String(r429), "--r503", String(r503), "--free", String(free),
     ]
-    (process, port) = try await Kube.startPython("Kubernetes/fault_proxy.py", arguments, logName: "fault-proxy")
+    (process, port) = try await Kube.startPython("Kubernetes/fault_proxy.py", arguments, log: directory.file("proxy.log"))
     kubeconfig = try front.kubeconfig(
       server: "https://127.0.0.1:\(port)", caFile: certificates.caCertificate.path, in: directory, name: "proxied")
   }

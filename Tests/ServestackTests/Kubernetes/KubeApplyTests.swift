@@ -149,6 +149,7 @@ struct KubeApplyTests {
       let error = try #require(result.results[0].outcome.error)
       #expect(error.code == .invalid)
       #expect(error.httpStatus == 422)
+      #expect(error.category == .input)
       #expect(error.serverMessage?.hasPrefix("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\"") == true)
       #expect(error.message.contains(error.serverMessage ?? "<none>"))
       #expect(error.causes.contains { $0.field == "metadata.name" })

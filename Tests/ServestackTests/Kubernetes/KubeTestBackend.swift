@@ -170,12 +170,16 @@ enum Kube {
   }
 
   /// Starts a Python script from `Resources/` under the watchdog and waits for its `READY <port>` line.
-  static func startPython(_ script: String, _ arguments: [String], logName: String) async throws -> (ChildProcess, Int) {
+  /// `removeAfter` is a folder the watchdog deletes once the script has ended.
+  static func startPython(
+    _ script: String, _ arguments: [String], log: URL, removeAfter: URL? = nil
+  ) async throws -> (ChildProcess, Int) {
     let resources = try resources
     let watchdog = resources.appendingPathComponent("Kubernetes/kube_watchdog.py").path
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(UUID().uuidString.prefix(8)).log")
     let process = try ChildProcess(
-      "/usr/bin/env", ["python3", watchdog, "python3", resources.appendingPathComponent(script).path] + arguments,
+      "/usr/bin/env",
+      ["python3", watchdog] + (removeAfter.map { ["--rm", $0.path] } ?? [])
+        + ["python3", resources.appendingPathComponent(script).path] + arguments,
       logFile: log)
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
@@ -205,17 +209,23 @@ actor FakeKubeServer {
     let process: ChildProcess
   }
 
-  private var started: Running?
+  private var starting: Task<Running, any Error>?
 
+  /// The running server; concurrent callers share one start (actor methods interleave at `await`).
   func running() async throws -> Running {
-    if let started, started.process.isRunning { return started }
+    if let starting, let running = try? await starting.value, running.process.isRunning { return running }
+    let task = Task { try await Self.start() }
+    starting = task
+    return try await task.value
+  }
+
+  private static func start() async throws -> Running {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sstest-fakekube-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let (process, port) = try await Kube.startPython(
-      "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path], logName: "fakekube")
-    let running = Running(
+      "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path],
+      log: directory.appendingPathComponent("fake_apiserver.log"), removeAfter: directory)
+    return Running(
       directory: directory.path, kubeconfig: directory.appendingPathComponent("kubeconfig").path, port: port, process: process)
-    started = running
-    return running
   }
 }

@@ -69,6 +69,28 @@ struct KubeWaitTests {
     }
   }
 
+  @Test("a crash-looping Deployment fails early at its progress deadline, naming exit code and restarts", arguments: KubeBackendKind.allCases)
+  func crashLoopFailsEarly(_ kind: KubeBackendKind) async throws {
+    if kind == .real { try KubeTestBackend.skip(kind, "hollow kubelets run every container successfully, so nothing crashes; skipped") }
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    try await backend.withNamespace(client) { namespace in
+      _ = try await backend.fakeControl(.patch, "/fake/config", ["crashLoop": .array([.string("\(namespace)/*")])])
+      _ = try await client.apply(Kube.deployment("crashy", namespace: namespace))
+      let reference = ObjectReference(Kube.deployment, namespace: namespace, name: "crashy")
+      let result = await Waiter(client: client).wait(for: reference, until: .rolledOut, timeout: .seconds(30))
+      _ = try await backend.fakeControl(.patch, "/fake/config", ["crashLoop": []])
+      let error = try #require(result.error)
+      #expect(error.code == .conditionFailed, "the fake's 2 s progress deadline ends the wait before the timeout")
+      #expect(result.elapsed < .seconds(20))
+      let finding = try #require(result.diagnosis?.findings.first)
+      #expect(finding.problem == "CrashLoopBackOff")
+      #expect(finding.detail.contains("last termination: Error exit code 1"))
+      #expect(finding.detail.contains("restarts="))
+      #expect(error.message.hasPrefix("deployment \(namespace)/crashy: will not become rolled out: exceeded its progress deadline"))
+    }
+  }
+
   @Test("delete with waitUntilGone returns once the object is gone", arguments: KubeBackendKind.allCases)
   func deleteAndWaitGone(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)

@@ -30,7 +30,7 @@ struct PhaseRenderTests {
 
   @Test func everyProfileRendersWithItsPatchesAndTheCacheIsReused() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
-    let mirror = try ManifestMirror(fixtures: fixtures)
+    let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
 
     let serverless = try await render(.serverless, mirror: mirror, cache: cache.url, domain: "models.test")
@@ -88,7 +88,7 @@ struct PhaseRenderTests {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let url = "https://github.com/kserve/kserve/releases/download/v0.16.0/kserve-cluster-resources.yaml"
     let tampered = try String(contentsOf: fixtures.appendingPathComponent("kserve/v0.16.0/kserve-cluster-resources.yaml"), encoding: .utf8) + "# tampered\n"
-    let mirror = try ManifestMirror(fixtures: fixtures, replace: [url: tampered])
+    let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures, replace: [url: tampered]) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
     let phase = try #require(try PhaseSet.builtin()[PhaseName("kserve-cluster-resources" as String)])
     let fetcher = try ManifestFetcher(options: .init(cacheDirectory: cache.url, mirror: mirror.base))
@@ -125,7 +125,7 @@ struct PhaseRenderTests {
 
   @Test func offlinePlanSummarisesEachPhase() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
-    let mirror = try ManifestMirror(fixtures: fixtures)
+    let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
     let fetcher = try ManifestFetcher(options: .init(cacheDirectory: cache.url, mirror: mirror.base))
     let phases = try PhaseSet.builtin().selection(profile: .raw)

@@ -14,7 +14,7 @@ struct RegistryAuthTests {
 
   @Test("TLS with the registry's CA and htpasswd credentials: push, then pull")
   func success() async throws {
-    let registry = try TestRegistry(tls: true, user: Self.user, password: Self.password)
+    let registry = try await TestRegistry.start(tls: true, user: Self.user, password: Self.password)
     defer { registry.stop() }
     let certificates = try #require(registry.certificates)
     let options = testOptions(
@@ -37,7 +37,7 @@ struct RegistryAuthTests {
 
   @Test("a wrong password is a clear 'refused' error that does not contain the password")
   func wrongPassword() async throws {
-    let registry = try TestRegistry(tls: true, user: Self.user, password: Self.password)
+    let registry = try await TestRegistry.start(tls: true, user: Self.user, password: Self.password)
     defer { registry.stop() }
     let certificates = try #require(registry.certificates)
     let wrong = "wrong-\(UUID().uuidString)"
@@ -66,7 +66,7 @@ struct RegistryAuthTests {
 
   @Test("without the CA the TLS handshake fails with a TLS error")
   func missingCA() async throws {
-    let registry = try TestRegistry(tls: true, user: Self.user, password: Self.password)
+    let registry = try await TestRegistry.start(tls: true, user: Self.user, password: Self.password)
     defer { registry.stop() }
     let client = try RegistryClient(
       host: registry.host,
@@ -79,7 +79,7 @@ struct RegistryAuthTests {
 
   @Test("credentials from a Docker config.json")
   func dockerConfig() async throws {
-    let registry = try TestRegistry(tls: true, user: Self.user, password: Self.password)
+    let registry = try await TestRegistry.start(tls: true, user: Self.user, password: Self.password)
     defer { registry.stop() }
     let certificates = try #require(registry.certificates)
     let directory = try TemporaryDirectory()
@@ -95,7 +95,7 @@ struct RegistryAuthTests {
 
   @Test("plain HTTP is used only when asked: an https client fails against a plain registry")
   func noSilentFallback() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let client = try RegistryClient(host: registry.host, options: testOptions(plainHTTP: false))
     let error = await #expect(throws: RegistryError.self) { try await client.ping() }

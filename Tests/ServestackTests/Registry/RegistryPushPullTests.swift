@@ -9,7 +9,7 @@ import Testing
 struct RegistryPushPullTests {
   @Test("push a multi-arch index, pull it back byte-exact; a second push sends nothing")
   func roundTrip() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -48,7 +48,7 @@ struct RegistryPushPullTests {
     #expect(again.blobsSkipped == 5)
 
     // Pushing again: the manifest is there with our digest, so no blob and no manifest moves.
-    #expect(registry.logEventuallyContains("\"PUT /v2/demo/app/manifests/1.0 "))
+    #expect(await registry.waitForLog("\"PUT /v2/demo/app/manifests/1.0 "))
     let postsBefore = registry.requestCount(method: "POST", pathContaining: "/blobs/uploads/")
     let putsBefore = registry.requestCount(method: "PUT", pathContaining: "/manifests/")
     let second = try await client.push(from: images.layout, name: TestImages.multiName, to: target)
@@ -63,7 +63,7 @@ struct RegistryPushPullTests {
 
   @Test("the shared base layer is mounted across repositories (201), and a fresh client re-uploads nothing present")
   func crossRepositoryMount() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -74,8 +74,8 @@ struct RegistryPushPullTests {
       from: images.layout, name: TestImages.singleName, to: try ImageReference("\(registry.host)/demo/tool:1.0"))
     #expect(single.blobsMounted == 1)
     #expect(single.blobsUploaded == 2)  // its own layer and config
-    #expect(registry.logEventuallyContains("mount=\(images.base.digest)"))
-    #expect(registry.logEventuallyContains("\" 201 "))
+    #expect(await registry.waitForLog("mount=\(images.base.digest)"))
+    #expect(await registry.waitForLog("\" 201 "))
 
     // A new client knows nothing, but mountFrom names where to look.
     let fresh = try RegistryClient(host: registry.host, options: testOptions())
@@ -97,7 +97,7 @@ struct RegistryPushPullTests {
 
   @Test("chunked upload: PATCH chunks at the offsets the registry reports, then pull back")
   func chunked() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url, baseSize: 300_000, layerSize: 20_000)
@@ -119,7 +119,7 @@ struct RegistryPushPullTests {
 
   @Test("platform selection: one child of an index, by platform or in a pull")
   func platforms() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -148,7 +148,7 @@ struct RegistryPushPullTests {
 
   @Test("unknown tags and repositories are not-found errors naming what is missing")
   func notFound() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let client = try RegistryClient(host: registry.host, options: testOptions())
     let error = await #expect(throws: RegistryError.self) {
@@ -164,7 +164,7 @@ struct RegistryPushPullTests {
 
   @Test("a blob altered in the registry's storage is detected and not stored")
   func tamperedBlob() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -204,7 +204,7 @@ struct RegistryPushPullTests {
 
   @Test("an interrupted download resumes from its partial file with a Range request")
   func resume() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -220,12 +220,12 @@ struct RegistryPushPullTests {
     #expect(pulled.blobsResumed == 1)
     #expect(pulled.bytesDownloaded < Int64(base.count) + 10_000 * 3)
     #expect(try layout.readBlob(images.base.digest) == base)
-    #expect(registry.logEventuallyContains("\" 206 "))
+    #expect(await registry.waitForLog("\" 206 "))
   }
 
   @Test("bounded parallelism and byte progress during pull")
   func progress() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)

@@ -55,9 +55,9 @@ struct RegistryTokenAuthTests {
 
   @Test("the Bearer dance: tokens per scope, cached, with a cross-repository mount scope")
   func bearer() async throws {
-    let tokens = try TestTokenServer(user: Self.user, password: Self.password)
+    let tokens = try await TestBlocking.run { try TestTokenServer(user: Self.user, password: Self.password) }
     defer { tokens.stop() }
-    let registry = try TestRegistry(token: tokens.auth)
+    let registry = try await TestRegistry.start(token: tokens.auth)
     defer { registry.stop() }
     let client = try RegistryClient(
       host: registry.host,
@@ -88,9 +88,9 @@ struct RegistryTokenAuthTests {
 
   @Test("the token service refuses a wrong password: 'refused', without the password")
   func wrongPassword() async throws {
-    let tokens = try TestTokenServer(user: Self.user, password: Self.password)
+    let tokens = try await TestBlocking.run { try TestTokenServer(user: Self.user, password: Self.password) }
     defer { tokens.stop() }
-    let registry = try TestRegistry(token: tokens.auth)
+    let registry = try await TestRegistry.start(token: tokens.auth)
     defer { registry.stop() }
     let wrong = "nope-\(UUID().uuidString)"
     let client = try RegistryClient(

@@ -11,7 +11,7 @@ import Testing
 struct SkopeoInteropTests {
   @Test("skopeo copies our layout to the same digests we push, and reads our pushed bytes identically")
   func sameDigests() async throws {
-    let registry = try TestRegistry()
+    let registry = try await TestRegistry.start()
     defer { registry.stop() }
     let source = try TemporaryDirectory()
     let images = try TestImages.make(in: source.url)
@@ -21,7 +21,7 @@ struct SkopeoInteropTests {
 
     let skopeoTemp = try TemporaryDirectory()
     let environment = ["TMPDIR": skopeoTemp.path]
-    try Shell.check(
+    try await Shell.checkAsync(
       "skopeo",
       [
         "--tmpdir", skopeoTemp.path, "copy", "--all", "--preserve-digests", "--src-tls-verify=false",
@@ -34,10 +34,10 @@ struct SkopeoInteropTests {
     }
 
     // skopeo reads back what we pushed byte for byte.
-    let raw = try Shell.check(
+    let raw = try await Shell.checkAsync(
       "skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/demo/ours:1"], environment: environment)
     #expect(Array(raw.utf8) == images.index.bytes)
-    let rawChild = try Shell.check(
+    let rawChild = try await Shell.checkAsync(
       "skopeo",
       ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/demo/ours@\(images.arm64.digest)"],
       environment: environment)
@@ -45,7 +45,7 @@ struct SkopeoInteropTests {
 
     // And skopeo copies our push into an OCI layout with the same blobs.
     let copied = try TemporaryDirectory()
-    try Shell.check(
+    try await Shell.checkAsync(
       "skopeo",
       [
         "--tmpdir", skopeoTemp.path, "copy", "--all", "--preserve-digests", "--src-tls-verify=false",

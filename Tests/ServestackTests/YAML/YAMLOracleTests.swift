@@ -24,11 +24,11 @@ import YAML
   @Test(
     .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"),
     .enabled(if: pyyamlAvailable, "needs python3 with PyYAML"))
-  func everyFixtureMatchesPyYAML() throws {
+  func everyFixtureMatchesPyYAML() async throws {
     let root = try #require(TestEnvironment.upstreamFixtures)
     let resources = try #require(Bundle.module.url(forResource: "Resources", withExtension: nil))
     let script = resources.appendingPathComponent("YAML/pyyaml_oracle.py")
-    let output = try Shell.run("python3", [script.path, root.path])
+    let output = try await Shell.runAsync("python3", [script.path, root.path])
     try #require(output.status == 0, "the oracle failed: \(output.stderr)")
     let oracle = try #require(try JSONValue(parsing: output.stdout).objectValue)
 

@@ -8,7 +8,8 @@ Endpoints (query parameters in brackets):
   /echo                      any method: JSON {method, path, headers, body_length, body_sha256, body}
   /status/<code>             that status with a small JSON body
   /flaky[key,fail,status,retry_after]  the first `fail` requests per key get `status` (+Retry-After), then 200
-  /counter[key]              JSON {count} of requests seen for key (flaky, drop, stream)
+  /counter[key]              JSON {count, stream, gaps} for key: requests seen (flaky, drop), stream state,
+                             seconds between consecutive /flaky requests (measured here, not by the client)
   /slow[delay]               sleeps, then 200
   /drop[key,times]           closes the connection without a response the first `times` requests per key
   /bytes[size,seed]          `size` deterministic bytes; X-Body-SHA256 header; Content-Length
@@ -16,7 +17,12 @@ Endpoints (query parameters in brackets):
   /redirect[to,code]         redirect to `to`
   /auth/basic[user,pass]     200 when Basic credentials match, else 401
   /auth/bearer[token]        200 when the Bearer token matches, else 401
-  /stream[key,chunks,delay]  chunked body: one chunk, sleep, next…; records per key whether the client left
+  /stream[key,chunks,delay,hold]  chunked body: one chunk, sleep `delay`, next…; records per key whether the
+                             client left. With hold=S the server sends chunk-0 and then waits up to S seconds
+                             for /release of the key or for the client to disconnect, before the rest.
+                             States: started, holding, aborted (client left), completed (after /release or
+                             without hold), completed-unreleased (hold timed out: nobody released, nobody left)
+  /release[key]              ends the hold of /stream for key
   /client-cert               JSON {subject} of the client certificate (HTTPS mode)
 With --proxy it is a forward proxy stand-in: every request with an absolute URI is answered by the proxy
 itself with JSON {proxied: <absolute URI>, method}.
@@ -25,7 +31,9 @@ import argparse
 import hashlib
 import json
 import os
+import select
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -34,7 +42,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 COUNTERS = {}
+ARRIVALS = {}
 STREAM_STATE = {}
+RELEASES = {}
 LOCK = threading.Lock()
 PROXY_MODE = False
 
@@ -43,6 +53,45 @@ def bump(key):
     with LOCK:
         COUNTERS[key] = COUNTERS.get(key, 0) + 1
         return COUNTERS[key]
+
+
+def release_event(key):
+    with LOCK:
+        return RELEASES.setdefault(key, threading.Event())
+
+
+def set_state(key, state):
+    with LOCK:
+        STREAM_STATE[key] = state
+
+
+def peer_closed(sock):
+    """Whether the client has closed its end (EOF or reset) — without consuming any data it sent."""
+    try:
+        data = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except ValueError:
+        # An SSLSocket refuses recv flags: over TLS only /release or the time limit end the hold.
+        return False
+    except OSError:
+        return True
+    return data == b""
+
+
+def hold(key, sock, seconds):
+    """Waits for /release of `key` or for the client to leave, at most `seconds`; returns what happened."""
+    event = release_event(key)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if event.is_set():
+            return "released"
+        readable, _, _ = select.select([sock], [], [], 0.05)
+        if readable:
+            if peer_closed(sock):
+                return "left"
+            time.sleep(0.05)  # the client sent bytes (not ours to read): look again a little later
+    return "timeout"
 
 
 def pattern_block(seed):
@@ -126,14 +175,22 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/flaky":
             key = q.get("key", "default")
             count = bump(key)
+            with LOCK:
+                ARRIVALS.setdefault(key, []).append(time.monotonic())
             if count <= int(q.get("fail", "1")):
                 headers = [("Retry-After", q["retry_after"])] if "retry_after" in q else []
                 return self.reply(int(q.get("status", "503")), {"attempt": count}, headers)
             return self.reply(200, {"attempt": count, "body_length": body_length, "body_sha256": body_sha})
         if path == "/counter":
+            key = q.get("key", "")
             with LOCK:
-                return self.reply(200, {"count": COUNTERS.get(q.get("key", ""), 0),
-                                        "stream": STREAM_STATE.get(q.get("key", ""), "")})
+                times = ARRIVALS.get(key, [])
+                gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+                return self.reply(200, {"count": COUNTERS.get(key, 0), "stream": STREAM_STATE.get(key, ""),
+                                        "gaps": gaps})
+        if path == "/release":
+            release_event(q.get("key", "stream")).set()
+            return self.reply(200, {"released": q.get("key", "stream")})
         if path == "/slow":
             time.sleep(float(q.get("delay", "1")))
             return self.reply(200, {"slept": float(q.get("delay", "1"))})
@@ -177,27 +234,35 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/stream":
             key = q.get("key", "stream")
             chunks = int(q.get("chunks", "3"))
-            delay = float(q.get("delay", "0.5"))
-            with LOCK:
-                STREAM_STATE[key] = "started"
+            delay = float(q.get("delay", "0"))
+            hold_seconds = float(q.get("hold", "0"))
+            set_state(key, "started")
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
+            outcome = "completed"
             try:
                 for i in range(chunks):
+                    if i == 0 and hold_seconds > 0:
+                        # Before chunk-0 leaves, so that a client holding chunk-0 can never see "started".
+                        set_state(key, "holding")
                     data = f"chunk-{i}\n".encode()
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                     self.wfile.flush()
-                    if i + 1 < chunks:
+                    if i == 0 and hold_seconds > 0:
+                        held = hold(key, self.connection, hold_seconds)
+                        if held == "left":
+                            raise ConnectionResetError("the client left during the hold")
+                        if held == "timeout":
+                            outcome = "completed-unreleased"
+                    elif i + 1 < chunks and delay > 0:
                         time.sleep(delay)
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
-                with LOCK:
-                    STREAM_STATE[key] = "completed"
+                set_state(key, outcome)
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-                with LOCK:
-                    STREAM_STATE[key] = "aborted"
+                set_state(key, "aborted")
                 self.close_connection = True
             return
         if path == "/client-cert":

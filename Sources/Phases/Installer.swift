@@ -204,7 +204,7 @@ public struct Installer: Sendable {
     if !options.only.isEmpty { return .skipped("--only installs selected phases; run the test phases with servestack test") }
     guard let runner = options.testRunner else {
       return .notRun(
-        "the test phases (\(tests.map(\.name.rawValue).joined(separator: ", "))) were not run: this build's install has no conformance engine wired in; run them with: servestack test --profile \(options.profile)")
+        "skipped: run `servestack test --profile \(options.profile)` (test phases \(tests.map(\.name.rawValue).joined(separator: ", ")); no test runner is wired into install)")
     }
     return .ran(await runner.runTestPhases(tests, parameters: options.parameters, client: client))
   }

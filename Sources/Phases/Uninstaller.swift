@@ -155,7 +155,8 @@ public struct Uninstaller: Sendable {
         }
         try await store.save(state)
       }
-      events(.phaseFinished(PhaseResult(name: name, outcome: removal.failed.isEmpty ? .succeeded : .failed, reason: "uninstall",
+      let reason = "\(removal.deleted.count) deleted, \(removal.kept.count) kept, \(removal.failed.count) failed"
+      events(.phaseFinished(PhaseResult(name: name, outcome: removal.failed.isEmpty ? .succeeded : .failed, reason: reason,
         objects: ObjectCounts(created: 0, configured: removal.deleted.count, unchanged: removal.kept.count,
           failures: removal.failed.map { ObjectCounts.Failure(object: $0.object, message: $0.message) }),
         duration: removal.duration)))
@@ -230,24 +231,25 @@ public struct Uninstaller: Sendable {
     }
   }
 
-  /// Why the object is not ours alone to delete: another manager applied it (server-side apply), kubectl or
-  /// Helm wrote it, or we never applied it. nil when it is ours.
+  /// Why the object is not ours alone to delete: labelled as managed by someone else, another manager
+  /// applied it (server-side apply), or kubectl or Helm wrote it. nil when it is ours.
   static func foreignOwner(of object: KubeObject, ours: String) -> String? {
-    let entries = object[path: "metadata", "managedFields"]?.arrayValue ?? []
-    guard !entries.isEmpty else { return nil }
-    var applied = false
-    for entry in entries {
+    // A managed-by label naming someone else (Helm, an operator) wins over managedFields.
+    if let manager = object.labels["app.kubernetes.io/managed-by"], manager.lowercased() != ours.lowercased() {
+      return "labelled app.kubernetes.io/managed-by=\(manager): not ours alone; delete it yourself if you mean to"
+    }
+    // Update entries of controllers (status, token secrets) do not make an object theirs; and 1.20 may
+    // drop our Apply entry when a controller updates the object, so its absence proves nothing: the
+    // object is in our state because we applied it.
+    for entry in object[path: "metadata", "managedFields"]?.arrayValue ?? [] {
       let manager = entry["manager"]?.stringValue ?? ""
       let operation = entry["operation"]?.stringValue ?? ""
-      if manager == ours {
-        applied = applied || operation == "Apply"
-        continue
-      }
+      if manager == ours { continue }
       if operation == "Apply" { return "also applied by \(manager) (server-side apply): not ours alone; delete it yourself if you mean to" }
       if manager.hasPrefix("kubectl") || manager.hasPrefix("helm") {
         return "also managed by \(manager) (\(operation)): not ours alone; delete it yourself if you mean to"
       }
     }
-    return applied ? nil : "not applied by servestack (no \(ours) Apply entry in managedFields)"
+    return nil
   }
 }

@@ -121,6 +121,8 @@ public struct Uninstaller: Sendable {
     var removals: [UninstallResult.Removal] = []
     var crds: [(phase: Int, object: StoredObject)] = []
     var namespaces: [(phase: Int, object: StoredObject)] = []
+    // Namespaces holding objects we keep are kept too: deleting them would delete those objects.
+    var keptIn: [String: [String]] = [:]
     for (index, name) in order.enumerated() {
       let phaseStart = ContinuousClock.now
       events(.phaseStarted(name: name, index: index + 1, total: order.count, action: options.dryRun ? "dry run: uninstall" : "uninstalling"))
@@ -141,6 +143,9 @@ public struct Uninstaller: Sendable {
         }
       }
       let outcomes = await deleteAll(rest, options: options)
+      for (object, outcome) in zip(rest, outcomes) {
+        if case .kept = outcome, let namespace = object.namespace { keptIn[namespace, default: []].append(object.description) }
+      }
       apply(outcomes, to: &removal)
       removal.duration = .now - phaseStart
       removals.append(removal)
@@ -162,7 +167,13 @@ public struct Uninstaller: Sendable {
         duration: removal.duration)))
     }
     // CRDs (their custom resources go with them), then Namespaces, last.
-    for group in [crds, namespaces.filter { !Self.protectedNamespaces.contains($0.object.name) && $0.object.name != options.stateNamespace }] {
+    let deletable = namespaces.filter { item in
+      guard !Self.protectedNamespaces.contains(item.object.name), item.object.name != options.stateNamespace else { return false }
+      guard let held = keptIn[item.object.name] else { return true }
+      removals[item.phase].kept.append((item.object.description, "it holds objects kept above (\(held.joined(separator: ", ")))"))
+      return false
+    }
+    for group in [crds, deletable] {
       let outcomes = await deleteAll(group.map(\.object), options: options)
       for (item, outcome) in zip(group, outcomes) { apply([outcome], to: &removals[item.phase]) }
     }

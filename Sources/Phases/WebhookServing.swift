@@ -63,7 +63,13 @@ struct WebhookServing: Sendable {
       if error.category == .unreachable || error.code == .unknownKind || error.code == .serverError {
         return .notServing("dry-run create of \(object.displayName): \(error.message)")
       }
-      // Denied, invalid or refused by someone who answered: the webhook was reachable.
+      // A validating webhook runs after schema validation: an Invalid answer that names no webhook came
+      // before it was called and proves nothing about it.
+      if error.code == .invalid && hook.configurationKind == "ValidatingWebhookConfiguration" && !text.contains("admission webhook") {
+        return .serving(
+          "endpoints ready, caBundle set (the probe \(object.displayName) was rejected by validation before the webhook was called; add a valid object for it under webhookProbes to prove it answers)")
+      }
+      // Denied, or refused by a mutating webhook that answered (mutation runs before validation).
       return .serving("answered a dry-run create of \(object.displayName) (\(error.reason ?? error.code.description))")
     }
   }

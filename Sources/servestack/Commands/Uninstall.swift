@@ -12,7 +12,7 @@ extension Servestack {
     @Option(help: ArgumentHelp("The phase set the install used (default: the built-in one).", valueName: "dir"))
     var phases: String?
 
-    @Flag(help: "Also delete the CRDs the install created, and with them every custom resource of their kinds.")
+    @Flag(name: .customLong("delete-crds"), help: "Also delete the CRDs the install created, and with them every custom resource of their kinds.")
     var deleteCRDs = false
 
     @Flag(help: "Say what would be deleted and kept; delete nothing.")

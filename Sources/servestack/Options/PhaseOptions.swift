@@ -102,7 +102,7 @@ struct PreflightFlags: ParsableArguments {
   @Option(help: ArgumentHelp("This StorageClass must exist (instead of a default one).", valueName: "name"))
   var storageClass: String?
 
-  @Flag(help: "No GPU node is a failure instead of a warning.")
+  @Flag(name: .customLong("expect-gpus"), help: "No GPU node is a failure instead of a warning.")
   var expectGPUs = false
 
   func options(stateNamespace: String = InstallOptions.defaultStateNamespace) throws(PhaseError) -> PreflightOptions {

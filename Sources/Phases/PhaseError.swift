@@ -11,7 +11,7 @@ public struct PhaseError: Error, LocalizedError, CategorizedError, CustomStringC
     private enum Kind: String, Hashable, Sendable {
       case yaml, unknownField, wrongType, missingField, invalidValue, unknownParameter, unknownPhase
       case duplicatePhase, cycle, selection, io, download, digestMismatch, invalidManifest, patchTargetMissing
-      case patchFailed
+      case patchFailed, lockHeld, cluster, state
     }
     private let kind: Kind
     private init(_ kind: Kind) { self.kind = kind }
@@ -48,6 +48,12 @@ public struct PhaseError: Error, LocalizedError, CategorizedError, CustomStringC
     public static let patchTargetMissing = Code(.patchTargetMissing)
     /// A patch could not be applied (a `mergeJSON` key that is missing or not a JSON object).
     public static let patchFailed = Code(.patchFailed)
+    /// Another install or uninstall holds the cluster's Lease (exit 3: the cluster refused us).
+    public static let lockHeld = Code(.lockHeld)
+    /// Talking to the cluster failed (the cause is a ``KubeError``; its category decides the exit code).
+    public static let cluster = Code(.cluster)
+    /// The install state ConfigMap holds something this version cannot read.
+    public static let state = Code(.state)
 
     public var description: String { kind.rawValue }
   }
@@ -80,6 +86,9 @@ public struct PhaseError: Error, LocalizedError, CategorizedError, CustomStringC
     switch code {
     case .selection: .usage
     case .download: cause?.category ?? .unreachable
+    case .lockHeld: .refused
+    case .cluster: cause?.category ?? .unreachable
+    case .state: .input
     default: .input
     }
   }

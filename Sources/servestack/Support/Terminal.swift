@@ -20,4 +20,7 @@ struct Terminal: Sendable {
     let handle = fileDescriptor == 1 ? FileHandle.standardOutput : FileHandle.standardError
     handle.write(Data(text.utf8))
   }
+
+  /// Writes a line to standard output unbuffered, so it keeps its place among progress lines.
+  static func line(_ text: String) { standardOutput.write(text + "\n") }
 }

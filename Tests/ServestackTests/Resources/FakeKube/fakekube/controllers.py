@@ -616,9 +616,16 @@ class Sim:
     # -- namespaces -----------------------------------------------------------------------
     def namespaces(self, now):
         st = self.s.store
+        # istiod publishes its root certificate into every namespace once it runs; Istio's gateways mount it.
+        istiod = self.deployment_available(lambda n: n == "istiod")
         for name, ns in list(st.bucket(GR_NS).items()):
             md = ns["metadata"]
             if not md.get("deletionTimestamp"):
+                if istiod and st.get(("", "configmaps"), "%s/istio-ca-root-cert" % name) is None:
+                    self.create(("", "configmaps"), {"apiVersion": "v1", "kind": "ConfigMap",
+                                                     "metadata": {"name": "istio-ca-root-cert", "namespace": name,
+                                                                  "labels": {"istio.io/config": "true"}},
+                                                     "data": {"root-cert.pem": self.s.ca_pem}}, "pilot-discovery")
                 if st.get(("", "serviceaccounts"), "%s/default" % name) is None:
                     self.create(("", "serviceaccounts"), {"apiVersion": "v1", "kind": "ServiceAccount",
                                                           "metadata": {"name": "default", "namespace": name}},

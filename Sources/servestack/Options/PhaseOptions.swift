@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Images
+import Phases
+import Registry
+import ServestackCore
+
+/// Which phases, for which profile, with manifests from where: shared by `preflight`, `plan`, `install`,
+/// `status` and `uninstall`.
+struct PhaseOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("The profile: serverless (default), serverless-kourier or raw.", valueName: "name"))
+  var profile: String = Profile.serverless.rawValue
+
+  @Option(
+    help: ArgumentHelp(
+      "Run this folder's phase set (NN-name.yaml files) instead of the built-in one.", valueName: "dir"))
+  var phases: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Add this folder's phases (NN-name.yaml, ordered by their after:) to the set; repeatable.", valueName: "dir"))
+  var extraPhases: [String] = []
+
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp(
+      "A phase parameter, name=value (domain, namespace, kserveNamespace, …); repeatable.", valueName: "name=value"))
+  var settings: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Fetch every manifest URL from this base instead (same paths), e.g. http://10.61.3.31:8080.", valueName: "url"))
+  var mirror: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Where verified manifest downloads are kept (default: $XDG_CACHE_HOME/servestack/manifests or ~/.cache/servestack/manifests).",
+      valueName: "dir"))
+  var cache: String?
+
+  /// The parsed profile (a usage error names the profiles).
+  func parsedProfile() throws -> Profile {
+    do {
+      return try Profile(parsing: profile)
+    } catch {
+      throw ValidationError(error.userMessage)
+    }
+  }
+
+  func phaseSet() throws(PhaseError) -> PhaseSet {
+    try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) })
+  }
+
+  func parameters() throws -> PhaseParameters {
+    var overrides: [String: String] = [:]
+    for setting in settings {
+      guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+        throw ValidationError("--set \(setting): expected name=value, e.g. --set domain=models.example.com")
+      }
+      overrides[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
+    }
+    return try PhaseParameters(profile: parsedProfile(), overrides: overrides)
+  }
+
+  func fetcher() throws(PhaseError) -> ManifestFetcher {
+    var options = ManifestFetcher.Options(mirror: mirror)
+    if let cache { options.cacheDirectory = URL(fileURLWithPath: cache) }
+    return try ManifestFetcher(options: options)
+  }
+
+  /// The images each rendered phase names, for plans.
+  static let imageLister: PhasePlanner.ImageLister = { phase in
+    ImageExtractor().extract(from: phase.objects).references.map(\.description)
+  }
+
+  /// The flags that select the same phases again, for "to resume, run …".
+  var commandFlags: String {
+    var flags = ""
+    if profile != Profile.serverless.rawValue { flags += " --profile \(profile)" }
+    if let phases { flags += " --phases \(Self.quoted(phases))" }
+    for folder in extraPhases { flags += " --extra-phases \(Self.quoted(folder))" }
+    for setting in settings { flags += " --set \(Self.quoted(setting))" }
+    if let mirror { flags += " --mirror \(Self.quoted(mirror))" }
+    if let cache { flags += " --cache \(Self.quoted(cache))" }
+    return flags
+  }
+
+  static func quoted(_ text: String) -> String {
+    text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+}
+
+/// `--ignore-preflight-errors` and `--storage-class`, for `preflight` and `install`.
+struct PreflightFlags: ParsableArguments {
+  @Option(
+    name: .customLong("ignore-preflight-errors"),
+    help: ArgumentHelp(
+      "Turn these checks' failures into warnings, comma separated (e.g. KubernetesVersion,DefaultStorageClass) or all.",
+      valueName: "checks"))
+  var ignorePreflightErrors: [String] = []
+
+  @Option(help: ArgumentHelp("This StorageClass must exist (instead of a default one).", valueName: "name"))
+  var storageClass: String?
+
+  @Flag(name: .customLong("expect-gpus"), help: "No GPU node is a failure instead of a warning.")
+  var expectGPUs = false
+
+  func options(stateNamespace: String = InstallOptions.defaultStateNamespace) throws(PhaseError) -> PreflightOptions {
+    PreflightOptions(
+      ignored: try PreflightNames.parseIgnored(ignorePreflightErrors), storageClass: storageClass, expectGPUs: expectGPUs,
+      stateNamespace: stateNamespace)
+  }
+
+  var commandFlags: String {
+    var flags = ""
+    if !ignorePreflightErrors.isEmpty { flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))" }
+    if let storageClass { flags += " --storage-class \(PhaseOptions.quoted(storageClass))" }
+    if expectGPUs { flags += " --expect-gpus" }
+    return flags
+  }
+}
+
+/// Where the install keeps its state ConfigMap and Lease.
+struct StateOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Namespace of the install state (ConfigMap servestack-state) and lock (Lease servestack-install).", valueName: "name"))
+  var stateNamespace: String = InstallOptions.defaultStateNamespace
+
+  var commandFlags: String {
+    stateNamespace == InstallOptions.defaultStateNamespace ? "" : " --state-namespace \(PhaseOptions.quoted(stateNamespace))"
+  }
+}

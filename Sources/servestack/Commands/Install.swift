@@ -1,5 +1,8 @@
 import ArgumentParser
+import Bundles
+import Conformance
 import Foundation
+import Kubernetes
 import Phases
 import ServestackCore
 
@@ -28,9 +31,8 @@ extension Servestack {
     @Option(help: ArgumentHelp("Overall time limit, e.g. 20m or 1h (each phase also has its own).", valueName: "duration"))
     var timeout: String?
 
-    @Flag(help: "Do not run the test phases after installing.")
-    var skipTests = false
-
+    @OptionGroup var tests: InstallTestFlags
+    @OptionGroup var airgap: AirgapFlags
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -42,17 +44,63 @@ extension Servestack {
       } catch {
         throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
       }
+      let client = try cluster.client()
+      var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
+      var source = (phaseSet: try phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(), fetcher: try phaseOptions.fetcher())
+      var rewrite: InstallOptions.ObjectRewriter?
+      var testParameters: [String: String] = [:]
+      var prepared: PreparedBundle?
+      defer { prepared?.cleanup() }
+      if let bundle = airgap.bundle, let registry = airgap.registry {
+        let registryOptions = try airgap.access.registryOptions()
+        preflight.registry = registry
+        preflight.registryProbe = airgap.registryProbe(registryOptions)
+        let printer = BundleProgressPrinter(enabled: outputOptions.output == .text && Terminal.standardError.isTTY)
+        let options = try airgap.airgapOptions(
+          registryOptions: registryOptions, parameters: try phaseOptions.overrides(), progress: printer.handler)
+        let ready: PreparedBundle
+        do {
+          ready = try await AirgapInstaller.prepare(bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
+        } catch {
+          printer.finish()
+          throw error
+        }
+        printer.finish()
+        prepared = ready
+        source = (ready.phaseSet, ready.parameters, try ready.fetcher())
+        rewrite = { phase in try ready.rewrite(phase) }
+        testParameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: registry)
+        if outputOptions.output == .text {
+          Terminal.line("bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)")
+        }
+      }
       var options = InstallOptions(
-        phaseSet: try phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(), fetcher: try phaseOptions.fetcher(),
+        phaseSet: source.phaseSet, parameters: source.parameters, fetcher: source.fetcher,
         from: from, only: only.flatMap { $0.split(separator: ",").map(String.init) }, dryRun: dryRun, timeout: timeoutValue,
-        preflight: try preflightFlags.options(stateNamespace: state.stateNamespace), skipTests: skipTests,
+        preflight: preflight, skipTests: tests.skipTests, rewrite: rewrite,
         stateNamespace: state.stateNamespace, command: resumeCommand)
       options.imageLister = dryRun ? PhaseOptions.imageLister : nil
-      let client = try cluster.client()
+      if !tests.skipTests && !dryRun {
+        options.testRunner = try testRunner(client: client, parameters: testParameters)
+      }
       let printer = ProgressPrinter(format: outputOptions.output)
       let result = try await Installer(client: client).run(options, events: printer.sink)
       if outputOptions.output == .text { InstallSummary.printText(result) }
       if !result.succeeded { throw ExitCode(1) }
+    }
+
+    /// The Conformance module's runner, with `servestack test`'s defaults and the flags given here.
+    func testRunner(client: KubeClient, parameters: [String: String]) throws -> InstallTestRunner {
+      let terminal = Terminal.standardError
+      let text = outputOptions.output == .text
+      let options = TestRunOptions(
+        requireGPU: tests.requireGPU, ingressURL: tests.ingress, inCluster: client.connection.source.hasPrefix("in-cluster"),
+        parameters: parameters,
+        progress: { event in if text { Servestack.Test.progress(event, terminal: terminal) } })
+      return InstallTestRunner(
+        http: try InferenceClient.makeHTTPClient(connections: 8), options: options,
+        reportJSON: tests.reportJson.map { URL(fileURLWithPath: $0) },
+        reportJUnit: tests.reportJunit.map { URL(fileURLWithPath: $0) })
     }
 
     /// The same install again (without --from: the rerun verifies what succeeded and continues).
@@ -60,8 +108,7 @@ extension Servestack {
       var command = "servestack install" + phaseOptions.commandFlags + preflightFlags.commandFlags
       if !only.isEmpty { command += " --only \(only.joined(separator: ","))" }
       if let timeout { command += " --timeout \(timeout)" }
-      if skipTests { command += " --skip-tests" }
-      return command + state.commandFlags + cluster.commandFlags
+      return command + tests.commandFlags + airgap.commandFlags + state.commandFlags + cluster.commandFlags
     }
   }
 }

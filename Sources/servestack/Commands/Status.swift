@@ -1,5 +1,7 @@
 import ArgumentParser
+import Conformance
 import Foundation
+import Kubernetes
 import Phases
 import ServestackCore
 
@@ -12,18 +14,44 @@ extension Servestack {
     @Option(help: ArgumentHelp("The phase set the install used (default: the built-in one).", valueName: "dir"))
     var phases: String?
 
+    @Option(help: ArgumentHelp("Where the periodic job keeps its test results (servestack job --namespace).", valueName: "name"))
+    var resultsNamespace = "servestack-system"
+
+    @Option(help: ArgumentHelp("How many of the newest stored test results to show (0: none).", valueName: "n"))
+    var results = 5
+
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
       let set = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
-      let report = try await StatusReporter(client: try cluster.client()).run(phaseSet: set, stateNamespace: state.stateNamespace)
+      let client = try cluster.client()
+      let report = try await StatusReporter(client: client).run(phaseSet: set, stateNamespace: state.stateNamespace)
+      let stored = await storedResults(client)
       switch outputOptions.output {
-      case .json: Terminal.line(report.json.serialized(.pretty))
-      case .text: printText(report)
+      case .json:
+        var json = report.json
+        if case .object(var object) = json {
+          object["testResults"] = stored.json
+          json = .object(object)
+        }
+        Terminal.line(json.serialized(.pretty))
+      case .text:
+        printText(report)
+        stored.printText(namespace: resultsNamespace)
       }
       if !report.healthy { throw ExitCode(1) }
+    }
+
+    /// The periodic job's last results; a cluster that refuses the read is a note, not a failure of status.
+    func storedResults(_ client: KubeClient) async -> StoredResults {
+      guard results > 0 else { return StoredResults(items: []) }
+      do {
+        return StoredResults(items: try await ResultStore(client: client, namespace: resultsNamespace).list(limit: results))
+      } catch {
+        return StoredResults(items: [], problem: error.userMessage)
+      }
     }
 
     func printText(_ report: StatusReport) {
@@ -50,5 +78,44 @@ extension Servestack {
         for item in items { Terminal.line("  \(item.healthy ? "ok  " : "FAIL") \(item.object)  \(item.state)") }
       }
     }
+  }
+}
+
+/// The stored conformance results `status` shows.
+struct StoredResults {
+  var items: [ResultStore.StoredResult]
+  var problem: String?
+
+  var json: JSONValue {
+    var object: JSONObject = [
+      "results": .array(
+        items.map { item in
+          [
+            "name": .string(item.name), "finishedAt": .string(item.finishedAt),
+            "outcome": item.outcome.map { .string($0.rawValue) } ?? .null,
+            "summary": item.report.map { .string(Self.summary($0)) } ?? .null,
+            "problem": item.problem.map(JSONValue.string) ?? .null,
+          ]
+        })
+    ]
+    if let problem { object["problem"] = .string(problem) }
+    return .object(object)
+  }
+
+  func printText(namespace: String) {
+    if let problem {
+      Terminal.line("test results: cannot read them from \(namespace): \(problem)")
+      return
+    }
+    guard !items.isEmpty else { return }
+    Terminal.line("test results (newest first, \(namespace)):")
+    for item in items {
+      let detail = item.report.map(Self.summary) ?? item.problem ?? ""
+      Terminal.line("  \(item.finishedAt)  \(item.outcome?.rawValue ?? "unknown")  \(detail)")
+    }
+  }
+
+  static func summary(_ report: ConformanceReport) -> String {
+    report.phases.map { "\($0.name) \($0.outcome)" }.joined(separator: ", ")
   }
 }

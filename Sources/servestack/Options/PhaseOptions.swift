@@ -52,6 +52,11 @@ struct PhaseOptions: ParsableArguments {
   }
 
   func parameters() throws -> PhaseParameters {
+    try PhaseParameters(profile: parsedProfile(), overrides: overrides())
+  }
+
+  /// The `--set name=value` pairs.
+  func overrides() throws -> [String: String] {
     var overrides: [String: String] = [:]
     for setting in settings {
       guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
@@ -59,7 +64,7 @@ struct PhaseOptions: ParsableArguments {
       }
       overrides[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
     }
-    return try PhaseParameters(profile: parsedProfile(), overrides: overrides)
+    return overrides
   }
 
   func fetcher() throws(PhaseError) -> ManifestFetcher {

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Bundles
+import Foundation
+import Phases
+import Registry
+import ServestackCore
+
+/// `install --bundle FILE --registry HOST[:PORT][/PREFIX]`: install from an airgap bundle.
+struct AirgapFlags: ParsableArguments {
+  @Option(help: ArgumentHelp("Install from this airgap bundle (verified, pushed to --registry, references rewritten).", valueName: "file"))
+  var bundle: String?
+
+  @Option(help: ArgumentHelp("With --bundle: the private registry and an optional repository prefix.", valueName: "host[:port][/prefix]"))
+  var registry: String?
+
+  @Option(name: .customLong("bundle-key"), help: ArgumentHelp("With --bundle: check its signature with this ed25519 public key.", valueName: "file"))
+  var bundleKey: String?
+
+  @Option(help: ArgumentHelp("With --bundle: where to extract it (default: the system's temporary folder).", valueName: "dir"))
+  var workDir: String?
+
+  @OptionGroup var access: RegistryAccessOptions
+
+  func validate() throws {
+    if bundle != nil && registry == nil { throw ValidationError("--bundle needs --registry HOST[:PORT][/PREFIX]: where its images go") }
+    if bundle == nil && (registry != nil || bundleKey != nil || workDir != nil) {
+      throw ValidationError("--registry, --bundle-key and --work-dir belong to --bundle")
+    }
+  }
+
+  /// The push options for ``AirgapInstaller/prepare(bundle:registry:options:)``.
+  /// `registryOptions` come from ``RegistryAccessOptions/registryOptions()`` (it reads the password once).
+  func airgapOptions(
+    registryOptions: RegistryOptions, parameters: [String: String], progress: BundleProgressHandler?
+  ) throws -> AirgapOptions {
+    var options = AirgapOptions()
+    options.push.registryOptions = registryOptions
+    options.push.key = try bundleKey.map { try BundleVerifyingKey(contentsOf: URL(fileURLWithPath: $0)) }
+    options.push.workDirectory = workDir.map { URL(fileURLWithPath: $0) }
+    options.push.progress = progress
+    options.parameters = parameters
+    return options
+  }
+
+  /// Preflight's `registry-reachable` check: `GET /v2/` with the same credentials and CA as the push.
+  func registryProbe(_ registryOptions: RegistryOptions) -> PreflightOptions.RegistryProbe {
+    { registry in
+      let host = String(registry.split(separator: "/", maxSplits: 1).first ?? "")
+      do {
+        try await RegistryClient(host: host, options: registryOptions).ping()
+        return nil
+      } catch {
+        return error.userMessage
+      }
+    }
+  }
+
+  var commandFlags: String {
+    guard let bundle, let registry else { return "" }
+    var flags = " --bundle \(PhaseOptions.quoted(bundle)) --registry \(PhaseOptions.quoted(registry))"
+    if let bundleKey { flags += " --bundle-key \(PhaseOptions.quoted(bundleKey))" }
+    if let user = access.registryUser { flags += " --registry-user \(PhaseOptions.quoted(user)) --password-stdin" }
+    if let ca = access.registryCa { flags += " --registry-ca \(PhaseOptions.quoted(ca))" }
+    if access.plainHttp { flags += " --plain-http" }
+    if access.insecureSkipTlsVerify { flags += " --insecure-skip-tls-verify" }
+    return flags
+  }
+}
+
+/// How `install` runs its test phases (the same as `servestack test`'s flags of the same names).
+struct InstallTestFlags: ParsableArguments {
+  @Flag(help: "Do not run the test phases after installing.")
+  var skipTests = false
+
+  @Option(help: ArgumentHelp("Test phases: send requests to this ingress instead of the discovered gateway.", valueName: "url"))
+  var ingress: String?
+
+  @Flag(help: "Test phases: no GPU node fails the GPU phase instead of skipping it.")
+  var requireGPU = false
+
+  @Option(help: ArgumentHelp("Write the test phases' JSON report here.", valueName: "file"))
+  var reportJson: String?
+
+  @Option(help: ArgumentHelp("Write the test phases' JUnit XML report here.", valueName: "file"))
+  var reportJunit: String?
+
+  var commandFlags: String {
+    var flags = skipTests ? " --skip-tests" : ""
+    if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
+    if requireGPU { flags += " --require-gpu" }
+    if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
+    if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
+    return flags
+  }
+}

@@ -1,0 +1,90 @@
+import Bundles
+import Foundation
+import Images
+import Kubernetes
+import Registry
+import ServestackCore
+import Testing
+import TestSupport
+
+/// The end-to-end path through the binary: registry A → `bundle create` → carried → `servestack
+/// install --bundle --registry B` against a fake apiserver → every image the applied objects name resolves in B.
+@Suite(
+  "install --bundle: the binary installs from a bundle through a private registry",
+  .enabled(if: TestRegistry.isAvailable, "needs docker-registry"),
+  .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+struct BundleInstallTests {
+  static let environment = ["NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"]
+
+  @Test func installFromABundleThenAgainUnchanged() async throws {
+    let binary = try #require(TestEnvironment.servestackBinary).path
+    let world = try await BundleWorld()
+    let created = try await world.create()
+    let carried = world.directory.file("carried.tar")
+    try FileManager.default.copyItem(at: created.output, to: carried)
+    let target = try await TestRegistry.start()
+    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let kubeconfig = kube.state.file("kubeconfig").path
+    let arguments = [
+      "install", "--bundle", carried.path, "--registry", "\(target.host)/site", "--plain-http", "--skip-tests",
+      "--ignore-preflight-errors=all", "--kubeconfig", kubeconfig, "--timeout", "60s", "-o", "json",
+    ]
+
+    let first = try await Shell.runAsync(binary, arguments, environment: Self.environment)
+    #expect(first.status == 0, "stderr: \(first.stderr)\nstdout: \(first.stdout.suffix(2000))")
+    #expect(Self.phaseStatuses(first.stdout) == ["demo": "succeeded"])
+
+    // What the cluster holds names registry B only, and B has every image.
+    let client = try KubeClient(connection: try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: kubeconfig)))
+    let deployment = try await client.get(
+      ObjectReference(GroupVersionKind(group: "apps", version: "v1", kind: "Deployment"), namespace: "demo", name: "web"))
+    let job = try await client.get(ObjectReference(GroupVersionKind(group: "batch", version: "v1", kind: "Job"), namespace: "demo", name: "setup"))
+    let references = ImageExtractor().extract(from: [deployment.json, job.json]).references
+    #expect(references.count >= 2)
+    let registry = try RegistryClient(host: target.host, options: testOptions())
+    for reference in references {
+      #expect(reference.registry == target.host, "\(reference)")
+      let found = try await registry.manifestDescriptor(repository: reference.repository, reference: reference.apiReference)
+      #expect(found != nil, "\(reference) resolves in registry B")
+    }
+
+    // The same command again: nothing to push, nothing to apply.
+    let uploadsBefore = target.requestCount(method: "POST", pathContaining: "/blobs/uploads/")
+    let second = try await Shell.runAsync(binary, arguments, environment: Self.environment)
+    #expect(second.status == 0, "stderr: \(second.stderr)")
+    #expect(Self.phaseStatuses(second.stdout) == ["demo": "unchanged"])
+    #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == uploadsBefore)
+  }
+
+  @Test func aMissingRegistryAndAnUnreachableOneAreClearErrors() async throws {
+    let binary = try #require(TestEnvironment.servestackBinary).path
+    let usage = try await Shell.runAsync(binary, ["install", "--bundle", "x.tar"], environment: Self.environment)
+    #expect(usage.status == 2)
+    #expect(usage.stderr.contains("--bundle needs --registry"))
+
+    let world = try await BundleWorld()
+    let created = try await world.create()
+    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let refused = try await Shell.runAsync(
+      binary,
+      [
+        "install", "--bundle", created.output.path, "--registry", "127.0.0.1:1/site", "--plain-http", "--skip-tests",
+        "--kubeconfig", kube.state.file("kubeconfig").path,
+      ], environment: Self.environment)
+    #expect(refused.status == 3, "stderr: \(refused.stderr)")
+    #expect(refused.stderr.contains("127.0.0.1:1"))
+    #expect(refused.stderr.split(separator: "\n").count <= 3, "one clear message, not a trace: \(refused.stderr)")
+  }
+
+  /// phase → status from the `phase-finished` events of `-o json`.
+  static func phaseStatuses(_ stdout: String) -> [String: String] {
+    var statuses: [String: String] = [:]
+    for line in stdout.split(separator: "\n") {
+      guard let event = try? JSONValue(parsing: Array(line.utf8)), event["event"] == "phase-finished",
+        let name = event["name"]?.stringValue, let status = event["status"]?.stringValue
+      else { continue }
+      statuses[name] = status
+    }
+    return statuses
+  }
+}

@@ -25,6 +25,8 @@ public struct BundleCreateOptions: Sendable {
   public var modelSources: [String: URL] = [:]
   /// Leave the spec's models out.
   public var skipModels = false
+  /// Images from OCI layouts on this machine (servestack's own image for the periodic job).
+  public var localImages: [LocalImage] = []
   public var signingKey: BundleSigningKey?
   /// The `created` time recorded in bundle.yaml.
   public var created = Date()
@@ -91,7 +93,8 @@ public enum BundleCreator {
     let collector = ImageCollector(
       layout: layout, clients: RegistryClients(options: options.registryOptions, mirrors: options.registryMirrors),
       platforms: platforms, parallel: options.parallel, progress: options.progress)
-    let (images, counts) = try await collector.collect(wanted.sorted())
+    var (images, counts) = try await collector.collect(wanted.sorted())
+    images += try await collectLocal(options.localImages, into: layout)
     options.progress?(BundleProgress(stage: .models, itemsTotal: options.skipModels ? 0 : spec.models.count))
     let models = options.skipModels ? [] : try packModels(spec, images: images, platform: platforms[0], layout: layout, options: options)
     if options.skipModels && !spec.models.isEmpty {

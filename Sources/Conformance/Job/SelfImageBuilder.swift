@@ -149,7 +149,7 @@ public enum SelfImageBuilder {
     return libraries
   }
 
-  static func currentArchitecture() -> String {
+  public static func currentArchitecture() -> String {
     #if arch(x86_64)
       "amd64"
     #elseif arch(arm64)

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Bundles
+import Conformance
 import Foundation
 import Phases
 import Registry
@@ -67,6 +68,9 @@ extension Servestack.BundleCommand {
       guard parallel >= 1 && parallel <= 64 else { throw ValidationError("--parallel must be between 1 and 64") }
     }
 
+    @Flag(help: "Leave out servestack's own image (what `servestack job` runs inside the air gap).")
+    var noSelfImage = false
+
     func run() async throws {
       let specValue = try BundleSpec.resolve(spec)
       var options = BundleCreateOptions(output: URL(fileURLWithPath: output))
@@ -83,6 +87,11 @@ extension Servestack.BundleCommand {
         options.modelSources[String(entry[..<equals])] = URL(fileURLWithPath: String(entry[entry.index(after: equals)...]))
       }
       if let signKey { options.signingKey = try BundleSigningKey(contentsOf: URL(fileURLWithPath: signKey)) }
+      let selfImageLayout = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-self-image-\(UUID().uuidString)")
+      defer { try? FileManager.default.removeItem(at: selfImageLayout) }
+      if !noSelfImage {
+        options.localImages = try await Self.selfImage(into: selfImageLayout, platforms: options.platforms, spec: specValue)
+      }
       let printer = BundleProgressPrinter()
       options.progress = printer.handler
       let phaseSet = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
@@ -110,6 +119,21 @@ extension Servestack.BundleCommand {
       if !descriptor.models.isEmpty {
         print("  models: " + descriptor.models.map { "\($0.name):\($0.version)" }.joined(separator: ", "))
       }
+    }
+  
+    /// servestack's own image (this binary and the libraries it loads) when the bundle is for this machine's
+    /// architecture; `bundle push` puts it at HOST/PREFIX/servestack:VERSION.
+    static func selfImage(into layout: URL, platforms: [Platform], spec: BundleSpec) async throws -> [LocalImage] {
+      let architecture = SelfImageBuilder.currentArchitecture()
+      let wanted = platforms.isEmpty ? spec.platforms : platforms.map(\.description)
+      guard wanted.contains(where: { $0.hasPrefix("linux/\(architecture)") }) else {
+        Terminal.standardError.write("warning: servestack's own image is linux/\(architecture), not in the bundle's platforms; left out\n")
+        return []
+      }
+      let name = try ImageReference("\(BundleLayout.modelRegistry)/servestack:\(ToolInfo.version)")
+      _ = try await SelfImageBuilder.build(
+        binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), into: layout, reference: name.description)
+      return [LocalImage(name: name, layout: layout)]
     }
   }
 }

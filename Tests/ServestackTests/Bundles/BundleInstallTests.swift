@@ -1,4 +1,5 @@
 import Bundles
+import Conformance
 import Foundation
 import Images
 import Kubernetes
@@ -86,5 +87,40 @@ struct BundleInstallTests {
       statuses[name] = status
     }
     return statuses
+  }
+}
+
+/// The bundle carries servestack's own image (for the periodic job inside the air gap), built from a binary
+/// and its `ldd` closure, and the push puts it beside the stack's images.
+@Suite("bundle: servestack's own image", .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+struct BundleSelfImageTests {
+  @Test func aLocalImageTravelsThroughTheBundleIntoTheRegistry() async throws {
+    let world = try await BundleWorld()
+    let layout = world.directory.file("self-image")
+    let name = try ImageReference("servestack.local/servestack:9.9.9")
+    // /bin/true stands in for the servestack binary: the same builder, a much smaller closure.
+    let built = try await SelfImageBuilder.build(binary: URL(fileURLWithPath: "/bin/true"), into: layout, reference: name.description)
+    #expect(built.files.contains("/usr/local/bin/servestack"))
+    let created = try await world.create("with-self.tar") { options in
+      options.localImages = [LocalImage(name: name, layout: layout)]
+    }
+    let carried = try #require(created.descriptor.images.first { $0.name == name.description })
+    #expect(carried.platforms == ["linux/\(SelfImageBuilder.currentArchitecture())"])
+
+    let target = try await TestRegistry.start()
+    var push = BundlePushOptions(registry: "\(target.host)/site")
+    push.registryOptions = testOptions()
+    let pushed = try await BundlePusher.push(bundle: created.output, options: push)
+    let image = try #require(pushed.push.images.first { $0.name == name.description })
+    #expect(image.target.description == "\(target.host)/site/servestack:9.9.9")
+    let client = try RegistryClient(host: target.host, options: testOptions())
+    let manifest = try await client.manifest(image.target)
+    #expect(manifest.digest == built.manifestDigest, "pushed byte-exact")
+
+    // A layout without that name is refused.
+    let other = try ImageReference("servestack.local/other:1")
+    await #expect(throws: BundleError.self) {
+      _ = try await world.create("bad.tar") { options in options.localImages = [LocalImage(name: other, layout: layout)] }
+    }
   }
 }

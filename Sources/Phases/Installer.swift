@@ -108,9 +108,10 @@ public struct Installer: Sendable {
     var results: [PhaseResult] = []
     for (index, phase) in prepared.enumerated() {
       events(.phaseStarted(name: phase.rendered.name, index: index + 1, total: prepared.count, action: "dry run"))
+      // The phase's own Namespaces and CRDs count too: a dry run creates none of them for the objects after.
+      scope.add(phase.objects)
       var result = await runner.dryRun(phase.rendered, objects: phase.objects, digest: phase.digest, planned: scope)
       result.images = options.imageLister?(phase.rendered) ?? []
-      scope.add(phase.objects)
       events(.phaseFinished(result))
       results.append(result)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Conformance
 import Foundation
 import Kubernetes
+import Phases
 import ServestackCore
 import YAML
 
@@ -64,6 +65,12 @@ extension Servestack {
         guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set \(assignment): expected name=value") }
         parameters[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
       }
+      do {
+        _ = try Profile(parsing: profile)
+      } catch {
+        throw ValidationError("--profile: \(error.userMessage)")
+      }
+      guard apply || !dryRun else { throw ValidationError("--dry-run goes with --apply (without --apply nothing is sent)") }
       _ = try TestParameters(profile: profile, namespace: testNamespace, overrides: parameters)
       var options = JobOptions(
         schedule: schedule, image: image, namespace: namespace, testNamespace: testNamespace, keepResults: keepResults,
@@ -82,11 +89,30 @@ extension Servestack {
       if cronjobApiVersion == nil { options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(client) }
       let objects = try JobRenderer.objects(options).map(KubeObject.init)
       let result = await client.applyMany(objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
+      // A dry run creates no Namespace, so what goes into the job's own namespace is "would be created".
+      let ownNamespaces = Set(objects.filter { $0.kind == "Namespace" }.compactMap(\.name))
+      var rows: [(object: String, outcome: String)] = []
+      var failure: KubeError?
       for item in result.results {
         let name = item.reference?.description ?? "object #\(item.index + 1)"
-        print("\(name) \(item.outcome)\(dryRun ? " (server dry run)" : "")")
+        var outcome = "\(item.outcome)"
+        if let error = item.outcome.error {
+          if dryRun, error.code == .notFound, let namespace = objects[item.index].namespace, ownNamespaces.contains(namespace) {
+            outcome = "created"
+          } else {
+            failure = failure ?? error
+          }
+        }
+        rows.append((name, outcome))
       }
-      if !result.succeeded { throw ExitCode(result.failures.first?.outcome.error?.category.exitCode ?? 1) }
+      switch outputOptions.output {
+      case .json:
+        let items = rows.map { JSONValue.object(["object": .string($0.object), "outcome": .string($0.outcome)]) }
+        print(JSONValue.object(["dryRun": .bool(dryRun), "objects": .array(items)]).serialized(.pretty))
+      case .text:
+        for row in rows { print("\(row.object) \(row.outcome)\(dryRun ? " (server dry run)" : "")") }
+      }
+      if let failure { throw ExitCode(failure.category.exitCode) }
     }
   }
 }

@@ -71,12 +71,13 @@ public struct LoadGenerator: Sendable {
 
   public func run(_ options: LoadOptions, against endpoint: InferenceEndpoint) async -> LoadResult {
     let started = ContinuousClock.now
-    let deadline = started + options.duration
     let budget = RequestBudget(options.maximumRequests ?? Int.max)
     let workers = await withTaskGroup(of: WorkerResult.self) { group in
       for _ in 0..<options.concurrency {
         group.addTask {
-          await worker(options, endpoint: endpoint, deadline: deadline, budget: budget)
+          // Each worker sends for the whole duration from when it starts: on a busy machine a worker may
+          // start late, and a shared deadline could pass before it sent anything.
+          await worker(options, endpoint: endpoint, deadline: .now + options.duration, budget: budget)
         }
       }
       var results: [WorkerResult] = []

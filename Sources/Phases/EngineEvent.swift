@@ -38,6 +38,8 @@ public enum EngineEvent: Sendable {
     case .phaseFinished(let result):
       var object = result.json.objectValue ?? [:]
       object.updateValue("phase-finished", forKey: "event", insertingAt: 0)
+      // `phase` as in the other phase events; `name` stays for readers of the result object.
+      object.updateValue(.string(result.name.rawValue), forKey: "phase", insertingAt: 1)
       return .object(object)
     case .warning(let message):
       return ["event": "warning", "message": .string(message)]

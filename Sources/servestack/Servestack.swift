@@ -19,13 +19,23 @@ struct Servestack: AsyncParsableCommand {
 
   /// Runs the command line, turning errors into the SPEC's exit codes.
   static func main() async {
+    var command: any ParsableCommand
     do {
-      var command = try parseAsRoot()
+      command = try parseAsRoot()
+    } catch {
+      exit(with: error)
+    }
+    do {
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {
         try command.run()
       }
+    } catch let error as ValidationError {
+      // Thrown by a command after parsing: ArgumentParser would add the root command's usage, which
+      // does not help; the message says what is wrong and what to do.
+      Terminal.standardError.write("error: \(error.message)\n")
+      Foundation.exit(2)
     } catch {
       exit(with: error)
     }

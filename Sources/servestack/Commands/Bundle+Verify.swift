@@ -21,6 +21,9 @@ extension Servestack.BundleCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
+      guard FileManager.default.isReadableFile(atPath: file) else {
+        throw ValidationError("\(file): no such file, or it cannot be read")
+      }
       let publicKey = try key.map { try BundleVerifyingKey(contentsOf: URL(fileURLWithPath: $0)) }
       let printer = BundleProgressPrinter()
       let result = try await BundleVerifier.verify(

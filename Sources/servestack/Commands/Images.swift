@@ -133,6 +133,9 @@ extension Servestack.ImagesCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
+      for file in files where !FileManager.default.isReadableFile(atPath: file) {
+        throw ValidationError("\(file): no such file, or it cannot be read")
+      }
       let extraction = try ImageExtractor().extract(files: files.map { URL(fileURLWithPath: $0) })
       for problem in extraction.problems {
         Terminal.standardError.write("warning: \(problem.description)\n")

@@ -61,10 +61,7 @@ extension Servestack {
 
     func run() async throws {
       var parameters: [String: String] = [:]
-      for assignment in set {
-        guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set \(assignment): expected name=value") }
-        parameters[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-      }
+      parameters.merge(try Assignments.parse(set, example: "--set readyTimeout=10m")) { _, new in new }
       do {
         _ = try Profile(parsing: profile)
       } catch {

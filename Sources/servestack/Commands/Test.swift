@@ -95,10 +95,7 @@ extension Servestack {
         parameters["loadDuration"] = loadDuration
       }
       if let dcgmUrl { parameters["dcgmURL"] = dcgmUrl }
-      for assignment in set {
-        guard let equals = assignment.firstIndex(of: "=") else { throw ValidationError("--set \(assignment): expected name=value") }
-        parameters[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-      }
+      parameters.merge(try Assignments.parse(set, example: "--set readyTimeout=10m")) { _, new in new }
       let phaseTimeout = try timeout.map { text throws(ConformanceError) in try TestParameters.parseDuration(text) }
       let selected = try TestPhase.select(
         phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) },

@@ -56,16 +56,7 @@ struct PhaseOptions: ParsableArguments {
   }
 
   /// The `--set name=value` pairs.
-  func overrides() throws -> [String: String] {
-    var overrides: [String: String] = [:]
-    for setting in settings {
-      guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
-        throw ValidationError("--set \(setting): expected name=value, e.g. --set domain=models.example.com")
-      }
-      overrides[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
-    }
-    return overrides
-  }
+  func overrides() throws -> [String: String] { try Assignments.parse(settings) }
 
   func fetcher() throws(PhaseError) -> ManifestFetcher {
     var options = ManifestFetcher.Options(mirror: mirror)

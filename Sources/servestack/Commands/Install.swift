@@ -52,6 +52,10 @@ extension Servestack {
       var prepared: PreparedBundle?
       defer { prepared?.cleanup() }
       if let bundle = airgap.bundle, let registry = airgap.registry {
+        guard !dryRun else {
+          throw ValidationError(
+            "--dry-run does not go with --bundle: preparing a bundle pushes its images; look inside with servestack bundle inspect \(bundle)")
+        }
         let registryOptions = try airgap.access.registryOptions()
         preflight.registry = registry
         preflight.registryProbe = airgap.registryProbe(registryOptions)
@@ -69,7 +73,8 @@ extension Servestack {
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
         rewrite = { phase in try ready.rewrite(phase) }
-        testParameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: registry)
+        testParameters["sklearnStorageUri"] =
+          ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
         if outputOptions.output == .text {
           Terminal.line("bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)")
         }

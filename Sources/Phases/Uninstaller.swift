@@ -135,7 +135,7 @@ public struct Uninstaller: Sendable {
         } else if object.kind == "CustomResourceDefinition" {
           if options.deleteCRDs {
             crds.append((removals.count, object))
-          } else {
+          } else if await Self.exists(object, client: client) {
             removal.kept.append((object.description, "CRDs are kept without --delete-crds"))
           }
         } else {
@@ -184,14 +184,27 @@ public struct Uninstaller: Sendable {
 
   enum Outcome: Sendable {
     case deleted(String)
+    /// Not there (never created, or already deleted): nothing to count.
+    case absent
     case kept(String, String)
     case failed(String, String)
+  }
+
+  /// Whether the object is there; an error reading it counts as there (it is then reported, not hidden).
+  static func exists(_ object: StoredObject, client: KubeClient) async -> Bool {
+    guard let gvk = try? GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind) else { return true }
+    do {
+      return try await client.getIfExists(ObjectReference(gvk, namespace: object.namespace, name: object.name)) != nil
+    } catch {
+      return error.code != .unknownKind
+    }
   }
 
   private func apply(_ outcomes: [Outcome], to removal: inout UninstallResult.Removal) {
     for outcome in outcomes {
       switch outcome {
       case .deleted(let object): removal.deleted.append(object)
+      case .absent: break
       case .kept(let object, let reason): removal.kept.append((object, reason))
       case .failed(let object, let message): removal.failed.append((object, message))
       }
@@ -228,9 +241,9 @@ public struct Uninstaller: Sendable {
       do {
         live = try await client.getIfExists(reference)
       } catch where error.code == .unknownKind {
-        return .deleted(name)  // its CRD is gone, and with it every object of the kind
+        return .absent  // its CRD is gone, and with it every object of the kind
       }
-      guard let live else { return .deleted(name) }
+      guard let live else { return .absent }
       if let owner = foreignOwner(of: live, ours: options.fieldManager) {
         return .kept(name, owner)
       }

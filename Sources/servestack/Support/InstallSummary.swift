@@ -18,7 +18,10 @@ enum InstallSummary {
       return
     }
     if let failed = result.failedPhase {
-      var text = "error: install failed at phase \(failed.name) after \(failed.duration.short)\n"
+      var text =
+        result.dryRun
+        ? "error: dry run: the server refused objects of phase \(failed.name); nothing was changed\n"
+        : "error: install failed at phase \(failed.name) after \(failed.duration.short)\n"
       for problem in failed.problems where !problem.hasPrefix("to resume") { text += "  - \(problem)\n" }
       if let hint = failed.problems.last(where: { $0.hasPrefix("to resume") }) { text += "  \(hint)\n" }
       Terminal.standardError.write(text)

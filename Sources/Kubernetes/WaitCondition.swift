@@ -82,12 +82,7 @@ public struct WaitCondition: Sendable {
     watchTarget: { ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Endpoints"), namespace: $0.namespace, name: $0.name) }
   ) { endpoints in
     guard let endpoints else { return .pending("no endpoints object yet") }
-    var ready = 0
-    var notReady = 0
-    for subset in endpoints[path: "subsets"]?.arrayValue ?? [] {
-      ready += subset["addresses"]?.arrayValue?.count ?? 0
-      notReady += subset["notReadyAddresses"]?.arrayValue?.count ?? 0
-    }
+    let (ready, notReady) = endpoints.endpointAddresses
     if ready > 0 { return .satisfied("\(ready) ready endpoint(s)") }
     return .pending(notReady > 0 ? "0 ready endpoints (\(notReady) not ready)" : "no endpoints (no ready pod matches the selector)")
   }

@@ -161,6 +161,6 @@ extension PreflightContext {
   private func readyEndpoints(_ service: WebhookDefinition.Service) async -> Int {
     let reference = ObjectReference(KnownKinds.endpoints, namespace: service.namespace, name: service.name)
     guard let endpoints = try? await client.getIfExists(reference) else { return 0 }
-    return (endpoints["subsets"]?.arrayValue ?? []).reduce(0) { $0 + ($1["addresses"]?.arrayValue?.count ?? 0) }
+    return endpoints.endpointAddresses.ready
   }
 }

@@ -26,7 +26,7 @@ struct WebhookServing: Sendable {
       let endpoints = ObjectReference(KnownKinds.endpoints, namespace: service.namespace, name: service.name)
       let ready: Int
       do throws(KubeError) {
-        ready = try await client.getIfExists(endpoints).map(Self.readyAddresses) ?? 0
+        ready = try await client.getIfExists(endpoints)?.endpointAddresses.ready ?? 0
       } catch {
         return .notServing("cannot read the endpoints of service \(service): \(error.message)")
       }
@@ -141,9 +141,5 @@ struct WebhookServing: Sendable {
       try? await Task.sleep(for: delay)
       delay = min(delay * 2, .seconds(2))
     }
-  }
-
-  static func readyAddresses(_ endpoints: KubeObject) -> Int {
-    (endpoints["subsets"]?.arrayValue ?? []).reduce(0) { $0 + ($1["addresses"]?.arrayValue?.count ?? 0) }
   }
 }

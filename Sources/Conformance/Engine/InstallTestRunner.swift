@@ -40,9 +40,9 @@ public struct InstallTestRunner: TestPhaseRunning {
       for (url, text) in [(reportJSON, report.jsonText), (reportJUnit, report.junitXML)] {
         guard let url else { continue }
         do {
-          try Data(text.utf8).write(to: url)
+          try ConformanceReport.write(text, to: url)
         } catch {
-          problems.append("cannot write \(url.path): \(error.localizedDescription)")
+          problems.append(error.message)
         }
       }
       return TestPhasesOutcome(

@@ -99,13 +99,13 @@ extension Servestack {
       let terminal = Terminal.standardError
       let text = outputOptions.output == .text
       let options = TestRunOptions(
-        requireGPU: tests.requireGPU, ingressURL: tests.ingress, inCluster: client.connection.source.hasPrefix("in-cluster"),
+        requireGPU: tests.run.requireGPU, ingressURL: tests.run.ingress, inCluster: client.connection.source.hasPrefix("in-cluster"),
         parameters: parameters,
         progress: { event in if text { Servestack.Test.progress(event, terminal: terminal) } })
       return InstallTestRunner(
         http: try InferenceClient.makeHTTPClient(connections: 8), options: options,
-        reportJSON: tests.reportJson.map { URL(fileURLWithPath: $0) },
-        reportJUnit: tests.reportJunit.map { URL(fileURLWithPath: $0) })
+        reportJSON: tests.run.reportJson.map { URL(fileURLWithPath: $0) },
+        reportJUnit: tests.run.reportJunit.map { URL(fileURLWithPath: $0) })
     }
 
     /// The same install again (without --from: the rerun verifies what succeeded and continues).

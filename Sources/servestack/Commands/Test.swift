@@ -33,23 +33,13 @@ extension Servestack {
       help: ArgumentHelp("Run only these test phases (smoke, gpu-inference, autoscaling, or a site's).", valueName: "phase"))
     var only: [String] = []
 
-    @Option(help: ArgumentHelp("Send requests to this ingress instead of the discovered gateway.", valueName: "url"))
-    var ingress: String?
+    @OptionGroup var run: TestRunFlags
 
     @Option(help: ArgumentHelp("Use this existing namespace (kept; only the test objects are deleted).", valueName: "name"))
     var namespace: String?
 
     @Flag(help: "Leave the test objects (and the namespace) in place.")
     var keep = false
-
-    @Flag(help: "Fail, instead of skip, the GPU phase when no node has allocatable GPUs.")
-    var requireGPU = false
-
-    @Option(help: ArgumentHelp("Write the JSON report here (docs/report-schema.md).", valueName: "file"))
-    var reportJson: String?
-
-    @Option(help: ArgumentHelp("Write the JUnit XML report here.", valueName: "file"))
-    var reportJunit: String?
 
     @Option(help: ArgumentHelp("Requests in flight during the autoscaling load (1-256).", valueName: "n"))
     var loadConcurrency: Int?
@@ -107,7 +97,7 @@ extension Servestack {
       let http = try InferenceClient.makeHTTPClient(connections: max(8, loadConcurrency ?? 8))
       let terminal = Terminal.standardError
       let options = TestRunOptions(
-        profile: profile, namespace: namespace, keep: keep, requireGPU: requireGPU, ingressURL: ingress,
+        profile: profile, namespace: namespace, keep: keep, requireGPU: run.requireGPU, ingressURL: run.ingress,
         inCluster: connection.source.hasPrefix("in-cluster"), parameters: parameters, phaseTimeout: phaseTimeout,
         progress: { event in Self.progress(event, terminal: terminal) })
       let report = try await TestRunner(client: client, http: http).run(selected, options: options)
@@ -116,22 +106,14 @@ extension Servestack {
       case .json: print(report.jsonText, terminator: "")
       case .text: print(report.consoleTable(color: Terminal.standardOutput.usesColor), terminator: "")
       }
-      if let reportJson { try Self.write(report.jsonText, to: reportJson) }
-      if let reportJunit { try Self.write(report.junitXML, to: reportJunit) }
+      if let path = run.reportJson { try ConformanceReport.write(report.jsonText, to: URL(fileURLWithPath: path)) }
+      if let path = run.reportJunit { try ConformanceReport.write(report.junitXML, to: URL(fileURLWithPath: path)) }
       if let storeResults {
         let name = try await ResultStore(client: client, namespace: storeResults).save(report, keep: keepResults)
         terminal.write("result stored in configmap \(storeResults)/\(name)\n")
       }
       if let pushgateway { try await PushGateway.push(report, to: pushgateway, http: http) }
       if report.exitCode != 0 { throw ExitCode(report.exitCode) }
-    }
-
-    static func write(_ text: String, to path: String) throws {
-      do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-      } catch {
-        throw ConformanceError(.reportIO, "cannot write \(path): \(error.localizedDescription)")
-      }
     }
 
     /// One line per finished check on stderr, so stdout keeps only the report.

@@ -66,30 +66,3 @@ struct AirgapFlags: ParsableArguments {
     return flags
   }
 }
-
-/// How `install` runs its test phases (the same as `servestack test`'s flags of the same names).
-struct InstallTestFlags: ParsableArguments {
-  @Flag(help: "Do not run the test phases after installing.")
-  var skipTests = false
-
-  @Option(help: ArgumentHelp("Test phases: send requests to this ingress instead of the discovered gateway.", valueName: "url"))
-  var ingress: String?
-
-  @Flag(help: "Test phases: no GPU node fails the GPU phase instead of skipping it.")
-  var requireGPU = false
-
-  @Option(help: ArgumentHelp("Write the test phases' JSON report here.", valueName: "file"))
-  var reportJson: String?
-
-  @Option(help: ArgumentHelp("Write the test phases' JUnit XML report here.", valueName: "file"))
-  var reportJunit: String?
-
-  var commandFlags: String {
-    var flags = skipTests ? " --skip-tests" : ""
-    if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
-    if requireGPU { flags += " --require-gpu" }
-    if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
-    if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
-    return flags
-  }
-}

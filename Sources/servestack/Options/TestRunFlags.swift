@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// Where the test phases send requests, how strict the GPU phase is and where the reports go: the same
+/// flags for `servestack test` and for the tests at the end of `servestack install`.
+struct TestRunFlags: ParsableArguments {
+  @Option(help: ArgumentHelp("Send test requests to this ingress instead of the discovered gateway.", valueName: "url"))
+  var ingress: String?
+
+  @Flag(help: "Fail, instead of skip, the GPU phase when no node has allocatable GPUs.")
+  var requireGPU = false
+
+  @Option(help: ArgumentHelp("Write the tests' JSON report here (docs/report-schema.md).", valueName: "file"))
+  var reportJson: String?
+
+  @Option(help: ArgumentHelp("Write the tests' JUnit XML report here.", valueName: "file"))
+  var reportJunit: String?
+
+  var commandFlags: String {
+    var flags = ""
+    if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
+    if requireGPU { flags += " --require-gpu" }
+    if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
+    if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
+    return flags
+  }
+}
+
+/// `install`'s test flags: those of `servestack test`, and a way to skip the tests.
+struct InstallTestFlags: ParsableArguments {
+  @Flag(help: "Do not run the test phases after installing.")
+  var skipTests = false
+
+  @OptionGroup var run: TestRunFlags
+
+  var commandFlags: String { (skipTests ? " --skip-tests" : "") + run.commandFlags }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bundles
 import Foundation
+import Images
 import Phases
 import Registry
 import ServestackCore
@@ -45,8 +46,9 @@ struct AirgapFlags: ParsableArguments {
   /// Preflight's `registry-reachable` check: `GET /v2/` with the same credentials and CA as the push.
   func registryProbe(_ registryOptions: RegistryOptions) -> PreflightOptions.RegistryProbe {
     { registry in
-      let host = String(registry.split(separator: "/", maxSplits: 1).first ?? "")
       do {
+        // The host as the push and the rewriter read HOST[:PORT][/PREFIX].
+        let host = try ImageRewriter(target: registry).registryHost
         try await RegistryClient(host: host, options: registryOptions).ping()
         return nil
       } catch {

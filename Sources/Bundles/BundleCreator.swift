@@ -113,7 +113,8 @@ public enum BundleCreator {
       bytesDownloaded: counts.bytesDownloaded, signed: options.signingKey != nil, warnings: warnings)
   }
 
-  static func resolvePlatforms(spec: BundleSpec, options: BundleCreateOptions) throws(BundleError) -> [Platform] {
+  /// The platforms a bundle is made for: `options.platforms` (`--platform`), else the spec's.
+  public static func resolvePlatforms(spec: BundleSpec, options: BundleCreateOptions) throws(BundleError) -> [Platform] {
     if !options.platforms.isEmpty { return options.platforms }
     var platforms: [Platform] = []
     for text in spec.platforms {

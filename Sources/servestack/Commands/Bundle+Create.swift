@@ -90,7 +90,7 @@ extension Servestack.BundleCommand {
       let selfImageLayout = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-self-image-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: selfImageLayout) }
       if !noSelfImage {
-        options.localImages = try await Self.selfImage(into: selfImageLayout, platforms: options.platforms, spec: specValue)
+        options.localImages = try await Self.selfImage(into: selfImageLayout, options: options, spec: specValue)
       }
       let printer = BundleProgressPrinter()
       options.progress = printer.handler
@@ -123,10 +123,10 @@ extension Servestack.BundleCommand {
   
     /// servestack's own image (this binary and the libraries it loads) when the bundle is for this machine's
     /// architecture; `bundle push` puts it at HOST/PREFIX/servestack:VERSION.
-    static func selfImage(into layout: URL, platforms: [Platform], spec: BundleSpec) async throws -> [LocalImage] {
+    static func selfImage(into layout: URL, options: BundleCreateOptions, spec: BundleSpec) async throws -> [LocalImage] {
       let architecture = SelfImageBuilder.currentArchitecture()
-      let wanted = platforms.isEmpty ? spec.platforms : platforms.map(\.description)
-      guard wanted.contains(where: { $0.hasPrefix("linux/\(architecture)") }) else {
+      let wanted = try BundleCreator.resolvePlatforms(spec: spec, options: options)
+      guard wanted.contains(where: { $0.os == "linux" && $0.architecture == architecture }) else {
         Terminal.standardError.write("warning: servestack's own image is linux/\(architecture), not in the bundle's platforms; left out\n")
         return []
       }

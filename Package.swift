@@ -54,7 +54,7 @@ let package = Package(
       plugins: ["EmbedContentPlugin"]),
     .target(
       name: "Phases",
-      dependencies: ["ServestackCore", "YAML", "HTTP", "Kubernetes", "Images", "BuiltinContent"],
+      dependencies: ["ServestackCore", "YAML", "HTTP", "Kubernetes", "Registry", "Images", "BuiltinContent"],
       swiftSettings: strict),
     .target(
       name: "Bundles",

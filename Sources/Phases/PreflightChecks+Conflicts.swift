@@ -1,4 +1,5 @@
 import Kubernetes
+import Registry
 import ServestackCore
 
 /// Checks for what is already in the cluster: other versions of our components, webhooks that would
@@ -77,10 +78,7 @@ extension PreflightContext {
     for reference in workloads {
       guard let live = try? await client.getIfExists(reference) else { continue }
       for container in live[path: "spec", "template", "spec", "containers"]?.arrayValue ?? [] {
-        guard var image = container["image"]?.stringValue else { continue }
-        if let at = image.firstIndex(of: "@") { image = String(image[..<at]) }
-        guard let colon = image.lastIndex(of: ":"), !image[colon...].contains("/") else { continue }
-        let tag = String(image[image.index(after: colon)...])
+        guard let image = container["image"]?.stringValue, let tag = (try? ImageReference(image))?.tag else { continue }
         if (try? SemanticVersion(tag)) != nil { return tag }
       }
     }

@@ -16,7 +16,7 @@ extension ApplyRun {
     let waited = await Waiter(client: client).waitAll(waits, timeout: options.establishTimeout)
     let failures = waited.filter { !$0.satisfied }
     let failedNames = Set(failures.map(\.reference.name))
-    var groupVersions = Set<GroupVersion>()
+    var kinds = Set<GroupVersionKind>()
     for result in applied where !failedNames.contains(result.reference?.name ?? "") {
       let crd = result.object ?? objects[result.index]
       guard let group = crd[path: "spec", "group"]?.stringValue,
@@ -24,14 +24,29 @@ extension ApplyRun {
       else { continue }
       for version in crd[path: "spec", "versions"]?.arrayValue ?? [] {
         guard let name = version["name"]?.stringValue, version["served"]?.boolValue != false else { continue }
-        let gvk = GroupVersionKind(group: group, version: name, kind: kind)
-        if await client.mapper.cachedMapping(for: gvk) == nil { groupVersions.insert(gvk.groupVersion) }
+        kinds.insert(GroupVersionKind(group: group, version: name, kind: kind))
       }
     }
-    let mapper = client.mapper
-    await forEachConcurrently(Array(groupVersions), limit: options.concurrency) { groupVersion in
-      await mapper.refresh(groupVersion)
-    }
+    await discover(kinds)
     return failures
+  }
+
+  /// Reads discovery again until it serves `kinds`. The apiserver publishes an Established CRD's kinds
+  /// from a separate controller, so they can be missing from the first read for a moment under load.
+  private func discover(_ kinds: Set<GroupVersionKind>) async {
+    let mapper = client.mapper
+    let deadline = ContinuousClock.now + min(options.establishTimeout, .seconds(30))
+    var missing: [GroupVersionKind] = []
+    for kind in kinds where await mapper.cachedMapping(for: kind) == nil { missing.append(kind) }
+    while !missing.isEmpty {
+      await forEachConcurrently(Array(Set(missing.map(\.groupVersion))), limit: options.concurrency) { groupVersion in
+        await mapper.refresh(groupVersion)
+      }
+      var still: [GroupVersionKind] = []
+      for kind in missing where await mapper.cachedMapping(for: kind) == nil { still.append(kind) }
+      missing = still
+      guard !missing.isEmpty, ContinuousClock.now < deadline else { return }
+      try? await Task.sleep(for: .milliseconds(200))
+    }
   }
 }

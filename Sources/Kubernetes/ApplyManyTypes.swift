@@ -20,13 +20,19 @@ public struct ApplyManyOptions: Sendable {
   /// metadata only (names, resourceVersions, managedFields), which saves it serializing every object.
   /// Dry runs and CRDs always get whole objects.
   public var returnFullObjects: Bool
+  /// Report an object `unchanged` without sending its PATCH when its live state proves the apply would
+  /// change nothing (see the `servestack.io/applied-digest` annotation each applied object then carries).
+  /// Off: every object is PATCHed, and the configurations carry no such annotation.
+  public var skipUnchanged: Bool
 
   public init(
     defaultNamespace: String? = nil, concurrency: Int = 16, force: Bool = false, dryRun: Bool = false,
     fieldManager: String? = nil, establishTimeout: Duration = .seconds(60),
-    progress: (@Sendable (ObjectApplyResult) -> Void)? = nil, returnFullObjects: Bool = false
+    progress: (@Sendable (ObjectApplyResult) -> Void)? = nil, returnFullObjects: Bool = false,
+    skipUnchanged: Bool = true
   ) {
     self.returnFullObjects = returnFullObjects
+    self.skipUnchanged = skipUnchanged
     self.defaultNamespace = defaultNamespace
     self.concurrency = concurrency
     self.force = force
@@ -43,7 +49,8 @@ public enum ApplyOutcome: Sendable, CustomStringConvertible {
   case created
   /// It existed and the apply changed it (its resourceVersion moved).
   case configured
-  /// It existed and the apply changed nothing (the apiserver did not write it).
+  /// It existed and the apply changed nothing (the apiserver did not write it, or its live state proved
+  /// that it would not and no request was sent).
   case unchanged
   case failed(KubeError)
 

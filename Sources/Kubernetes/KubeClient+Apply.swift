@@ -12,8 +12,15 @@ public struct ApplyOptions: Sendable {
   /// Ask for the object's metadata only in the answer (`PartialObjectMetadata`): the apiserver then does
   /// not serialize spec and status, which is a good part of its work per apply.
   public var metadataOnlyResponse: Bool
+  /// Set the `servestack.io/applied-digest` annotation, with which a later ``KubeClient/applyMany(_:options:)``
+  /// can tell that applying the same configuration again would change nothing (see its `skipUnchanged`).
+  public var recordDigest: Bool
 
-  public init(force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil, metadataOnlyResponse: Bool = false) {
+  public init(
+    force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil, metadataOnlyResponse: Bool = false,
+    recordDigest: Bool = true
+  ) {
+    self.recordDigest = recordDigest
     self.force = force
     self.dryRun = dryRun
     self.fieldManager = fieldManager
@@ -34,13 +41,18 @@ extension KubeClient {
   /// Server-side applies `object` (PATCH `application/apply-patch+yaml` with a JSON body). A namespaced
   /// object without a namespace goes to the default namespace.
   ///
+  /// The object as sent carries its `servestack.io/applied-digest` annotation unless
+  /// ``ApplyOptions/recordDigest`` is off.
+  ///
   /// #### Errors
   /// ``KubeError``: `invalid`/`badRequest` with the server's message, `conflict` when other managers own
   /// fields and `force` is off (not retried), `unknownKind`, and transport errors after retries.
   public func apply(_ object: KubeObject, options: ApplyOptions = ApplyOptions()) async throws(KubeError) -> ApplyResponse {
     let gvk = try object.groupVersionKind()
     let location = try await locate(gvk, namespace: object.namespace, name: object.name)
-    return try await apply(object, at: location, options: options)
+    var body = object
+    body.namespace = location.namespace
+    return try await apply(options.recordDigest ? AppliedDigest.annotated(body) : body, at: location, options: options)
   }
 
   func apply(_ object: KubeObject, at location: Location, options: ApplyOptions) async throws(KubeError) -> ApplyResponse {

@@ -7,12 +7,15 @@ extension KubeClient {
   /// and discovery knows them) everything else, `concurrency` requests at a time. It goes on past failures
   /// so that every error is reported at once.
   ///
-  /// Each outcome is exact without doubling the requests: before applying, the prior resourceVersions are
-  /// read with one metadata-only LIST per (resource, namespace) — none at all for namespaces this run
-  /// created — or a GET per object when listing is forbidden or there is a single object. After the apply, a
-  /// 201 or an absent prior means created, the same resourceVersion means unchanged (the apiserver does not
-  /// write a no-op apply), another one configured. A dry run compares whole objects instead, since it moves
-  /// no resourceVersion. When the prior state cannot be read at all, a 200 counts as configured.
+  /// Each outcome is exact without doubling the requests: before applying, the prior state is read with
+  /// one LIST per (resource, namespace) — none at all for namespaces this run created — or a GET per object
+  /// when listing is forbidden or there is a single object. CRDs are listed by metadata only (they can be
+  /// megabytes each) and only those that may be unchanged are read whole. An object whose prior state proves
+  /// the apply a no-op (``AppliedDigest``) is reported unchanged without a PATCH, unless
+  /// ``ApplyManyOptions/skipUnchanged`` is off. After an apply, a 201 or an absent prior means created, the
+  /// same resourceVersion means unchanged (the apiserver does not write a no-op apply), another one
+  /// configured. A dry run compares whole objects instead, since it moves no resourceVersion. When the prior
+  /// state cannot be read at all, a 200 counts as configured.
   public func applyMany(_ objects: [KubeObject], options: ApplyManyOptions = ApplyManyOptions()) async -> ApplyManyResult {
     let started = ContinuousClock.now
     let requestsBefore = requestsSent
@@ -93,6 +96,8 @@ actor ApplyRun {
     var index: Int
     var location: KubeClient.Location
     var reference: ObjectReference
+    /// What is sent: the object in its namespace, with its digest annotation when skipping is on.
+    var body: KubeObject
     var groupKey: String { "\(location.mapping.resource)|\(location.namespace ?? "")" }
   }
 
@@ -110,7 +115,11 @@ actor ApplyRun {
           throw KubeError(.badRequest, "\(object.displayName): metadata.name is missing; server-side apply needs a name")
         }
         let location = try await client.locate(gvk, namespace: object.namespace ?? defaultNamespace, name: name)
-        planned.append(Planned(index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name)))
+        var body = object
+        body.namespace = location.namespace
+        if options.skipUnchanged { body = AppliedDigest.annotated(body) }
+        planned.append(
+          Planned(index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name), body: body))
       } catch {
         let reference = object.reference
         if options.dryRun, error.code == .unknownKind, let gvk = object.gvk, Self.defines(newCRDs, gvk) {
@@ -124,19 +133,24 @@ actor ApplyRun {
     let priors = await priorState(planned, createdNamespaces: createdNamespaces)
     let client = self.client
     let options = self.options
+    let manager = options.fieldManager ?? client.options.fieldManager
     await forEachConcurrently(planned, limit: options.concurrency) { item in
+      if options.skipUnchanged, case .present(let live, _) = priors[item.index],
+        AppliedDigest.isNoOp(applying: item.body, over: live, manager: manager)
+      {
+        await self.record(ObjectApplyResult(index: item.index, reference: item.reference, outcome: .unchanged, object: live))
+        return
+      }
       let outcome: ApplyOutcome
       var returned: KubeObject?
       do throws(KubeError) {
         let full = options.returnFullObjects || options.dryRun || item.reference.gvk.kind == "CustomResourceDefinition"
         let response = try await client.apply(
-          objects[item.index], at: item.location,
+          item.body, at: item.location,
           options: ApplyOptions(
             force: options.force, dryRun: options.dryRun, fieldManager: options.fieldManager, metadataOnlyResponse: !full))
         returned = response.object
-        outcome = Self.outcome(
-          response, prior: priors[item.index], dryRun: options.dryRun,
-          manager: options.fieldManager ?? client.options.fieldManager)
+        outcome = Self.outcome(response, prior: priors[item.index], dryRun: options.dryRun, manager: manager)
       } catch {
         outcome = .failed(error.about(item.reference))
       }
@@ -163,13 +177,39 @@ actor ApplyRun {
       }
     }
     let client = self.client
-    let metadataOnly = !options.dryRun
+    let options = self.options
+    let manager = options.fieldManager ?? client.options.fieldManager
     let found = Mutex<[Int: Prior]>([:])
     await forEachConcurrently(Array(groups.values), limit: options.concurrency) { items in
-      let result = await Self.readPrior(items, client: client, metadataOnly: metadataOnly)
+      let isCRD = items.first?.reference.gvk.kind == "CustomResourceDefinition"
+      let whole = options.dryRun || options.skipUnchanged && !isCRD
+      var result = await Self.readPrior(items, client: client, metadataOnly: !whole)
+      if options.skipUnchanged && !whole {
+        await Self.readWhole(items, of: &result, client: client, manager: manager, concurrency: options.concurrency)
+      }
       found.withLock { $0.merge(result) { $1 } }
     }
     return priors.merging(found.withLock { $0 }) { $1 }
+  }
+
+  /// Replaces the metadata-only priors that may prove a no-op by the whole objects.
+  private static func readWhole(
+    _ items: [Planned], of priors: inout [Int: Prior], client: KubeClient, manager: String, concurrency: Int
+  ) async {
+    let candidates = items.compactMap { item -> (Planned, Date?)? in
+      guard case .present(let live, let readAt) = priors[item.index],
+        let digest = item.body.annotations[AppliedDigest.annotation],
+        AppliedDigest.mayBeNoOp(live, digest: digest, manager: manager)
+      else { return nil }
+      return (item, readAt)
+    }
+    let read = Mutex<[Int: Prior]>([:])
+    await forEachConcurrently(candidates, limit: concurrency) { item, readAt in
+      if let whole = try? await client.getIfExists(item.reference, metadataOnly: false) {
+        read.withLock { $0[item.index] = .present(whole, readAt: readAt) }
+      }
+    }
+    priors.merge(read.withLock { $0 }) { $1 }
   }
 
   private static func readPrior(_ items: [Planned], client: KubeClient, metadataOnly: Bool) async -> [Int: Prior] {

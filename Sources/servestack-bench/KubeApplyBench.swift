@@ -21,6 +21,7 @@ struct KubeApplyBench: AsyncParsableCommand {
   @Option(help: "The kubectl binary.") var kubectl = "/usr/bin/kubectl"
   @Option(help: "Extra arguments for kubectl apply, space-separated (e.g. --validate=false).") var kubectlArgs = ""
   @Flag(help: "Leave the bench namespaces and cluster-scoped objects in place.") var keep = false
+  @Flag(help: "PATCH every object on the re-apply too (applyMany's skipUnchanged off).") var noSkipUnchanged = false
 
   func run() async throws {
     let fixturesURL = try Self.fixturesFolder(fixtures)
@@ -53,7 +54,9 @@ struct KubeApplyBench: AsyncParsableCommand {
       let order = round % 2 == 1 ? ["servestack", "kubectl"] : ["kubectl", "servestack"]
       for tool in order {
         if tool == "servestack" {
-          rows.append(try await Self.servestack(ours, round: round, config: config, concurrency: concurrency))
+          rows.append(
+            try await Self.servestack(
+              ours, round: round, config: config, concurrency: concurrency, skipUnchanged: !noSkipUnchanged))
         } else {
           let dir = scratch.appendingPathComponent("round\(round)")
           rows.append(try await Self.kubectl(theirs, round: round, dir: dir, kubectl: kubectl, kubeconfig: kubeconfig, extra: kubectlArgs))
@@ -88,9 +91,11 @@ struct KubeApplyBench: AsyncParsableCommand {
     return (value, wall, server.seconds() - serverBefore, client)
   }
 
-  static func servestack(_ objects: [KubeObject], round: Int, config: KubeConfigOptions, concurrency: Int) async throws -> Row {
+  static func servestack(
+    _ objects: [KubeObject], round: Int, config: KubeConfigOptions, concurrency: Int, skipUnchanged: Bool
+  ) async throws -> Row {
     // A fresh client for each apply: discovery is part of the cost, as for a new kubectl process.
-    let options = ApplyManyOptions(concurrency: concurrency)
+    let options = ApplyManyOptions(concurrency: concurrency, skipUnchanged: skipUnchanged)
     let (first, firstTime, firstServer, firstClient) = try await measure(ourselves: true) {
       try await KubeClient(config: config).applyMany(objects, options: options)
     }

@@ -30,7 +30,7 @@ extension AppliedDigest {
       default:
         if live.semanticallyEquals(wanted) { return true }
         guard path.dropLast().contains(where: Self.quantityKeys.contains),
-          let a = Self.quantity(live), let b = Self.quantity(wanted)
+          let a = Quantity(json: live), let b = Quantity(json: wanted)
         else { return false }
         return a == b
       }
@@ -47,14 +47,6 @@ extension AppliedDigest {
       case .bool(let flag): return builtIn && !flag
       case .int(let number): return builtIn && number == 0
       case .double(let number): return builtIn && number == 0
-      }
-    }
-
-    private static func quantity(_ value: JSONValue) -> Quantity? {
-      switch value {
-      case .string(let text): try? Quantity(text)
-      case .int(let number): try? Quantity(String(number))
-      default: nil
       }
     }
   }

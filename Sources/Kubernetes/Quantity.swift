@@ -42,6 +42,24 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// A quantity as JSON holds it: a string (`"500m"`) or a bare number (`4`); nil for anything else.
+  public init?(json: JSONValue?) {
+    switch json {
+    case .string(let text)?: try? self.init(text)
+    case .int(let number)?: try? self.init(String(number))
+    default: return nil
+    }
+  }
+
+  /// The value when it is a whole number that fits an `Int` (`2k` is 2000, `1500m` is nil).
+  public var wholeValue: Int? {
+    var rounded = Decimal()
+    var exact = value
+    NSDecimalRound(&rounded, &exact, 0, .plain)
+    guard rounded == value, abs(value) < Decimal(Int.max) else { return nil }
+    return NSDecimalNumber(decimal: value).intValue
+  }
+
   public var description: String { text }
 
   public static func == (a: Quantity, b: Quantity) -> Bool { a.value == b.value }

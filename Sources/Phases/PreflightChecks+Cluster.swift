@@ -111,11 +111,8 @@ extension PreflightContext {
     return false
   }
 
-  /// An integer resource quantity (`4`, `"4"`); nil for anything else.
-  static func quantity(_ value: JSONValue?) -> Int? {
-    if let int = value?.intValue { return int }
-    return value?.stringValue.flatMap { Int($0) }
-  }
+  /// A whole resource quantity (`4`, `"4"`, `"2k"`); nil for anything else.
+  static func quantity(_ value: JSONValue?) -> Int? { Quantity(json: value)?.wholeValue }
 
   func defaultStorageClass() async -> Verdict {
     let classes: [KubeObject]

@@ -19,15 +19,5 @@ enum GPUInventory {
   }
 
   /// An integer quantity (`"4"`, `4`, `"2k"`); extended resources are whole numbers.
-  static func quantity(_ value: JSONValue) -> Int? {
-    if let number = value.intValue { return number }
-    guard let text = value.stringValue else { return nil }
-    if let number = Int(text) { return number }
-    let suffixes: [(String, Int)] = [("k", 1000), ("Ki", 1024), ("M", 1_000_000), ("Mi", 1 << 20)]
-    for (suffix, factor) in suffixes where text.hasSuffix(suffix) {
-      if let number = Int(text.dropLast(suffix.count)) { return number * factor }
-    }
-    if text.hasSuffix("m"), let milli = Int(text.dropLast()) { return milli / 1000 }
-    return nil
-  }
+  static func quantity(_ value: JSONValue) -> Int? { Quantity(json: value)?.wholeValue }
 }

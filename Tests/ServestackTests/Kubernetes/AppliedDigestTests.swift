@@ -105,6 +105,16 @@ struct AppliedDigestTests {
     #expect((try Quantity(a) == Quantity(b)) == equal)
   }
 
+  @Test("whole quantities as numbers (GPU counts, allocatable resources)")
+  func wholeValues() {
+    #expect(Quantity(json: "2k")?.wholeValue == 2000)
+    #expect(Quantity(json: 4)?.wholeValue == 4)
+    #expect(Quantity(json: "4")?.wholeValue == 4)
+    #expect(Quantity(json: "1500m")?.wholeValue == nil)
+    #expect(Quantity(json: "1Ki")?.wholeValue == 1024)
+    #expect(Quantity(json: true) == nil)
+  }
+
   @Test("malformed quantities are refused", arguments: ["", "m", "1.2.3", "1Qi", "--1", "1e", ".5", "1e999"])
   func badQuantities(_ text: String) {
     #expect(throws: ValueError.self) { try Quantity(text) }

@@ -1,5 +1,4 @@
 public import Foundation
-import ServestackCore
 
 /// Where every entry's data lies in an uncompressed tar file, found by reading the headers only (the data
 /// of each entry is skipped with a seek, not read). An entry's bytes can then be read, or sent, as a range
@@ -62,15 +61,27 @@ public struct TarIndex: Sendable {
         .entryTooLarge, "the entry has \(entry.size) bytes, more than the \(maxBytes) this caller reads into memory",
         entryPath: entry.path, archive: archive)
     }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(entry.size))
+    try streamBlocking(entry) { bytes.append(contentsOf: $0) }
+    return bytes
+  }
+
+  /// Streams an entry's data to `body` in pieces of up to 1 MiB (the buffer is valid only during the
+  /// call), on the calling thread.
+  ///
+  /// #### Errors
+  /// ``ArchiveError`` `.io` when the file cannot be read or ends early.
+  public func streamBlocking(_ entry: Entry, _ body: (UnsafeRawBufferPointer) -> Void) throws(ArchiveError) {
     let fd = open(archive.path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw ArchiveError.posix("open the archive", archive.path, archive: archive) }
     defer { close(fd) }
-    var bytes = [UInt8](repeating: 0, count: Int(entry.size))
-    var done = 0
-    while done < bytes.count {
-      let got = bytes.withUnsafeMutableBytes { buffer in
-        pread(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done, off_t(entry.dataOffset) + off_t(done))
-      }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: TarReader.chunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    var done: Int64 = 0
+    while done < entry.size {
+      let wanted = Int(min(Int64(buffer.count), entry.size - done))
+      let got = pread(fd, buffer.baseAddress, wanted, off_t(entry.dataOffset + done))
       if got < 0 && errno == EINTR { continue }
       guard got > 0 else {
         if got == 0 {
@@ -78,8 +89,8 @@ public struct TarIndex: Sendable {
         }
         throw ArchiveError.posix("read", archive.path, entryPath: entry.path, archive: archive)
       }
-      done += got
+      body(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+      done += Int64(got)
     }
-    return bytes
   }
 }

@@ -25,6 +25,8 @@ public final class TarReader {
   private var dataPending = false
   private var atEnd = false
   private var failure: ArchiveError?
+  /// Where the current entry's data starts in the file, for an uncompressed archive and a non-sparse entry.
+  private(set) var currentDataOffset: Int64?
 
   static let chunkSize = 1 << 20
 
@@ -173,6 +175,7 @@ public final class TarReader {
     }
     let previous = current?.path
     current = nil
+    currentDataOffset = nil
     dataPending = false
     var raw: OpaquePointer?
     let status = archive_read_next_header(handle, &raw)
@@ -187,6 +190,10 @@ public final class TarReader {
       throw LibArchive.readFailure(handle, doing, entryPath: nil, archive: url)
     }
     let entry = try makeEntry(raw)
+    // Once the header (with any pax or GNU long-name records before it) is consumed, the position of the
+    // uncompressed stream is the first byte of the data; a sparse entry's data is not one range.
+    currentDataOffset =
+      compression == .none && archive_entry_sparse_count(raw) == 0 ? archive_filter_bytes(handle, 0) : nil
     try checkLimits(entry)
     current = entry
     dataPending = entry.size > 0

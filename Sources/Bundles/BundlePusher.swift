@@ -13,7 +13,8 @@ public struct BundlePushOptions: Sendable {
   /// Check the signature with this key; an unsigned bundle is then refused.
   public var key: BundleVerifyingKey?
   public var requireSignature = false
-  /// Where the bundle is extracted (a new folder inside it; default: the system's temporary folder).
+  /// Where a compressed bundle, or one for `install --bundle`, is extracted (a new folder inside it;
+  /// default: the system's temporary folder). An uncompressed bundle is pushed in place, unextracted.
   public var workDirectory: URL?
   /// Blob uploads at once within an image (images go one after another so that shared layers are
   /// mounted rather than uploaded twice).
@@ -145,11 +146,35 @@ public enum BundlePusher {
     }
   }
 
-  /// Verifies, extracts and pushes `bundle`, then removes the extracted copy.
+  /// Checks and pushes `bundle`.
+  ///
+  /// An uncompressed bundle (the default of `bundle create`) is pushed in place, from byte ranges of the
+  /// tarball, with nothing extracted: its entries, file list, checksums.txt, signature, every file outside
+  /// images/blobs and every manifest are checked first, and a problem refuses the bundle with nothing pushed
+  /// (see ``BundleTarSource/open(_:options:)``). Layers and configs are not read beforehand: each blob that is
+  /// uploaded is hashed while it is sent, and one that does not match its digest stops before its last byte
+  /// and fails the push with `.verificationFailed` naming it; that image's manifests are not put (images
+  /// before it in the bundle stay pushed, whole). Blobs the registry already has are not read; the
+  /// registry's digest check on each upload is a second guard. `bundle verify` reads every byte.
+  ///
+  /// A compressed bundle is verified whole (every file hashed), extracted under
+  /// ``BundlePushOptions/workDirectory``, pushed, and the extracted copy removed.
   ///
   /// #### Errors
-  /// As ``extractVerified(_:options:)`` and ``push(_:options:)``.
+  /// As ``extractVerified(_:options:)`` and ``push(_:options:)``; `.verificationFailed` for a corrupt blob.
   public static func push(bundle: URL, options: BundlePushOptions) async throws(BundleError)
+    -> (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
+  {
+    if let compression = try? TarCompression.detect(fileAt: bundle), compression != .none {
+      return try await pushExtracting(bundle, options: options)
+    }
+    let opened = try await BundleTarSource.open(bundle, options: options)
+    let result = try await pushImages(from: opened.source, entries: opened.source.images, options: options)
+    return (opened.verification, opened.descriptor, result)
+  }
+
+  /// Verifies, extracts and pushes a compressed `bundle`, then removes the extracted copy.
+  static func pushExtracting(_ bundle: URL, options: BundlePushOptions) async throws(BundleError)
     -> (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
   {
     let verification = try await verified(bundle, options: options)
@@ -199,13 +224,24 @@ public enum BundlePusher {
   /// #### Errors
   /// ``BundleError`` `.registry` naming the image and what the registry said.
   public static func push(_ bundle: ExtractedBundle, options: BundlePushOptions) async throws(BundleError) -> BundlePushResult {
+    let entries: [Descriptor]
+    do {
+      entries = try bundle.layout.entries()
+    } catch {
+      throw BundleError.wrap(error, .invalidBundle, "\(bundle.root.path) is not a usable bundle")
+    }
+    return try await pushImages(from: bundle.layout, entries: entries, options: options)
+  }
+
+  /// Pushes the images `entries` names from `source` (an extracted layout, or the tarball in place).
+  static func pushImages(from source: some OCIImageSource, entries: [Descriptor], options: BundlePushOptions)
+    async throws(BundleError) -> BundlePushResult
+  {
     let rewriter: ImageTargets
     let client: RegistryClient
-    let entries: [Descriptor]
     do {
       rewriter = try ImageTargets(registry: options.registry)
       client = try RegistryClient(host: rewriter.host, options: options.registryOptions)
-      entries = try bundle.layout.entries()
     } catch {
       throw BundleError.wrap(error, .registry, "cannot push to \(options.registry)")
     }
@@ -237,8 +273,16 @@ public enum BundlePusher {
         }
       }
       do {
-        let result = try await client.push(from: bundle.layout, name: name, to: target, options: transfer)
+        let result = try await client.push(from: source, name: name, to: target, options: transfer)
         pushed.append(PushedImage(name: name, target: target, result: result))
+      } catch where error.code == .corruptSource {
+        let before = pushed.isEmpty
+          ? "nothing was pushed" : "the \(pushed.count) images before it were pushed whole"
+        throw BundleError(
+          .verificationFailed,
+          "\(source.sourceDescription) is corrupt: \(error.message). \(name) was not pushed (its manifests were not "
+            + "put); \(before). Get an intact copy of the bundle (`servestack bundle verify` lists every damaged file)",
+          cause: error)
       } catch {
         throw BundleError(.registry, "pushing \(name) to \(target) failed: \(error.message)", cause: error)
       }

@@ -111,24 +111,7 @@ public enum BundleVerifier {
       var lastReport = DispatchTime.now()
       do {
         while let entry = try reader.next() {
-          let path = entry.path.hasSuffix("/") && entry.type == .directory ? String(entry.path.dropLast()) : entry.path
-          guard BundleLayout.isCleanPath(path) else {
-            problems.append(.init(kind: .unsafeEntry, path: entry.path, message: "the path is absolute, has '..', '.' or empty parts"))
-            continue
-          }
-          guard seen.insert(path).inserted else {
-            problems.append(.init(kind: .unsafeEntry, path: path, message: "the tarball holds this path twice"))
-            continue
-          }
-          switch entry.type {
-          case .directory: continue
-          case .file: break
-          default:
-            let target = entry.linkTarget.map { " to \($0)" } ?? ""
-            problems.append(
-              .init(kind: .unsafeEntry, path: path, message: "a \(entry.type.rawValue)\(target); bundles hold only files and directories"))
-            continue
-          }
+          guard let path = Self.acceptedFile(entry, seen: &seen, problems: &problems) else { continue }
           if path == BundleLayout.checksumsFile {
             checksums = try reader.readAll(maxBytes: 64 << 20)
             continue
@@ -164,7 +147,38 @@ public enum BundleVerifier {
       }
     }
 
-    func finish(archive: URL, key: BundleVerifyingKey?, requireSignature: Bool) -> BundleVerification {
+    /// The clean path of a regular file entry; nil for a directory (fine) or an entry bundles may not hold
+    /// (a link, a device, a path that is not clean, a path seen before), which adds a problem. The streaming
+    /// verification and the in-place push apply the same rules.
+    static func acceptedFile(
+      _ entry: TarEntry, seen: inout Set<String>, problems: inout [BundleVerification.Problem]
+    ) -> String? {
+      let path = entry.path.hasSuffix("/") && entry.type == .directory ? String(entry.path.dropLast()) : entry.path
+      guard BundleLayout.isCleanPath(path) else {
+        problems.append(.init(kind: .unsafeEntry, path: entry.path, message: "the path is absolute, has '..', '.' or empty parts"))
+        return nil
+      }
+      guard seen.insert(path).inserted else {
+        problems.append(.init(kind: .unsafeEntry, path: path, message: "the tarball holds this path twice"))
+        return nil
+      }
+      switch entry.type {
+      case .directory: return nil
+      case .file: return path
+      default:
+        let target = entry.linkTarget.map { " to \($0)" } ?? ""
+        problems.append(
+          .init(kind: .unsafeEntry, path: path, message: "a \(entry.type.rawValue)\(target); bundles hold only files and directories"))
+        return nil
+      }
+    }
+
+    /// Compares the hashed files with checksums.txt and checks the signature. `unread` are files the tarball
+    /// holds that were not hashed (the in-place push reads only what it needs): they count as present, and
+    /// their content is not compared.
+    func finish(
+      archive: URL, key: BundleVerifyingKey?, requireSignature: Bool, unread: Set<String> = []
+    ) -> BundleVerification {
       var problems = self.problems
       var warnings: [String] = []
       var status = BundleVerification.SignatureStatus.unsigned
@@ -173,6 +187,7 @@ public enum BundleVerifier {
           let listed = try BundleChecksums(parsing: checksums).digests
           for (path, expected) in listed.sorted(by: { $0.key < $1.key }) {
             guard let actual = digests[path] else {
+              if unread.contains(path) { continue }
               problems.append(.init(kind: .missing, path: path, message: "listed in checksums.txt but not in the tarball"))
               continue
             }
@@ -180,7 +195,7 @@ public enum BundleVerifier {
               problems.append(.init(kind: .mismatch, path: path, message: "sha256 is \(actual.hex), checksums.txt says \(expected.hex)"))
             }
           }
-          for path in digests.keys.sorted() where listed[path] == nil {
+          for path in Set(digests.keys).union(unread).sorted() where listed[path] == nil {
             problems.append(.init(kind: .extra, path: path, message: "in the tarball but not listed in checksums.txt"))
           }
         } catch {

@@ -68,7 +68,7 @@ extension CurlTransfer {
         return ss_CURL_READFUNC_ABORT
       }
       bodyPosition += Int64(got)
-      return got
+      return hashSent(UnsafeRawBufferPointer(start: base, count: got)) ? got : ss_CURL_READFUNC_ABORT
     }
     let start = Int(bodyPosition)
     bodyBytes.withUnsafeBytes { source in
@@ -76,12 +76,34 @@ extension CurlTransfer {
       base.copyMemory(from: from + start, byteCount: wanted)
     }
     bodyPosition += Int64(wanted)
-    return wanted
+    return hashSent(UnsafeRawBufferPointer(start: base, count: wanted)) ? wanted : ss_CURL_READFUNC_ABORT
+  }
+
+  /// Adds bytes about to be sent to the body's hash; false (and a failure) when they complete the upload
+  /// and it does not hash to the expected digest, so that they are not sent.
+  private func hashSent(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let check = request.bodyDigestCheck, var hasher = bodyHasher else { return true }
+    hasher.update(bytes)
+    bodyHasher = hasher
+    guard hasher.count == check.totalLength else { return true }
+    let digest = hasher.finalize()
+    guard digest != check.expected else { return true }
+    failure = HTTPError(
+      .bodyDigestMismatch,
+      "\(request.method) \(HTTPError.redacting(request.url)): the body hashes to \(digest), not the expected \(check.expected); "
+        + "it was stopped before its last byte was sent",
+      url: request.url)
+    return false
   }
 
   /// libcurl rewinds to resend the body: a redirect, or a retry on a reused connection that had died.
   func rewind(to offset: Int64, origin: Int32) -> Int32 {
     guard origin == SEEK_SET, offset >= 0, offset <= bodyLength else { return ss_CURL_SEEKFUNC_FAIL }
+    if bodyHasher != nil {
+      // The hash cannot be rewound into the middle of the body; from its start it is the attempt's start.
+      guard offset == 0 else { return ss_CURL_SEEKFUNC_FAIL }
+      bodyHasher = bodyHashStart
+    }
     bodyPosition = offset
     return ss_CURL_SEEKFUNC_OK
   }

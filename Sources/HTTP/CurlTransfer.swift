@@ -15,6 +15,9 @@ final class CurlTransfer {
   var bodyLength: Int64 = 0
   var bodyPosition: Int64 = 0
   var sendsBody = false
+  /// The body's hash so far (from the check's committed state), when the request has a ``BodyDigestCheck``.
+  var bodyHasher: SHA256Stream?
+  var bodyHashStart = SHA256Stream()
 
   // The response.
   var parser = ResponseHeaderParser()
@@ -74,6 +77,9 @@ final class CurlTransfer {
           "\(request.method) \(HTTPError.redacting(request.url)): the body's digest is \(digest), expected \(expected); the content was corrupted or replaced",
           url: request.url))
     }
+    if let check = request.bodyDigestCheck, let bodyHasher, (200..<300).contains(head.status), bodyPosition == bodyLength {
+      check.commit(bodyHasher)
+    }
     var effective = easy.string(CURLINFO_EFFECTIVE_URL) ?? request.url
     if effective == spec.curlURL { effective = request.url }
     return .success(
@@ -87,6 +93,10 @@ final class CurlTransfer {
   }
 
   private func openBody() throws(HTTPError) {
+    if let check = request.bodyDigestCheck {
+      bodyHashStart = check.snapshot()
+      bodyHasher = bodyHashStart
+    }
     switch request.body {
     case .empty:
       sendsBody = false

@@ -7,7 +7,7 @@ public struct HTTPError: Error, LocalizedError, CategorizedError, Sendable, Cust
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Value: String {
       case connectionFailed, connectionRefused, connectionClosed, dns, timedOut, tls, proxy, invalidURL,
-        invalidRequest, fileIO, bodyTooLarge, cancelled, digestMismatch, other
+        invalidRequest, fileIO, bodyTooLarge, cancelled, digestMismatch, bodyDigestMismatch, other
     }
     private let value: Value
     private init(_ value: Value) { self.value = value }
@@ -38,6 +38,9 @@ public struct HTTPError: Error, LocalizedError, CategorizedError, Sendable, Cust
     public static let cancelled = Code(.cancelled)
     /// The body's SHA-256 differs from the expected digest.
     public static let digestMismatch = Code(.digestMismatch)
+    /// The request body's SHA-256 differs from its ``HTTPRequest/bodyDigestCheck``: the request was stopped
+    /// before its last byte was sent.
+    public static let bodyDigestMismatch = Code(.bodyDigestMismatch)
     public static let other = Code(.other)
 
     public var description: String { value.rawValue }
@@ -67,7 +70,7 @@ public struct HTTPError: Error, LocalizedError, CategorizedError, Sendable, Cust
 
   public var category: ErrorCategory {
     switch code {
-    case .invalidURL, .invalidRequest, .digestMismatch: .input
+    case .invalidURL, .invalidRequest, .digestMismatch, .bodyDigestMismatch: .input
     case .fileIO, .bodyTooLarge, .cancelled: .failed
     default: .unreachable
     }

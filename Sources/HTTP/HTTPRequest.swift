@@ -61,6 +61,10 @@ public struct HTTPRequest: Sendable {
   public var followRedirects = false
   /// When set, a body whose SHA-256 differs fails with ``HTTPError/Code/digestMismatch`` (2xx responses only).
   public var expectedDigest: Digest?
+  /// When set, the request body is hashed as it is sent, and the request that completes the upload fails
+  /// with ``HTTPError/Code/bodyDigestMismatch`` before its last byte when the upload's bytes do not hash to
+  /// the check's digest (see ``BodyDigestCheck``).
+  public var bodyDigestCheck: BodyDigestCheck?
   /// Called on the client's transfer thread as bytes move; keep it quick and non-blocking.
   public var progress: (@Sendable (HTTPProgress) -> Void)?
 

@@ -104,24 +104,27 @@ extension RegistryClient {
     return try Manifest(bytes: JSONValue.object(object).serializedBytes(), mediaType: index.mediaType, context: context)
   }
 
-  /// Pushes the image named `name` in `layout` to `target` (its tag, else its digest): blobs first (each
-  /// skipped when present, mounted when another repository of the registry has it, else uploaded), then
-  /// the child manifests of an index by digest, then the top manifest. A manifest the registry already
+  /// Pushes the image named `name` in `source` (an ``OCILayout``, or a bundle tarball read in place) to
+  /// `target` (its tag, else its digest): blobs first (each skipped when present, mounted when another
+  /// repository of the registry has it, else uploaded), then the child manifests of an index by digest, then the top manifest. A manifest the registry already
   /// has with the same digest is not PUT again, so a second push sends no blob and no manifest.
   ///
+  /// Every blob uploaded is hashed as it is sent (`.corruptSource` when it does not match its digest, and no
+  /// manifest is put then); blobs the registry has or mounts are not read.
+  ///
   /// #### Errors
-  /// ``RegistryError``: `.notFound` when `name` is not in the layout or a blob is missing from it;
+  /// ``RegistryError``: `.notFound` when `name` is not in the source or a blob is missing from it;
   /// `.invalidArgument` when `target` pins another digest; registry refusals.
   public func push(
-    from layout: OCILayout, name: String, to target: ImageReference, options: TransferOptions = TransferOptions()
+    from source: some OCIImageSource, name: String, to target: ImageReference, options: TransferOptions = TransferOptions()
   ) async throws(RegistryError) -> PushResult {
     guard target.registry == registry else {
       throw RegistryError(.invalidArgument, "\(target) is not in registry \(registry)")
     }
-    guard let entry = try layout.entry(named: name) else {
-      throw RegistryError(.notFound, "image '\(name)' is not in the OCI layout \(layout.root.path)")
+    guard let entry = try source.entry(named: name) else {
+      throw RegistryError(.notFound, "image '\(name)' is not in \(source.sourceDescription)")
     }
-    let top = try layout.manifest(entry)
+    let top = try source.manifest(entry)
     if let pinned = target.digest, pinned != top.digest {
       throw RegistryError(.invalidArgument, "cannot push \(name) (\(top.digest)) to \(target): the digest differs")
     }
@@ -137,34 +140,35 @@ extension RegistryClient {
     var children: [Manifest] = []
     if top.isIndex {
       for child in top.manifests {
-        guard layout.hasBlob(child.digest) else {
+        guard source.blobLocation(child.digest) != nil else {
           throw RegistryError(
             .notFound,
             "the index \(name) lists \(child.digest) (\(child.platform?.description ?? "no platform")), which is not in "
-              + "the layout \(layout.root.path); pull the image again without a platform filter")
+              + "\(source.sourceDescription); pull the image again without a platform filter")
         }
-        children.append(try layout.manifest(child))
+        children.append(try source.manifest(child))
       }
     }
-    var blobs: [Descriptor] = []
+    var blobs: [(descriptor: Descriptor, location: BlobLocation)] = []
     var seen = Set<Digest>()
     for manifest in top.isIndex ? children : [top] {
       for blob in manifest.blobs where seen.insert(blob.digest).inserted {
-        guard layout.hasBlob(blob.digest, size: blob.size) else {
+        guard let location = source.blobLocation(blob.digest), location.length == blob.size else {
           throw RegistryError(
-            .notFound, "blob \(blob.digest) of \(name) is missing from the layout \(layout.root.path); pull the image again")
+            .notFound, "blob \(blob.digest) of \(name) is missing from \(source.sourceDescription); pull the image again")
         }
-        blobs.append(blob)
+        blobs.append((blob, location))
       }
     }
     let tracker = ProgressTracker(
-      image: target.description, total: blobs.reduce(0) { $0 + $1.size }, blobs: blobs.count, report: options.progress)
+      image: target.description, total: blobs.reduce(0) { $0 + $1.descriptor.size }, blobs: blobs.count,
+      report: options.progress)
     let counters = Mutex(PushResult(target: target, digest: top.digest))
     let mountFrom = options.mountFrom
-    try await forEachConcurrently(blobs, limit: options.maxConcurrentBlobs) { blob throws(RegistryError) in
+    try await forEachConcurrently(blobs, limit: options.maxConcurrentBlobs) { item throws(RegistryError) in
+      let blob = item.descriptor
       let outcome = try await self.pushBlob(
-        repository: repository, file: layout.blobURL(blob.digest), digest: blob.digest, size: blob.size,
-        mountFrom: mountFrom
+        repository: repository, from: item.location, digest: blob.digest, mountFrom: mountFrom
       ) { bytes in tracker.update(blob.digest, bytes: bytes) }
       tracker.finish(blob.digest, size: blob.size)
       counters.withLock { counts in

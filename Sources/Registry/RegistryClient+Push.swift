@@ -51,6 +51,24 @@ extension RegistryClient {
     repository: String, file: URL, digest: Digest, size: Int64, mountFrom: [String] = [],
     progress: (@Sendable (Int64) -> Void)? = nil
   ) async throws(RegistryError) -> BlobPushOutcome {
+    try await pushBlob(
+      repository: repository, from: BlobLocation(file: file, length: size), digest: digest, mountFrom: mountFrom,
+      progress: progress)
+  }
+
+  /// Pushes one blob from a byte range of a file (see ``BlobLocation``), as
+  /// ``pushBlob(repository:file:digest:size:mountFrom:progress:)`` does. An upload is hashed while it is
+  /// sent: when the bytes do not hash to `digest`, the request that would send the last byte is stopped
+  /// before it, nothing is stored, and the error is `.corruptSource` naming the blob's location. Blobs the
+  /// repository has, or that are mounted, are not read at all.
+  ///
+  /// #### Errors
+  /// ``RegistryError`` `.corruptSource`; others naming the blob, repository and what the registry said.
+  public func pushBlob(
+    repository: String, from location: BlobLocation, digest: Digest, mountFrom: [String] = [],
+    progress: (@Sendable (Int64) -> Void)? = nil
+  ) async throws(RegistryError) -> BlobPushOutcome {
+    let size = location.length
     if try await blobExists(repository: repository, digest: digest) { return .present }
     var session: String?
     var candidates: [String] = []
@@ -76,14 +94,22 @@ extension RegistryClient {
       if session != nil { break }
     }
     let outcome: BlobPushOutcome
-    if size > options.monolithicLimit {
-      let chunks = try await uploadChunked(
-        repository: repository, file: file, digest: digest, size: size, session: session, progress: progress)
-      outcome = .uploadedChunked(chunks: chunks)
-    } else {
-      try await uploadMonolithic(
-        repository: repository, file: file, digest: digest, size: size, session: session, progress: progress)
-      outcome = .uploadedMonolithic
+    do throws(RegistryError) {
+      if size > options.monolithicLimit {
+        let chunks = try await uploadChunked(
+          repository: repository, location: location, digest: digest, session: session, progress: progress)
+        outcome = .uploadedChunked(chunks: chunks)
+      } else {
+        try await uploadMonolithic(
+          repository: repository, location: location, digest: digest, session: session, progress: progress)
+        outcome = .uploadedMonolithic
+      }
+    } catch where error.code == .corruptSource {
+      throw RegistryError(
+        .corruptSource,
+        "\(location.name) does not hash to \(digest), the digest that names it: it is corrupt, and its upload to "
+          + "\(registry)/\(repository) was stopped before the last byte, so nothing was stored",
+        cause: error)
     }
     rememberBlob(digest, in: repository)
     return outcome
@@ -138,13 +164,16 @@ extension RegistryClient {
   /// POST, then PUT of the whole file with `?digest=` (a POST with `?digest=` and a body is not supported
   /// by registry v2.8: it opens a session and drops the body).
   func uploadMonolithic(
-    repository: String, file: URL, digest: Digest, size: Int64, session: String?,
+    repository: String, location blob: BlobLocation, digest: Digest, session: String?,
     progress: (@Sendable (Int64) -> Void)?
   ) async throws(RegistryError) {
     let location: String
     if let session { location = session } else { location = try await startUpload(repository: repository, digest: digest) }
-    var request = HTTPRequest(method: .put, url: Self.appendingDigest(location, digest), body: .file(file))
+    var request = HTTPRequest(
+      method: .put, url: Self.appendingDigest(location, digest),
+      body: .fileRange(blob.file, offset: blob.offset, length: blob.length))
     request.headers.set("Content-Type", "application/octet-stream")
+    request.bodyDigestCheck = BodyDigestCheck(expected: digest, totalLength: blob.length)
     request.progress = progress.map { report in { @Sendable p in report(p.bytesSent) } }
     let response = try await send(request, scope: .push(repository), what: "uploading blob \(digest)")
     try checkBlobCreated(response, repository: repository, digest: digest)
@@ -152,11 +181,15 @@ extension RegistryClient {
 
   /// POST, PATCH chunks read from the file, then PUT `?digest=` with no body. The offset comes from each
   /// answer's `Range` header (v2.8 ignores `Content-Range` and appends), and each request goes to the
-  /// newest `Location`. Returns the number of PATCH requests.
+  /// newest `Location`. Returns the number of PATCH requests. The chunks are hashed as one stream, so the
+  /// last one is stopped before its last byte when the whole does not hash to `digest` — unless the
+  /// registry kept less than a chunk sent, when the registry's own check on the final PUT is what is left.
   func uploadChunked(
-    repository: String, file: URL, digest: Digest, size: Int64, session: String?,
+    repository: String, location blob: BlobLocation, digest: Digest, session: String?,
     progress: (@Sendable (Int64) -> Void)?
   ) async throws(RegistryError) -> Int {
+    let size = blob.length
+    var check: BodyDigestCheck? = BodyDigestCheck(expected: digest, totalLength: size)
     var location: String
     if let session { location = session } else { location = try await startUpload(repository: repository, digest: digest) }
     var offset: Int64 = 0
@@ -165,8 +198,9 @@ extension RegistryClient {
     while offset < size {
       let length = min(chunkSize, size - offset)
       var request = HTTPRequest(
-        method: .patch, url: location, body: .fileRange(file, offset: offset, length: length))
+        method: .patch, url: location, body: .fileRange(blob.file, offset: blob.offset + offset, length: length))
       request.headers.set("Content-Type", "application/octet-stream")
+      request.bodyDigestCheck = check
       request.headers.set("Content-Range", "\(offset)-\(offset + length - 1)")
       let start = offset
       request.progress = progress.map { report in { @Sendable p in report(start + p.bytesSent) } }
@@ -186,6 +220,7 @@ extension RegistryClient {
           .protocolError,
           "\(registry) says it holds \(held) bytes of blob \(digest) after a chunk ending at \(offset + length) of \(size)")
       }
+      if held != offset + length { check = nil }
       offset = held
     }
     var request = HTTPRequest(method: .put, url: Self.appendingDigest(location, digest), body: .empty)

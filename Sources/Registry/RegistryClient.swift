@@ -106,6 +106,8 @@ public final class RegistryClient: Sendable {
         cause: error)
     case .digestMismatch:
       return RegistryError(.digestMismatch, "\(what) from \(target): \(error.message)", cause: error)
+    case .bodyDigestMismatch:
+      return RegistryError(.corruptSource, "\(what) for \(target): \(error.message)", cause: error)
     case .fileIO:
       return RegistryError(.fileIO, "\(what) for \(target): \(error.message)", cause: error)
     case .cancelled:

@@ -8,7 +8,7 @@ public struct RegistryError: Error, LocalizedError, CategorizedError, Sendable, 
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Value: String {
       case unauthorized, denied, notFound, unreachable, tls, invalidManifest, digestMismatch, protocolError,
-        registryError, fileIO, unsupported, invalidArgument
+        registryError, fileIO, unsupported, invalidArgument, corruptSource
     }
     private let value: Value
     private init(_ value: Value) { self.value = value }
@@ -37,6 +37,9 @@ public struct RegistryError: Error, LocalizedError, CategorizedError, Sendable, 
     public static let unsupported = Code(.unsupported)
     /// A bad option or argument.
     public static let invalidArgument = Code(.invalidArgument)
+    /// A local blob (a layout's file, a bundle's byte range) whose bytes do not hash to the digest that
+    /// names it: its upload was stopped before the last byte, so the registry did not store it.
+    public static let corruptSource = Code(.corruptSource)
 
     public var description: String { value.rawValue }
   }
@@ -82,7 +85,7 @@ public struct RegistryError: Error, LocalizedError, CategorizedError, Sendable, 
     switch code {
     case .unauthorized, .denied: .refused
     case .unreachable, .tls: .unreachable
-    case .invalidManifest, .digestMismatch, .invalidArgument, .unsupported: .input
+    case .invalidManifest, .digestMismatch, .invalidArgument, .unsupported, .corruptSource: .input
     default: .failed
     }
   }

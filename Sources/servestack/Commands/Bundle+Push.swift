@@ -11,7 +11,10 @@ extension Servestack.BundleCommand {
       discussion: """
         Images keep their paths, tags and digests under the registry: docker.io/istio/pilot:1.27.1 becomes \
         HOST[:PORT]/PREFIX/istio/pilot:1.27.1. Blobs the registry has are skipped, shared blobs are mounted \
-        across repositories, and a second push of the same bundle uploads nothing. Example:
+        across repositories, and a second push of the same bundle uploads nothing. An uncompressed bundle is \
+        pushed straight from the tarball: its files and manifests are checked first, and every blob uploaded \
+        is hashed while it is sent (blobs the registry has are not read; `bundle verify` reads every byte). \
+        Example:
           servestack bundle push kserve.tar --registry 10.61.3.31:35000/kserve --registry-ca ca.pem
         """)
 
@@ -29,7 +32,7 @@ extension Servestack.BundleCommand {
     @Option(help: "Blob uploads at once.")
     var parallel = 8
 
-    @Option(help: ArgumentHelp("Where to extract the bundle (default: the system's temporary folder).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where to extract a compressed bundle (default: the system's temporary folder); an uncompressed one is pushed in place.", valueName: "dir"))
     var workDir: String?
 
     @OptionGroup var outputOptions: OutputOptions

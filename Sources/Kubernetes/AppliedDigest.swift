@@ -21,8 +21,24 @@ import ServestackCore
 enum AppliedDigest {
   static let annotation = "servestack.io/applied-digest"
 
-  /// `desired` with the digest annotation of its own content set.
-  static func annotated(_ desired: KubeObject) -> KubeObject {
+  /// The annotation that holds `manager`'s digest: ``annotation`` for servestack's own manager, and a key of
+  /// their own for other managers, so that two managers applying different configurations to one object do
+  /// not conflict over it. A manager name that cannot be part of a key is replaced by its hash.
+  static func annotation(for manager: String) -> String {
+    if manager == KubeClientOptions.defaultFieldManager { return annotation }
+    let allowed = manager.utf8.allSatisfy { byte in
+      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        || byte == UInt8(ascii: ".")
+    }
+    let usable = allowed && manager.count <= 40 && manager.first?.isLetter == true
+      && manager.last.map { $0.isLetter || $0.isNumber } == true
+    return annotation + "-" + (usable ? manager : String(Digest.sha256(manager).hex.prefix(16)))
+  }
+
+  /// `desired` with `manager`'s digest annotation of its own content set.
+  static func annotated(_ desired: KubeObject, manager: String) -> KubeObject {
+    let annotation = annotation(for: manager)
     var json = desired.json
     json.remove(at: ["metadata", "annotations", annotation])
     if json[path: ["metadata", "annotations"]]?.objectValue?.isEmpty == true { json.remove(at: ["metadata", "annotations"]) }
@@ -34,9 +50,9 @@ enum AppliedDigest {
   /// Whether applying `desired` (as returned by ``annotated(_:)``) as `manager` over `live` would change
   /// nothing. `live` must be the whole object, not its metadata only.
   static func isNoOp(applying desired: KubeObject, over live: KubeObject, manager: String) -> Bool {
-    guard let digest = desired.annotations[annotation], live.annotations[annotation] == digest,
-      ownsAnnotation(live, manager: manager)
-    else { return false }
+    guard let digest = desired.annotations[annotation(for: manager)], mayBeNoOp(live, digest: digest, manager: manager) else {
+      return false
+    }
     var wanted = desired.json
     // List items come without apiVersion and kind; the list's resource already matched them.
     wanted.remove(at: ["apiVersion"])
@@ -55,10 +71,14 @@ enum AppliedDigest {
   /// Whether `live`'s metadata says that `manager`'s last apply wrote the annotation with `digest`: the
   /// first two conditions, which a metadata-only read can tell.
   static func mayBeNoOp(_ live: KubeObject, digest: String, manager: String) -> Bool {
-    live.annotations[annotation] == digest && ownsAnnotation(live, manager: manager)
+    let annotation = annotation(for: manager)
+    return live.annotations[annotation] == digest && owns(annotation, in: live, manager: manager)
   }
 
-  private static func ownsAnnotation(_ live: KubeObject, manager: String) -> Bool {
+  /// The digest `desired` (as returned by ``annotated(_:manager:)``) carries for `manager`.
+  static func digest(of desired: KubeObject, manager: String) -> String? { desired.annotations[annotation(for: manager)] }
+
+  private static func owns(_ annotation: String, in live: KubeObject, manager: String) -> Bool {
     let entries = live[path: "metadata", "managedFields"]?.arrayValue ?? []
     return entries.contains { entry in
       entry["manager"]?.stringValue == manager && entry["operation"]?.stringValue == "Apply"

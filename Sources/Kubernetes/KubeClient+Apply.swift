@@ -52,7 +52,8 @@ extension KubeClient {
     let location = try await locate(gvk, namespace: object.namespace, name: object.name)
     var body = object
     body.namespace = location.namespace
-    return try await apply(options.recordDigest ? AppliedDigest.annotated(body) : body, at: location, options: options)
+    let manager = options.fieldManager ?? self.options.fieldManager
+    return try await apply(options.recordDigest ? AppliedDigest.annotated(body, manager: manager) : body, at: location, options: options)
   }
 
   func apply(_ object: KubeObject, at location: Location, options: ApplyOptions) async throws(KubeError) -> ApplyResponse {

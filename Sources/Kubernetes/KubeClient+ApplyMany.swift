@@ -117,7 +117,7 @@ actor ApplyRun {
         let location = try await client.locate(gvk, namespace: object.namespace ?? defaultNamespace, name: name)
         var body = object
         body.namespace = location.namespace
-        if options.skipUnchanged { body = AppliedDigest.annotated(body) }
+        if options.skipUnchanged { body = AppliedDigest.annotated(body, manager: options.fieldManager ?? client.options.fieldManager) }
         planned.append(
           Planned(index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name), body: body))
       } catch {
@@ -198,7 +198,7 @@ actor ApplyRun {
   ) async {
     let candidates = items.compactMap { item -> (Planned, Date?)? in
       guard case .present(let live, let readAt) = priors[item.index],
-        let digest = item.body.annotations[AppliedDigest.annotation],
+        let digest = AppliedDigest.digest(of: item.body, manager: manager),
         AppliedDigest.mayBeNoOp(live, digest: digest, manager: manager)
       else { return nil }
       return (item, readAt)

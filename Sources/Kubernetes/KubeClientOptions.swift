@@ -5,6 +5,8 @@ public import Logging
 public struct KubeClientOptions: Sendable {
   /// The field manager of server-side apply (`--field-manager`).
   public var fieldManager: String
+  /// `servestack`.
+  public static let defaultFieldManager = "servestack"
   /// Time limit of one attempt of an ordinary request; watches have none.
   public var requestTimeout: Duration
   /// Retries for reads (GET, LIST, WATCH) and for server-side apply: connection failures and these
@@ -18,7 +20,7 @@ public struct KubeClientOptions: Sendable {
   public var logger: Logger
 
   public init(
-    fieldManager: String = "servestack", requestTimeout: Duration = .seconds(30),
+    fieldManager: String = Self.defaultFieldManager, requestTimeout: Duration = .seconds(30),
     retry: RetryPolicy = KubeClientOptions.defaultRetry, maxConnections: Int = 8,
     connectTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "servestack.kube")
   ) {

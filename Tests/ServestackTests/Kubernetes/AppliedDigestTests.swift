@@ -38,18 +38,28 @@ struct AppliedDigestTests {
           ]
         ]
       ],
-    ]))
+    ]), manager: "servestack")
 
   @Test("the digest is the same for the same content and changes with it")
   func digest() {
-    let a = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "v"]]))
-    let reordered = AppliedDigest.annotated(KubeObject(["data": ["k": "v"], "metadata": ["name": "a"], "kind": "ConfigMap"]))
-    let other = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "w"]]))
+    let a = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "v"]]), manager: "servestack")
+    let reordered = AppliedDigest.annotated(KubeObject(["data": ["k": "v"], "metadata": ["name": "a"], "kind": "ConfigMap"]), manager: "servestack")
+    let other = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "w"]]), manager: "servestack")
     let digest = a.annotations[AppliedDigest.annotation]
     #expect(digest?.hasPrefix("sha256:") == true)
     #expect(reordered.annotations[AppliedDigest.annotation] == digest)
     #expect(other.annotations[AppliedDigest.annotation] != digest)
-    #expect(AppliedDigest.annotated(a).annotations[AppliedDigest.annotation] == digest, "annotating twice changes nothing")
+    #expect(AppliedDigest.annotated(a, manager: "servestack").annotations[AppliedDigest.annotation] == digest, "annotating twice changes nothing")
+  }
+
+  @Test("each field manager has its own annotation key; names that cannot be part of a key are hashed")
+  func keysPerManager() {
+    #expect(AppliedDigest.annotation(for: "servestack") == "servestack.io/applied-digest")
+    #expect(AppliedDigest.annotation(for: "servestack-conformance") == "servestack.io/applied-digest-servestack-conformance")
+    let odd = AppliedDigest.annotation(for: "my tool/v2")
+    #expect(odd.hasPrefix("servestack.io/applied-digest-") && odd.count == "servestack.io/applied-digest-".count + 16)
+    let long = AppliedDigest.annotation(for: String(repeating: "a", count: 50))
+    #expect(long.count == "servestack.io/applied-digest-".count + 16)
   }
 
   @Test("defaults, normalized quantities, dropped zero values and a replaced creationTimestamp still hold the configuration")
@@ -89,7 +99,8 @@ struct AppliedDigestTests {
   @Test("zero values count as unset only for built-in types")
   func zeroValuesOfCustomResources() {
     let widget = AppliedDigest.annotated(
-      KubeObject(["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": ["paused": false, "note": ""]]))
+      KubeObject(["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": ["paused": false, "note": ""]]),
+      manager: "servestack")
     let dropped = Self.live(widget) { $0.set(["other": 1], at: ["spec"]) }
     #expect(!AppliedDigest.isNoOp(applying: widget, over: dropped, manager: "servestack"))
     #expect(AppliedDigest.isNoOp(applying: widget, over: Self.live(widget), manager: "servestack"))

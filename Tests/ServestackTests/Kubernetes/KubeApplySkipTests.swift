@@ -103,4 +103,22 @@ struct KubeApplySkipTests {
       #expect(third.requests == 1, "one GET, no PATCH: \(third.requests) requests")
     }
   }
+
+  @Test("two managers applying different fields of one object do not conflict over their digests", arguments: KubeBackendKind.allCases)
+  func managersDoNotConflict(_ kind: KubeBackendKind) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    try await backend.withNamespace(client) { namespace in
+      let first = await client.applyMany(
+        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])], options: ApplyManyOptions(fieldManager: "manager-a"))
+      let second = await client.applyMany(
+        [Kube.configMap("shared", namespace: namespace, data: ["b": "2"])], options: ApplyManyOptions(fieldManager: "manager-b"))
+      #expect(first.succeeded && second.succeeded, "\(first.failures) \(second.failures)")
+      let live = try await client.get(ObjectReference(Kube.configMap, namespace: namespace, name: "shared"))
+      #expect(live[path: "data"]?.objectValue?.keys.sorted() == ["a", "b"])
+      let again = await client.applyMany(
+        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])], options: ApplyManyOptions(fieldManager: "manager-a"))
+      #expect(again.unchanged == 1, "\(again.results.map(\.description))")
+    }
+  }
 }

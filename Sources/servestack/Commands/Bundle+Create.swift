@@ -119,6 +119,9 @@ extension Servestack.BundleCommand {
       if !descriptor.models.isEmpty {
         print("  models: " + descriptor.models.map { "\($0.name):\($0.version)" }.joined(separator: ", "))
       }
+      if !options.localImages.isEmpty {
+        print("  also carried: " + options.localImages.map(\.name.description).joined(separator: ", "))
+      }
     }
   
     /// servestack's own image (this binary and the libraries it loads) when the bundle is for this machine's

@@ -69,6 +69,7 @@ struct BundleCreateCommandTests {
     #expect(create.stdout.contains("models: sklearn-iris:1.0"), "\(create.stdout)")
     #expect(!create.stdout.contains("PRIVATE KEY") && !create.stderr.contains("PRIVATE KEY"))
     #expect(create.stderr.contains("servestack's own image") == !selfIncluded, "\(create.stderr)")
+    #expect(create.stdout.contains("also carried: servestack.local/servestack:") == selfIncluded, "\(create.stdout)")
 
     let verify = try await Shell.runAsync(binary, ["bundle", "verify", bundle, "--key", publicKey], environment: environment)
     #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")

@@ -84,24 +84,12 @@ public struct LoadGenerator: Sendable {
       for await result in group { results.append(result) }
       return results
     }
-    var histogram = LatencySummary.makeHistogram()
-    var statuses: [String: Int] = [:]
-    var requests = 0
-    var errors = 0
-    var firstError: String?
-    var firstAnswer: (at: ContinuousClock.Instant, latency: Double)?
-    for worker in workers {
-      histogram.add(worker.histogram)
-      statuses.merge(worker.statuses, uniquingKeysWith: +)
-      requests += worker.requests
-      errors += worker.errors
-      if let first = worker.firstAnswer, first.at < (firstAnswer?.at ?? .now + .seconds(86400)) { firstAnswer = first }
-      if firstError == nil { firstError = worker.firstError }
-    }
+    var total = WorkerResult()
+    for worker in workers { total.add(worker) }
     return LoadResult(
-      requests: requests, errors: errors, statuses: statuses, latency: LatencySummary(histogram: histogram),
-      firstLatencySeconds: firstAnswer?.latency, elapsedSeconds: (ContinuousClock.now - started).seconds,
-      firstError: firstError, histogram: histogram)
+      requests: total.requests, errors: total.errors, statuses: total.statuses,
+      latency: LatencySummary(histogram: total.histogram), firstLatencySeconds: total.firstAnswer?.latency,
+      elapsedSeconds: (ContinuousClock.now - started).seconds, firstError: total.firstError, histogram: total.histogram)
   }
 
   struct WorkerResult: Sendable {
@@ -111,6 +99,16 @@ public struct LoadGenerator: Sendable {
     var errors = 0
     var firstError: String?
     var firstAnswer: (at: ContinuousClock.Instant, latency: Double)?
+
+    /// Adds another worker's counts; the earliest first answer and the first error seen are kept.
+    mutating func add(_ other: WorkerResult) {
+      histogram.add(other.histogram)
+      statuses.merge(other.statuses, uniquingKeysWith: +)
+      requests += other.requests
+      errors += other.errors
+      if let first = other.firstAnswer, firstAnswer.map({ first.at < $0.at }) ?? true { firstAnswer = first }
+      if firstError == nil { firstError = other.firstError }
+    }
   }
 
   func worker(

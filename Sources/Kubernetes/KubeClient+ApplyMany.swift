@@ -24,7 +24,7 @@ extension KubeClient {
     var rest: [Int] = []
     for (index, object) in objects.enumerated() {
       let gvk = object.gvk
-      if gvk == Self.namespaceKind || gvk?.group == "apiextensions.k8s.io" && gvk?.kind == "CustomResourceDefinition" {
+      if gvk == GroupVersionKind.namespace || gvk?.isCustomResourceDefinition == true {
         first.append(index)
       } else {
         rest.append(index)
@@ -40,8 +40,6 @@ extension KubeClient {
       requests: requestsSent - requestsBefore)
   }
 
-  static let namespaceKind = GroupVersionKind(group: "", version: "v1", kind: "Namespace")
-  static let crdKind = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
 }
 
 /// Runs `body` over `items` with at most `limit` running at once.
@@ -84,7 +82,7 @@ actor ApplyRun {
   func createdNamespaces(_ objects: [KubeObject]) -> Set<String> {
     var names = Set<String>()
     for case let result? in outcomes {
-      if case .created = result.outcome, result.reference?.gvk == KubeClient.namespaceKind, let name = result.reference?.name {
+      if case .created = result.outcome, result.reference?.gvk == GroupVersionKind.namespace, let name = result.reference?.name {
         names.insert(name)
       }
     }
@@ -144,7 +142,7 @@ actor ApplyRun {
       let outcome: ApplyOutcome
       var returned: KubeObject?
       do throws(KubeError) {
-        let full = options.returnFullObjects || options.dryRun || item.reference.gvk.kind == "CustomResourceDefinition"
+        let full = options.returnFullObjects || options.dryRun || item.reference.gvk.isCustomResourceDefinition
         let response = try await client.apply(
           item.body, at: item.location,
           options: ApplyOptions(
@@ -181,7 +179,7 @@ actor ApplyRun {
     let manager = options.fieldManager ?? client.options.fieldManager
     let found = Mutex<[Int: Prior]>([:])
     await forEachConcurrently(Array(groups.values), limit: options.concurrency) { items in
-      let isCRD = items.first?.reference.gvk.kind == "CustomResourceDefinition"
+      let isCRD = items.first?.reference.gvk.isCustomResourceDefinition == true
       let whole = options.dryRun || options.skipUnchanged && !isCRD
       var result = await Self.readPrior(items, client: client, metadataOnly: !whole)
       if options.skipUnchanged && !whole {

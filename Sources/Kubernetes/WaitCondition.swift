@@ -79,7 +79,7 @@ public struct WaitCondition: Sendable {
   /// A Service has at least one ready endpoint address (watches the Endpoints of the same name).
   public static let serviceHasEndpoints = WaitCondition(
     name: "has ready endpoints",
-    watchTarget: { ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Endpoints"), namespace: $0.namespace, name: $0.name) }
+    watchTarget: { ObjectReference(.endpoints, namespace: $0.namespace, name: $0.name) }
   ) { endpoints in
     guard let endpoints else { return .pending("no endpoints object yet") }
     let (ready, notReady) = endpoints.endpointAddresses

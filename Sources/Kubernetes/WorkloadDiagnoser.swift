@@ -11,10 +11,6 @@ public struct WorkloadDiagnoser: Sendable {
 
   public init(client: KubeClient) { self.client = client }
 
-  static let podKind = GroupVersionKind(group: "", version: "v1", kind: "Pod")
-  static let eventKind = GroupVersionKind(group: "", version: "v1", kind: "Event")
-  static let replicaSetKind = GroupVersionKind(group: "apps", version: "v1", kind: "ReplicaSet")
-
   /// The diagnosis of `reference` now.
   public func diagnose(_ reference: ObjectReference) async -> Diagnosis {
     guard let object = try? await client.getIfExists(reference) else {
@@ -27,7 +23,7 @@ public struct WorkloadDiagnoser: Sendable {
     if reference.gvk.kind == "Pod" {
       findings = await describe(pods: [object])
     } else if let selector = Self.selector(object), let namespace = object.namespace {
-      let pods = (try? await client.list(Self.podKind, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      let pods = (try? await client.list(GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
       findings = await describe(pods: pods)
       if findings.isEmpty && !Self.isHealthy(object) {
         findings += Self.conditionFindings(object, name: subject.description)
@@ -142,7 +138,7 @@ public struct WorkloadDiagnoser: Sendable {
   /// admission webhooks, pod security).
   private func ownedControllerFindings(_ object: KubeObject, selector: String) async -> [Finding] {
     guard object.kind == "Deployment", let namespace = object.namespace,
-      let sets = try? await client.list(Self.replicaSetKind, namespace: namespace, options: ListOptions(labelSelector: selector))
+      let sets = try? await client.list(GroupVersionKind.replicaSet, namespace: namespace, options: ListOptions(labelSelector: selector))
     else { return [] }
     let owned = sets.items.filter { set in
       (set[path: "metadata", "ownerReferences"]?.arrayValue ?? []).contains { $0["uid"]?.stringValue == object.uid }
@@ -164,7 +160,7 @@ public struct WorkloadDiagnoser: Sendable {
   /// `Reason: message` of the most recent Warning event about the object.
   func latestWarning(kind: String, name: String, namespace: String?) async -> String? {
     let selector = "involvedObject.kind=\(kind),involvedObject.name=\(name),type=Warning"
-    guard let events = try? await client.list(Self.eventKind, namespace: namespace, options: ListOptions(fieldSelector: selector)),
+    guard let events = try? await client.list(GroupVersionKind.event, namespace: namespace, options: ListOptions(fieldSelector: selector)),
       let latest = events.items.max(by: { Self.eventTime($0) < Self.eventTime($1) })
     else { return nil }
     let reason = latest["reason"]?.stringValue ?? "Warning"

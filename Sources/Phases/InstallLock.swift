@@ -29,7 +29,7 @@ public final class InstallLock: Sendable {
     "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
   }
 
-  var reference: ObjectReference { ObjectReference(KnownKinds.lease, namespace: namespace, name: Self.leaseName) }
+  var reference: ObjectReference { ObjectReference(GroupVersionKind.lease, namespace: namespace, name: Self.leaseName) }
 
   /// Takes the lease and starts renewing it.
   ///
@@ -101,7 +101,7 @@ public final class InstallLock: Sendable {
   }
 
   private func leaseObject(now: Date, transitions: Int) -> KubeObject {
-    var object = KubeObject(KnownKinds.lease, name: Self.leaseName, namespace: namespace)
+    var object = KubeObject(GroupVersionKind.lease, name: Self.leaseName, namespace: namespace)
     object["spec"] = [
       "holderIdentity": .string(identity), "leaseDurationSeconds": .int(max(1, Int(duration.seconds.rounded()))),
       "acquireTime": .string(Timestamp.format(now)), "renewTime": .string(Timestamp.format(now)),

@@ -14,7 +14,7 @@ public struct InstallStateStore: Sendable {
     self.namespace = namespace
   }
 
-  var reference: ObjectReference { ObjectReference(KnownKinds.configMap, namespace: namespace, name: Self.configMapName) }
+  var reference: ObjectReference { ObjectReference(GroupVersionKind.configMap, namespace: namespace, name: Self.configMapName) }
 
   /// The stored state; empty when nothing was installed.
   ///
@@ -38,7 +38,7 @@ public struct InstallStateStore: Sendable {
   /// #### Errors
   /// ``PhaseError`` `cluster`.
   public func ensureNamespace() async throws(PhaseError) {
-    var object = KubeObject(KnownKinds.namespace, name: namespace)
+    var object = KubeObject(GroupVersionKind.namespace, name: namespace)
     object.labels = ["app.kubernetes.io/managed-by": "servestack"]
     do {
       _ = try await client.apply(object, options: ApplyOptions(force: true, metadataOnlyResponse: true))
@@ -52,7 +52,7 @@ public struct InstallStateStore: Sendable {
   /// #### Errors
   /// ``PhaseError`` `cluster`.
   public func save(_ state: InstallState) async throws(PhaseError) {
-    var object = KubeObject(KnownKinds.configMap, name: Self.configMapName, namespace: namespace)
+    var object = KubeObject(GroupVersionKind.configMap, name: Self.configMapName, namespace: namespace)
     object.labels = ["app.kubernetes.io/managed-by": "servestack"]
     let data = state.data
     object["data"] = .object(JSONObject(uniqueKeysWithValues: data.keys.sorted().map { ($0, .string(data[$0] ?? "")) }))

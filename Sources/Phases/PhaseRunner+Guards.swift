@@ -22,7 +22,7 @@ struct GuardPlan: Sendable {
     var plan = GuardPlan(immediate: [], guarded: [])
     for (index, object) in objects.enumerated() {
       let kube = KubeObject(object)
-      guard !webhooks.isEmpty, let gvk = kube.gvk, !KnownKinds.isNamespace(gvk), !KnownKinds.isCRD(gvk),
+      guard !webhooks.isEmpty, let gvk = kube.gvk, !gvk.isNamespace, !gvk.isCustomResourceDefinition,
         !KnownKinds.isWebhookConfiguration(gvk), let entry = await resolver.resolve(gvk)
       else {
         plan.immediate.append(index)

@@ -10,14 +10,14 @@ extension PhaseRunner {
     for wait in phase.spec.wait {
       switch wait {
       case .crdsEstablished:
-        targets += objects.filter { KnownKinds.isCRD($0.gvk) }.compactMap(\.reference).map { WaitTarget($0, .established) }
+        targets += objects.filter { $0.gvk?.isCustomResourceDefinition == true }.compactMap(\.reference).map { WaitTarget($0, .established) }
       case .workloadsAvailable:
         for object in objects {
           guard let gvk = object.gvk, KnownKinds.isWorkload(gvk), let reference = object.reference else { continue }
           targets.append(WaitTarget(reference, gvk.kind == "Job" ? .jobComplete : .rolledOut))
         }
       case .endpoints(let namespace, let service):
-        targets.append(WaitTarget(ObjectReference(KnownKinds.service, namespace: namespace, name: service), .serviceHasEndpoints))
+        targets.append(WaitTarget(ObjectReference(GroupVersionKind.service, namespace: namespace, name: service), .serviceHasEndpoints))
       case .condition(let condition):
         let apiVersion = condition.apiVersion ?? objects.first { $0.kind == condition.kind }?.apiVersion
         guard let apiVersion, let gvk = try? GroupVersionKind(apiVersion: apiVersion, kind: condition.kind) else {

@@ -154,9 +154,9 @@ struct PlannedScope: Sendable {
   mutating func add(_ objects: [JSONValue]) {
     for object in objects {
       let kube = KubeObject(object)
-      if KnownKinds.isCRD(kube.gvk) {
+      if kube.gvk?.isCustomResourceDefinition == true {
         for entry in ResourceResolver.entries(ofCRD: object) { kinds.insert(entry.gvk.groupKind) }
-      } else if KnownKinds.isNamespace(kube.gvk), let name = kube.name {
+      } else if kube.gvk?.isNamespace == true, let name = kube.name {
         namespaces.insert(name)
       }
     }

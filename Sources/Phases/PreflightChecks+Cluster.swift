@@ -36,7 +36,7 @@ extension PreflightContext {
     let minimum = check.parameters["minimumReadyNodes"]?.intValue ?? 1
     let nodes: [KubeObject]
     do {
-      nodes = try await client.list(KnownKinds.node, namespace: nil).items
+      nodes = try await client.list(GroupVersionKind.node, namespace: nil).items
     } catch {
       return unreadable("nodes", error)
     }
@@ -60,7 +60,7 @@ extension PreflightContext {
     let resource = check.parameters["resource"]?.stringValue ?? "nvidia.com/gpu"
     let nodes: [KubeObject]
     do {
-      nodes = try await client.list(KnownKinds.node, namespace: nil).items
+      nodes = try await client.list(GroupVersionKind.node, namespace: nil).items
     } catch {
       return unreadable("nodes", error)
     }
@@ -91,7 +91,7 @@ extension PreflightContext {
 
   /// DaemonSets that look like the NVIDIA device plugin or GPU operator (nil when they cannot be listed).
   private func devicePlugins() async -> [String]? {
-    guard let sets = try? await client.list(KnownKinds.daemonSet, namespace: nil, options: ListOptions(metadataOnly: true)).items else {
+    guard let sets = try? await client.list(GroupVersionKind.daemonSet, namespace: nil, options: ListOptions(metadataOnly: true)).items else {
       return nil
     }
     return sets.filter { set in
@@ -117,7 +117,7 @@ extension PreflightContext {
   func defaultStorageClass() async -> Verdict {
     let classes: [KubeObject]
     do {
-      classes = try await client.list(KnownKinds.storageClass, namespace: nil, options: ListOptions(metadataOnly: true)).items
+      classes = try await client.list(GroupVersionKind.storageClass, namespace: nil, options: ListOptions(metadataOnly: true)).items
     } catch {
       return unreadable("storage classes", error)
     }
@@ -147,7 +147,7 @@ extension PreflightContext {
     guard profile != .raw else { return Verdict(.skip, "profile raw has no ingress gateway") }
     let services: [KubeObject]
     do {
-      services = try await client.list(KnownKinds.service, namespace: nil).items.filter { $0[path: "spec", "type"]?.stringValue == "LoadBalancer" }
+      services = try await client.list(GroupVersionKind.service, namespace: nil).items.filter { $0[path: "spec", "type"]?.stringValue == "LoadBalancer" }
     } catch {
       return unreadable("services", error)
     }
@@ -166,7 +166,7 @@ extension PreflightContext {
         .fail, "LoadBalancer Services stay pending (\(stuck.prefix(3).joined(separator: ", ")) for over a minute): no load-balancer provider is likely; the ingress gateway will be reached through its NodePort",
         fix: fix)
     }
-    let nodes = (try? await client.list(KnownKinds.node, namespace: nil, options: ListOptions(metadataOnly: false)).items) ?? []
+    let nodes = (try? await client.list(GroupVersionKind.node, namespace: nil, options: ListOptions(metadataOnly: false)).items) ?? []
     if let provider = nodes.compactMap({ $0[path: "spec", "providerID"]?.stringValue }).first(where: { !$0.isEmpty }) {
       let cloud = provider.split(separator: ":").first.map(String.init) ?? provider
       return Verdict(.pass, "nodes run on a cloud provider (\(cloud)); LoadBalancer Services should get addresses")

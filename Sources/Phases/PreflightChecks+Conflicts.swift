@@ -10,7 +10,7 @@ extension PreflightContext {
     guard !owning.isEmpty else { return Verdict(.pass, "the selected phases own no CRDs") }
     let crds: [KubeObject]
     do {
-      crds = try await client.list(KnownKinds.crd, namespace: nil, options: ListOptions(metadataOnly: true)).items
+      crds = try await client.list(GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)).items
     } catch {
       return unreadable("CustomResourceDefinitions", error)
     }
@@ -157,7 +157,7 @@ extension PreflightContext {
 
   /// Ready addresses of a Service's Endpoints (0 when it has none or does not exist).
   private func readyEndpoints(_ service: WebhookDefinition.Service) async -> Int {
-    let reference = ObjectReference(KnownKinds.endpoints, namespace: service.namespace, name: service.name)
+    let reference = ObjectReference(GroupVersionKind.endpoints, namespace: service.namespace, name: service.name)
     guard let endpoints = try? await client.getIfExists(reference) else { return 0 }
     return endpoints.endpointAddresses.ready
   }

@@ -90,7 +90,7 @@ public struct StatusReporter: Sendable {
       phases: names.compactMap { name in state[name].map { StatusReport.Phase(name: name.rawValue, record: $0) } },
       workloads: [], webhooks: [])
     let parameters = (try? PhaseParameters(profile: profile, overrides: state.parameters.filter { $0.key != "profile" }))
-    let crds = (try? await client.list(KnownKinds.crd, namespace: nil, options: ListOptions(metadataOnly: true)).items) ?? []
+    let crds = (try? await client.list(GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)).items) ?? []
 
     await withTaskGroup(of: (Int, [StatusReport.Health], [StatusReport.Health], StatusReport.Component?).self) { group in
       for (index, name) in names.enumerated() {

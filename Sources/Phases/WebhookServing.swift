@@ -23,7 +23,7 @@ struct WebhookServing: Sendable {
   /// Looks once.
   func look(_ hook: WebhookDefinition, probe: JSONValue?) async -> Look {
     if let service = hook.service {
-      let endpoints = ObjectReference(KnownKinds.endpoints, namespace: service.namespace, name: service.name)
+      let endpoints = ObjectReference(GroupVersionKind.endpoints, namespace: service.namespace, name: service.name)
       let ready: Int
       do throws(KubeError) {
         ready = try await client.getIfExists(endpoints)?.endpointAddresses.ready ?? 0

@@ -86,7 +86,7 @@ struct KubeBenchSet {
       let ns = namespace(object.name ?? "x", tag: tag)
       if !namespaces.contains(ns) { namespaces.append(ns) }
     }
-    let namespaceObjects = namespaces.map { KubeObject(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: $0) }
+    let namespaceObjects = namespaces.map { KubeObject(GroupVersionKind.namespace, name: $0) }
     return namespaceObjects + out
   }
 

@@ -5,7 +5,7 @@ import ServestackCore
 enum GPUInventory {
   /// `(node, allocatable count)` for every node with more than zero of `resource`.
   static func nodes(with resource: String, client: KubeClient) async throws(KubeError) -> (gpu: [(String, Int)], total: Int) {
-    let nodes = try await client.list(KubeKinds.node, namespace: nil)
+    let nodes = try await client.list(GroupVersionKind.node, namespace: nil)
     let gpu = nodes.items.compactMap { node -> (String, Int)? in
       let count = allocatable(node, resource)
       return count > 0 ? (node.name ?? "?", count) : nil

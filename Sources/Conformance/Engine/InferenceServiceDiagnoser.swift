@@ -23,7 +23,7 @@ struct InferenceServiceDiagnoser: Sendable {
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(name)"
     let deployments =
-      (try? await client.list(KubeKinds.deployment, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      (try? await client.list(GroupVersionKind.deployment, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
     let diagnoser = WorkloadDiagnoser(client: client)
     for deployment in deployments {
       guard let reference = deployment.reference else { continue }
@@ -35,7 +35,7 @@ struct InferenceServiceDiagnoser: Sendable {
       }
     }
     if deployments.isEmpty {
-      let pods = (try? await client.list(KubeKinds.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      let pods = (try? await client.list(GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
       for pod in pods.prefix(5) {
         guard let reference = pod.reference else { continue }
         findings += await diagnoser.diagnose(reference).findings.map(\.description)
@@ -63,7 +63,7 @@ struct InferenceServiceDiagnoser: Sendable {
   func recentWarnings(namespace: String, excluding: [String]) async -> [String] {
     guard
       let events = try? await client.list(
-        KubeKinds.event, namespace: namespace, options: ListOptions(fieldSelector: "type=Warning"))
+        GroupVersionKind.event, namespace: namespace, options: ListOptions(fieldSelector: "type=Warning"))
     else { return [] }
     let sorted = events.items.sorted { Self.time($0) > Self.time($1) }
     var lines: [String] = []

@@ -24,7 +24,7 @@ struct IngressResolver: Sendable {
   func resolve(profile: String) async -> Result<Ingress, ConformanceError> {
     var looked: [String] = []
     for gateway in Self.gateways(for: profile) {
-      let reference = ObjectReference(KubeKinds.service, namespace: gateway.namespace, name: gateway.name)
+      let reference = ObjectReference(GroupVersionKind.service, namespace: gateway.namespace, name: gateway.name)
       let service: KubeObject?
       do {
         service = try await client.getIfExists(reference)
@@ -75,7 +75,7 @@ struct IngressResolver: Sendable {
 
   /// The InternalIP of the first Ready node (ExternalIP when it has no InternalIP).
   func nodeAddress() async -> (node: String, ip: String)? {
-    guard let nodes = try? await client.list(KubeKinds.node, namespace: nil) else { return nil }
+    guard let nodes = try? await client.list(GroupVersionKind.node, namespace: nil) else { return nil }
     let sorted = nodes.items.sorted { ($0.condition("Ready")?.isTrue == true ? 0 : 1) < ($1.condition("Ready")?.isTrue == true ? 0 : 1) }
     for node in sorted {
       let addresses = node[path: "status", "addresses"]?.arrayValue ?? []

@@ -68,12 +68,12 @@ extension TestRunner {
     var lastState = "no predictor pod yet"
     while ContinuousClock.now < deadline && !Task.isCancelled {
       do {
-        let pods = try await client.list(KubeKinds.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector))
+        let pods = try await client.list(GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector))
         let requesting = pods.items.filter { Self.requests(resource, pod: $0) }
         if let placed = requesting.first(where: { $0[path: "spec", "nodeName"]?.stringValue != nil }),
           let nodeName = placed[path: "spec", "nodeName"]?.stringValue
         {
-          let node = try await client.get(ObjectReference(KubeKinds.node, name: nodeName))
+          let node = try await client.get(ObjectReference(GroupVersionKind.node, name: nodeName))
           let count = GPUInventory.allocatable(node, resource)
           let pod = placed.name ?? "?"
           if count > 0 {

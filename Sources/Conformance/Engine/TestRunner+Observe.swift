@@ -7,7 +7,7 @@ extension TestRunner {
   /// Ready replicas of the InferenceService's predictor Deployments (every revision in Knative mode).
   func readyReplicas(_ isvc: String, run: RunContext) async throws(KubeError) -> (ready: Int, desired: Int, names: [String]) {
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
-    let deployments = try await client.list(KubeKinds.deployment, namespace: run.namespace, options: ListOptions(labelSelector: selector))
+    let deployments = try await client.list(GroupVersionKind.deployment, namespace: run.namespace, options: ListOptions(labelSelector: selector))
     var ready = 0
     var desired = 0
     for deployment in deployments.items {
@@ -159,7 +159,7 @@ extension TestRunner {
       return StepOutcome(.skipped, "no DCGM exporter metrics to read (pass --dcgm-url http://…:9400/metrics where DCGM runs)")
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
-    let pods = ((try? await client.list(KubeKinds.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector)))?.items ?? [])
+    let pods = ((try? await client.list(GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector)))?.items ?? [])
       .compactMap(\.name)
     let endpoint: InferenceEndpoint
     switch await self.endpoint(for: isvc, run: run) {

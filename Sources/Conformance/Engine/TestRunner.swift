@@ -65,7 +65,7 @@ public struct TestRunner: Sendable {
   }
 
   func createNamespace(_ name: String, labels: [String: String]) async throws(ConformanceError) {
-    var object = KubeObject(KubeKinds.namespace, name: name)
+    var object = KubeObject(GroupVersionKind.namespace, name: name)
     var allLabels: JSONObject = ["app.kubernetes.io/managed-by": "servestack", "servestack.io/test": "true"]
     for (key, value) in labels.sorted(by: { $0.key < $1.key }) { allLabels[key] = .string(value) }
     object.json.set(.object(allLabels), at: ["metadata", "labels"])
@@ -80,7 +80,7 @@ public struct TestRunner: Sendable {
   func deleteNamespace(_ name: String) async -> CheckResult? {
     let started = ContinuousClock.now
     do {
-      try await client.delete(ObjectReference(KubeKinds.namespace, name: name))
+      try await client.delete(ObjectReference(GroupVersionKind.namespace, name: name))
       return nil
     } catch {
       return CheckResult(

@@ -62,7 +62,7 @@ public struct ResultStore: Sendable {
   /// The stored results, newest first.
   public func list(limit: Int? = nil) async throws(KubeError) -> [StoredResult] {
     let items = try await client.list(
-      KubeKinds.configMap, namespace: namespace, options: ListOptions(labelSelector: "\(Self.label)=true")
+      GroupVersionKind.configMap, namespace: namespace, options: ListOptions(labelSelector: "\(Self.label)=true")
     ).items
     let sorted = items.sorted { Self.finished($0) > Self.finished($1) }
     return sorted.prefix(limit ?? sorted.count).map { item in
@@ -86,7 +86,7 @@ public struct ResultStore: Sendable {
   /// Deletes the oldest results beyond `keep`.
   public func prune(keep: Int) async throws(KubeError) {
     let items = try await client.list(
-      KubeKinds.configMap, namespace: namespace, options: ListOptions(labelSelector: "\(Self.label)=true")
+      GroupVersionKind.configMap, namespace: namespace, options: ListOptions(labelSelector: "\(Self.label)=true")
     ).items
     let sorted = items.sorted { Self.finished($0) > Self.finished($1) }
     for item in sorted.dropFirst(max(0, keep)) {

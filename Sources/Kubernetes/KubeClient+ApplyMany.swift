@@ -62,6 +62,9 @@ actor ApplyRun {
   let options: ApplyManyOptions
   private var outcomes: [ObjectApplyResult?]
 
+  /// The field manager this run applies as.
+  nonisolated var manager: String { options.fieldManager ?? client.options.fieldManager }
+
   init(client: KubeClient, options: ApplyManyOptions, count: Int) {
     self.client = client
     self.options = options
@@ -115,7 +118,7 @@ actor ApplyRun {
         let location = try await client.locate(gvk, namespace: object.namespace ?? defaultNamespace, name: name)
         var body = object
         body.namespace = location.namespace
-        if options.skipUnchanged { body = AppliedDigest.annotated(body, manager: options.fieldManager ?? client.options.fieldManager) }
+        if options.skipUnchanged { body = AppliedDigest.annotated(body, manager: manager) }
         planned.append(
           Planned(index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name), body: body))
       } catch {
@@ -131,7 +134,7 @@ actor ApplyRun {
     let priors = await priorState(planned, createdNamespaces: createdNamespaces)
     let client = self.client
     let options = self.options
-    let manager = options.fieldManager ?? client.options.fieldManager
+    let manager = self.manager
     await forEachConcurrently(planned, limit: options.concurrency) { item in
       if options.skipUnchanged, case .present(let live, _) = priors[item.index],
         AppliedDigest.isNoOp(applying: item.body, over: live, manager: manager)
@@ -176,7 +179,7 @@ actor ApplyRun {
     }
     let client = self.client
     let options = self.options
-    let manager = options.fieldManager ?? client.options.fieldManager
+    let manager = self.manager
     let found = Mutex<[Int: Prior]>([:])
     await forEachConcurrently(Array(groups.values), limit: options.concurrency) { items in
       let isCRD = items.first?.reference.gvk.isCustomResourceDefinition == true

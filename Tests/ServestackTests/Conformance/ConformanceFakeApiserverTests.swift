@@ -35,7 +35,7 @@ struct ConformanceFakeApiserverTests {
     .enabled(if: TestEnvironment.which("python3") != nil && TestEnvironment.which("openssl") != nil, "needs python3 and openssl"))
   func imagePullError() async throws {
     let cluster = try await ConformanceCluster.make(kubeconfig: try await Server.shared.start())
-    let report = try await cluster.run(try ConformanceCluster.phases(["smoke"]), parameters: ["readyTimeout": "4s"])
+    let report = try await cluster.run(try ConformanceCluster.phases(["smoke"]), parameters: ["readyTimeout": "10s"])
     #expect(report.outcome == .failed && report.exitCode == 1)
     let ready = try #require(report.check("smoke", "ready"))
     #expect(ready.outcome == .failed)

@@ -7,7 +7,9 @@ import TestSupport
 
 /// Faults the v1.20 test cluster cannot produce (its hollow kubelets pull no images), on a private instance
 /// of the fake apiserver (Resources/FakeKube) configured to make predictor pods fail to pull.
-@Suite("Conformance faults on the fake apiserver")
+@Suite(
+  "Conformance faults on the fake apiserver",
+  .enabled(if: PythonModules.hasModelServer, "\(PythonModules.missingReason(PythonModules.modelServer))"))
 struct ConformanceFakeApiserverTests {
   actor Server {
     static let shared = Server()

@@ -10,7 +10,9 @@ import TestSupport
 /// time: the scale timings must not compete with each other for two cores.
 @Suite(
   "Conformance phases against the real apiserver", .serialized,
-  .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"))
+  .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"),
+  .enabled(if: PythonModules.hasModelServer, "\(PythonModules.missingReason(PythonModules.modelServer))"),
+  .enabled(if: PythonModules.hasReportValidators, "\(PythonModules.missingReason(PythonModules.reportValidators))"))
 struct ConformanceClusterTests {
   @Test("smoke, gpu-inference and autoscaling pass; the GPU pod lands on the GPU node; reports validate")
   func happyPath() async throws {

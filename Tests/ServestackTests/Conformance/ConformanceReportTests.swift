@@ -6,7 +6,9 @@ import TestSupport
 
 @Suite("Conformance reports: console, JSON (schema-validated), JUnit (XSD-validated), Prometheus")
 struct ConformanceReportTests {
-  @Test("the JSON report validates against docs/report-schema.json and reads back")
+  @Test(
+    "the JSON report validates against docs/report-schema.json and reads back",
+    .enabled(if: PythonModules.hasReportValidators, "\(PythonModules.missingReason(PythonModules.reportValidators))"))
   func jsonValidatesAndRoundTrips() throws {
     let directory = try TemporaryDirectory()
     let report = ReportFixtures.sample()
@@ -18,7 +20,9 @@ struct ConformanceReportTests {
     #expect(report.exitCode == 1)
   }
 
-  @Test("the schema rejects a report that breaks it (so the validation above can fail)")
+  @Test(
+    "the schema rejects a report that breaks it (so the validation above can fail)",
+    .enabled(if: PythonModules.hasReportValidators, "\(PythonModules.missingReason(PythonModules.reportValidators))"))
   func schemaRejectsBrokenReports() throws {
     let directory = try TemporaryDirectory()
     var json = ReportFixtures.sample().json
@@ -33,7 +37,9 @@ struct ConformanceReportTests {
     #expect(throws: ConformanceError.self) { try ConformanceReport(json: other) }
   }
 
-  @Test("the JUnit report validates against the XSD: one testsuite per phase, one testcase per check")
+  @Test(
+    "the JUnit report validates against the XSD: one testsuite per phase, one testcase per check",
+    .enabled(if: PythonModules.hasReportValidators, "\(PythonModules.missingReason(PythonModules.reportValidators))"))
   func junitValidates() throws {
     let directory = try TemporaryDirectory()
     let xml = ReportFixtures.sample().junitXML
@@ -45,7 +51,9 @@ struct ConformanceReportTests {
     #expect(xml.contains("<skipped message=\"not run: step &apos;scale-up&apos; failed\"/>"))
   }
 
-  @Test("the XSD rejects JUnit that breaks the format (so the validation above can fail)")
+  @Test(
+    "the XSD rejects JUnit that breaks the format (so the validation above can fail)",
+    .enabled(if: PythonModules.hasReportValidators, "\(PythonModules.missingReason(PythonModules.reportValidators))"))
   func xsdRejectsBrokenJUnit() throws {
     let directory = try TemporaryDirectory()
     let good = ReportFixtures.sample().junitXML

@@ -7,7 +7,9 @@ import TestSupport
 
 /// Requests and expectations against a REAL KServe sklearn model server (the iris fixture) behind a proxy
 /// that routes by Host and injects faults.
-@Suite("Inference requests through the ingress with Host, and expectations with diffs")
+@Suite(
+  "Inference requests through the ingress with Host, and expectations with diffs",
+  .enabled(if: PythonModules.hasModelServer, "\(PythonModules.missingReason(PythonModules.modelServer))"))
 struct InferenceRequestTests {
   static let v1Body: JSONValue = ["instances": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]]
   static let v2Body: JSONValue = [

@@ -44,7 +44,9 @@ def train(model_dir):
     iris = datasets.load_iris()
     clf = svm.SVC(gamma="scale")
     clf.fit(iris.data, iris.target)
-    tmp = path + ".tmp"
+    # Several test processes may train at once into the same folder: each writes its own file and the
+    # rename is atomic, so the last one wins whole and none renames another's file away.
+    tmp = "%s.%d.%s.tmp" % (path, os.getpid(), os.urandom(4).hex())
     joblib.dump(clf, tmp)
     os.replace(tmp, path)
     return path

@@ -1,0 +1,25 @@
+/// Whether `python3` on PATH imports the modules some tests run for real (the KServe model server, the
+/// report validators), so that a machine without them skips those tests with the reason instead of failing.
+///
+/// `scripts/test` installs them into a virtual environment and puts it first on PATH.
+public enum PythonModules {
+  /// The real KServe model server and the iris model's trainer.
+  public static let modelServer = ["kserve", "sklearn", "joblib"]
+  /// The JSON Schema and JUnit XSD validators of the report tests.
+  public static let reportValidators = ["jsonschema", "xmlschema"]
+
+  /// Whether the model server's modules import (asked once per test process).
+  public static let hasModelServer = imports(modelServer)
+  /// Whether the report validators' modules import (asked once per test process).
+  public static let hasReportValidators = imports(reportValidators)
+
+  /// The one-line skip reason for `names`.
+  public static func missingReason(_ names: [String]) -> String {
+    "needs python3 with \(names.joined(separator: ", ")) (scripts/test installs them); skipped"
+  }
+
+  private static func imports(_ names: [String]) -> Bool {
+    guard TestEnvironment.which("python3") != nil else { return false }
+    return (try? Shell.run("python3", ["-c", names.map { "import \($0)" }.joined(separator: "; ")]).status) == 0
+  }
+}

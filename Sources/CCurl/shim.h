@@ -66,6 +66,7 @@ static const long ss_CURLAUTH_BASIC = (long)CURLAUTH_BASIC;
 static const long ss_CURLAUTH_BEARER = (long)CURLAUTH_BEARER;
 static const size_t ss_CURL_READFUNC_ABORT = CURL_READFUNC_ABORT;
 static const size_t ss_CURL_WRITEFUNC_PAUSE = CURL_WRITEFUNC_PAUSE;
+static const int ss_CURLPAUSE_CONT = CURLPAUSE_CONT;
 
 // Added for the HTTP module's multi-interface driver.
 typedef int (*ss_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);

@@ -13,14 +13,17 @@ final class CurlDriver {
     loop.threadsSeen.withLock { _ = $0.insert(ObjectIdentifier(Thread.current)) }
     let multi = loop.multi.handle
     while true {
-      let (additions, cancellations, shuttingDown) = loop.inbox.withLock { inbox in
+      let (additions, cancellations, resumptions, shuttingDown) = loop.inbox.withLock { inbox in
         defer {
           inbox.additions.removeAll()
           inbox.cancellations.removeAll()
+          inbox.resumptions.removeAll()
         }
-        return (inbox.additions, inbox.cancellations, inbox.shuttingDown)
+        return (inbox.additions, inbox.cancellations, inbox.resumptions, inbox.shuttingDown)
       }
       for id in cancellations { abort(id, reason: "was cancelled") }
+      // libcurl may deliver the held-back data from inside curl_easy_pause, which can pause again.
+      for id in resumptions { if let transfer = active[id] { _ = curl_easy_pause(transfer.easy.handle, ss_CURLPAUSE_CONT) } }
       for spec in additions { start(spec) }
       if shuttingDown {
         stopAll()

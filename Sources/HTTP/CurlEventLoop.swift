@@ -9,6 +9,7 @@ final class CurlEventLoop: Sendable {
   struct Inbox {
     var additions: [TransferSpec] = []
     var cancellations: [UInt64] = []
+    var resumptions: [UInt64] = []
     var shuttingDown = false
     var exited = false
   }
@@ -48,6 +49,16 @@ final class CurlEventLoop: Sendable {
     let queued = inbox.withLock { inbox in
       guard !inbox.exited else { return false }
       inbox.cancellations.append(token.id)
+      return true
+    }
+    if queued { multi.wakeup() }
+  }
+
+  /// Un-pauses a streaming transfer whose reader caught up (``StreamFlow``).
+  func resume(_ token: TransferToken) {
+    let queued = inbox.withLock { inbox in
+      guard !inbox.exited else { return false }
+      inbox.resumptions.append(token.id)
       return true
     }
     if queued { multi.wakeup() }

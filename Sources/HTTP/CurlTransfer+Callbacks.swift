@@ -48,8 +48,9 @@ extension CurlTransfer {
         offset += written
       }
       hasher.update(data)
-    case .stream(let continuation):
+    case .stream(let continuation, let flow):
       deliverHead()
+      guard flow.admit(data.count) else { return ss_CURL_WRITEFUNC_PAUSE }
       continuation.yield(Array(data))
     }
     received += Int64(data.count)

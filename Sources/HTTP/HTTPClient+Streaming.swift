@@ -15,6 +15,7 @@ extension HTTPClient {
       attempt += 1
       let (body, chunks) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
       let token = TransferToken()
+      let flow = StreamFlow { [loop] in loop.resume(token) }
       // The stream keeps the client (and its thread) alive until it ends, even if the caller drops the client.
       chunks.onTermination = { [self] _ in
         withExtendedLifetime(self) { loop.cancel(token) }
@@ -22,7 +23,7 @@ extension HTTPClient {
       let outcome: Result<ResponseHead, HTTPError> = await withTaskCancellationHandler {
         await withCheckedContinuation { continuation in
           let once = ResumeOnce(continuation)
-          let spec = prepared.spec(token: token, sink: .stream(chunks), onHead: { once.resume(.success($0)) }) {
+          let spec = prepared.spec(token: token, sink: .stream(chunks, flow), onHead: { once.resume(.success($0)) }) {
             switch $0 {
             case .success(let transfer):
               once.resume(.success(transfer.head))
@@ -48,7 +49,9 @@ extension HTTPClient {
           try await pause(policy.delay(afterAttempt: attempt, headers: head.headers), request, attempt)
           continue
         }
-        return HTTPStreamingResponse(status: head.status, headers: head.headers, httpVersion: head.httpVersion, body: body)
+        return HTTPStreamingResponse(
+          status: head.status, headers: head.headers, httpVersion: head.httpVersion,
+          body: HTTPBodyStream(chunks: body, flow: flow))
       case .failure(var error):
         error.attempts = attempt
         guard attempt < policy.maxAttempts, Self.isRetryable(error, method: request.method) else { throw error }

@@ -46,9 +46,9 @@ public struct HTTPStreamingResponse: Sendable {
   public var httpVersion: String
   /// Body chunks as they arrive; it ends when the server ends the body and throws ``HTTPError`` when the
   /// transfer fails.
-  public var body: AsyncThrowingStream<[UInt8], any Error>
+  public var body: HTTPBodyStream
 
-  public init(status: Int, headers: HTTPHeaders, httpVersion: String, body: AsyncThrowingStream<[UInt8], any Error>) {
+  init(status: Int, headers: HTTPHeaders, httpVersion: String, body: HTTPBodyStream) {
     self.status = status
     self.headers = headers
     self.httpVersion = httpVersion

@@ -7,8 +7,9 @@ struct TransferSpec: Sendable {
   enum Sink: Sendable {
     case memory(limit: Int)
     case file(URL)
-    /// Chunks go to the stream as they arrive, after ``TransferSpec/onHead`` was called.
-    case stream(AsyncThrowingStream<[UInt8], any Error>.Continuation)
+    /// Chunks go to the stream as they arrive, after ``TransferSpec/onHead`` was called, while `flow`
+    /// admits them.
+    case stream(AsyncThrowingStream<[UInt8], any Error>.Continuation, StreamFlow)
   }
 
   let token: TransferToken

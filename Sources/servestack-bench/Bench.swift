@@ -7,5 +7,7 @@ struct Bench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "servestack-bench",
     abstract: "Benchmarks of servestack's layers, side by side with the tools they replace.",
-    subcommands: [YAMLBench.self, HTTPBench.self, ArchiveBench.self, KubeApplyBench.self, BundleBench.self])
+    subcommands: [
+      YAMLBench.self, HTTPBench.self, StreamMemoryCheck.self, ArchiveBench.self, KubeApplyBench.self, BundleBench.self,
+    ])
 }

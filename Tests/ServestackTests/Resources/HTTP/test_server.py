@@ -217,6 +217,20 @@ class Handler(BaseHTTPRequestHandler):
                 for piece in body_chunks(size, seed):
                     self.wfile.write(piece)
             return
+        if path == "/zeros":
+            # A large body served as fast as the socket takes it (streaming memory tests).
+            size = int(q.get("size", "1024"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = bytes(1 << 20)
+            remaining = size
+            while remaining > 0:
+                piece = block if remaining >= len(block) else block[:remaining]
+                self.wfile.write(piece)
+                remaining -= len(piece)
+            return
         if path == "/redirect":
             self.send_response(int(q.get("code", "302")))
             self.send_header("Location", q.get("to", "/echo"))

@@ -189,7 +189,7 @@ struct StepFields {
 
   func optionalDuration(_ key: String) throws(ConformanceError) -> Duration? {
     guard let text = try optionalString(key) else { return nil }
-    do { return try StepDuration.parse(text) } catch { throw self.error(key, error.description) }
+    do { return try GoDuration(text).duration } catch { throw self.error(key, error.description) }
   }
 
   func array(_ key: String) throws(ConformanceError) -> [JSONValue] {

@@ -82,7 +82,7 @@ public struct TestParameters: Sendable, Hashable {
   /// #### Errors
   /// ``ConformanceError`` (`invalidOption`) naming the text.
   public static func parseDuration(_ text: String) throws(ConformanceError) -> Duration {
-    do { return try StepDuration.parse(text) } catch { throw ConformanceError(.invalidOption, error.description) }
+    do { return try GoDuration(text).duration } catch { throw ConformanceError(.invalidOption, error.description) }
   }
 
   public static func kind(of name: String) -> Kind? { known.first { $0.name == name }?.kind }
@@ -98,7 +98,7 @@ public struct TestParameters: Sendable, Hashable {
       throw ConformanceError(.invalidOption, "test parameter \(name)=\(value) is not an integer")
     case .boolean where value != "true" && value != "false":
       throw ConformanceError(.invalidOption, "test parameter \(name)=\(value) is not true or false")
-    case .duration where (try? StepDuration.parse(value)) == nil:
+    case .duration where (try? GoDuration(value)) == nil:
       throw ConformanceError(.invalidOption, "test parameter \(name)=\(value) is not a duration such as 30s, 5m, 1m30s")
     default: break
     }

@@ -1,3 +1,4 @@
+import ServestackCore
 public import Foundation
 public import Phases
 

@@ -101,7 +101,7 @@ public struct TestPhase: Sendable {
     }
     var timeout = Duration.seconds(15 * 60)
     if let text = document["timeout"]?.stringValue {
-      do { timeout = try StepDuration.parse(text) } catch { throw ConformanceError(.invalidPhase, "\(file): timeout: \(error)") }
+      do { timeout = try GoDuration(text).duration } catch { throw ConformanceError(.invalidPhase, "\(file): timeout: \(error)") }
     }
     let profiles = document["profiles"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) }
     self.init(

@@ -1,7 +1,5 @@
-public import ServestackCore
-
 /// A positive duration written as Go writes one (`90s`, `10m`, `1h30m`, `1.5h`, `500ms`): what phase files
-/// use for `timeout:`.
+/// use for `timeout:`, test steps and parameters, and the `--timeout` flags.
 public struct GoDuration: Hashable, Sendable, Comparable, CustomStringConvertible {
   /// The text as written.
   public let text: String
@@ -47,7 +45,7 @@ public struct GoDuration: Hashable, Sendable, Comparable, CustomStringConvertibl
     self.nanoseconds = Int64(total.rounded())
   }
 
-  init(uncheckedText text: String, nanoseconds: Int64) {
+  package init(uncheckedText text: String, nanoseconds: Int64) {
     self.text = text
     self.nanoseconds = nanoseconds
   }

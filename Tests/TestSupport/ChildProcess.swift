@@ -14,10 +14,11 @@ public final class ChildProcess: @unchecked Sendable {
   public let logFile: URL
 
   /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`; stdout and stderr go to
-  /// `logFile` (a temporary file by default).
+  /// `logFile` (a temporary file by default), stderr to `errorFile` instead when one is given, and stdin
+  /// reads `inputFile` (else /dev/null).
   public init(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-    currentDirectory: URL? = nil, logFile: URL? = nil
+    currentDirectory: URL? = nil, logFile: URL? = nil, errorFile: URL? = nil, inputFile: URL? = nil
   ) throws {
     let path = executable.hasPrefix("/") ? executable : (TestEnvironment.which(executable) ?? executable)
     self.logFile =
@@ -30,9 +31,13 @@ public final class ChildProcess: @unchecked Sendable {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 0, inputFile?.path ?? "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, self.logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    if let errorFile {
+      posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    } else {
+      posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
     Self.closeInheritedDescriptors(&actions)
 
     var attributes = posix_spawnattr_t()
@@ -96,6 +101,16 @@ public final class ChildProcess: @unchecked Sendable {
       exited = true
       status = raw
     }
+  }
+
+  /// Waits until the process ends (blocking this thread) and returns its exit code, or 128 + the signal
+  /// that ended it, as a shell reports it.
+  @discardableResult
+  public func waitForExit() -> Int32 {
+    lock.withLock { reap(options: 0) }
+    let raw = lock.withLock { status }
+    let signal = raw & 0x7f
+    return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
   }
 
   /// The last `lines` lines of the process's output.

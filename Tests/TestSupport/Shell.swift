@@ -9,42 +9,24 @@ public enum Shell {
   }
 
   /// Runs `executable` (a path, or a name looked up on PATH) and waits for it.
+  ///
+  /// Started as ``ChildProcess`` starts its servers (an empty signal mask, no inherited descriptors), with
+  /// its output in files rather than pipes: a server the command leaves running cannot hold a pipe open
+  /// and make this wait forever, and a child can be stopped with SIGTERM.
   @discardableResult
   public static func run(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
     input: String? = nil, currentDirectory: URL? = nil
   ) throws -> Output {
-    let process = Process()
-    let path = executable.hasPrefix("/") ? executable : (TestEnvironment.which(executable) ?? executable)
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let environment {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    }
-    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-    let out = Pipe()
-    let err = Pipe()
-    let inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try? inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently so that a chatty child cannot block on a full pipe.
-    let errData = LockedData()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData.set(err.fileHandleForReading.readDataToEndOfFile())
-      group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Output(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData.get(), as: UTF8.self))
+    let directory = try TemporaryDirectory(prefix: "servestack-shell")
+    defer { directory.remove() }
+    let inputFile = try input.map { try directory.write("stdin", $0) }
+    let process = try ChildProcess(
+      executable, arguments, environment: environment, currentDirectory: currentDirectory,
+      logFile: directory.file("stdout"), errorFile: directory.file("stderr"), inputFile: inputFile)
+    let status = process.waitForExit()
+    let read = { (name: String) in String(decoding: (try? Data(contentsOf: directory.file(name))) ?? Data(), as: UTF8.self) }
+    return Output(status: status, stdout: read("stdout"), stderr: read("stderr"))
   }
 
   /// Runs a command and throws with its stderr when it exits non-zero.
@@ -59,12 +41,4 @@ public enum Shell {
     }
     return output.stdout
   }
-}
-
-private final class LockedData: @unchecked Sendable {
-  // @unchecked Sendable: `data` is only touched with `lock` held.
-  private let lock = NSLock()
-  private var data = Data()
-  func set(_ value: Data) { lock.withLock { data = value } }
-  func get() -> Data { lock.withLock { data } }
 }

@@ -90,7 +90,7 @@ let package = Package(
     .executableTarget(
       name: "servestack-bench",
       dependencies: [
-        "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Registry", "Bundles",
+        "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Registry", "Bundles", "TestSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),

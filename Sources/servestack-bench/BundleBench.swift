@@ -4,6 +4,7 @@ import Foundation
 import HTTP
 import Registry
 import ServestackCore
+import TestSupport
 
 /// `bundle create` from a registry and `bundle push` into an empty one, side by side with skopeo on the same
 /// 3-image set (shared base layer) served by a local docker-registry, plus peak memory, SHA-256 and disk
@@ -32,7 +33,7 @@ struct BundleBench: AsyncParsableCommand {
     try machineFacts(work)
     let (source, unique) = try BenchImages.make(in: work.appendingPathComponent("src"), scale: Double(sizeMiB) / 201)
     print("image set: 3 images, \(formatBytes(unique)) unique (manifests and configs included)")
-    let registryA = try BenchRegistry(directory: work.appendingPathComponent("registry-a"))
+    let registryA = try TestRegistry(in: work, accessLog: false)
     defer { registryA.stop() }
     let options = Self.registryOptions()
     let clientA = try RegistryClient(host: registryA.host, options: options)
@@ -79,7 +80,7 @@ struct BundleBench: AsyncParsableCommand {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
   }
 
-  func createOurs(_ registry: BenchRegistry, bundle: URL, cache: URL, unique: Int64) async throws -> String {
+  func createOurs(_ registry: TestRegistry, bundle: URL, cache: URL, unique: Int64) async throws -> String {
     var spec = BundleSpec(name: "bench", profile: "serverless", platforms: ["linux/amd64", "linux/arm64"])
     spec.images = BenchImages.names.map { "\(registry.host)/bench/\($0):1.0" }
     var options = BundleCreateOptions(output: bundle)
@@ -95,7 +96,7 @@ struct BundleBench: AsyncParsableCommand {
       "(a) create from registry", "servestack", seconds: elapsed, bytes: unique, peak: Tools.selfRSS("VmHWM"), output: result.archiveBytes)
   }
 
-  func createSkopeo(_ registry: BenchRegistry, oci: URL, tar: URL, work: URL, unique: Int64) throws -> String {
+  func createSkopeo(_ registry: TestRegistry, oci: URL, tar: URL, work: URL, unique: Int64) throws -> String {
     let tmp = work.appendingPathComponent("skopeo-tmp")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
     let copies = BenchImages.names.map { name in
@@ -111,10 +112,10 @@ struct BundleBench: AsyncParsableCommand {
   }
 
   func pushOurs(bundle: URL, work: URL, run: Int, unique: Int64) async throws -> [String] {
-    let registry = try BenchRegistry(directory: work.appendingPathComponent("registry-b-\(run)"))
+    let registry = try TestRegistry(in: work, accessLog: false)
     defer {
       registry.stop()
-      try? FileManager.default.removeItem(at: registry.directory)
+      registry.directory.remove()
     }
     var options = BundlePushOptions(registry: registry.host)
     options.registryOptions = Self.registryOptions()
@@ -128,10 +129,10 @@ struct BundleBench: AsyncParsableCommand {
     // The push alone, from an already extracted bundle, to compare with skopeo's oci: → registry.
     let extracted = try await BundlePusher.extractVerified(bundle, options: options)
     defer { extracted.remove() }
-    let fresh = try BenchRegistry(directory: work.appendingPathComponent("registry-b2-\(run)"))
+    let fresh = try TestRegistry(in: work, accessLog: false)
     defer {
       fresh.stop()
-      try? FileManager.default.removeItem(at: fresh.directory)
+      fresh.directory.remove()
     }
     var freshOptions = options
     freshOptions.registry = fresh.host
@@ -154,10 +155,10 @@ struct BundleBench: AsyncParsableCommand {
   }
 
   func pushSkopeo(oci: URL, work: URL, run: Int, unique: Int64) throws -> [String] {
-    let registry = try BenchRegistry(directory: work.appendingPathComponent("registry-c-\(run)"))
+    let registry = try TestRegistry(in: work, accessLog: false)
     defer {
       registry.stop()
-      try? FileManager.default.removeItem(at: registry.directory)
+      registry.directory.remove()
     }
     let tmp = work.appendingPathComponent("skopeo-tmp")
     let copies = BenchImages.names.map { name in

@@ -1,12 +1,12 @@
 public import Foundation
 
-/// A fresh directory under the system's temporary folder, removed by ``remove()`` or when the value dies.
+/// A fresh directory under the system's temporary folder (or `base`), removed by ``remove()`` or when the
+/// value dies.
 public final class TemporaryDirectory: @unchecked Sendable {
   // @unchecked Sendable: `url` is immutable; removal is idempotent file-system work.
   public let url: URL
 
-  public init(prefix: String = "servestack-test") throws {
-    let base = FileManager.default.temporaryDirectory
+  public init(prefix: String = "servestack-test", in base: URL = FileManager.default.temporaryDirectory) throws {
     url = base.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   }

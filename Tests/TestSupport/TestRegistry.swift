@@ -38,17 +38,22 @@ public final class TestRegistry: @unchecked Sendable {
 
   /// Starts a registry; `tls` serves https with a fresh CA, `user`/`password` turn on htpasswd auth,
   /// `token` turns on token auth instead.
-  public init(tls: Bool = false, user: String? = nil, password: String? = nil, token: TokenAuth? = nil) throws {
-    directory = try TemporaryDirectory(prefix: "servestack-registry")
+  /// Starts a registry whose storage, configuration and log live in a new folder under `base`; `accessLog`
+  /// off keeps the log quiet where every request would cost (the benchmarks).
+  public init(
+    tls: Bool = false, user: String? = nil, password: String? = nil, token: TokenAuth? = nil,
+    in base: URL = FileManager.default.temporaryDirectory, accessLog: Bool = true
+  ) throws {
+    directory = try TemporaryDirectory(prefix: "servestack-registry", in: base)
     port = Loopback.freePort()
     username = user
     self.password = password
     var config = """
       version: 0.1
       log:
-        level: info
+        level: \(accessLog ? "info" : "warn")
         accesslog:
-          disabled: false
+          disabled: \(!accessLog)
       storage:
         filesystem:
           rootdirectory: \(directory.path)/data

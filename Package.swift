@@ -54,12 +54,12 @@ let package = Package(
       plugins: ["EmbedContentPlugin"]),
     .target(
       name: "Phases",
-      dependencies: ["ServestackCore", "YAML", "HTTP", "Kubernetes", "Registry", "Images", "BuiltinContent"],
+      dependencies: ["ServestackCore", "YAML", "HTTP", "Kubernetes", "Registry", "BuiltinContent"],
       swiftSettings: strict),
     .target(
       name: "Bundles",
       dependencies: [
-        "ServestackCore", "YAML", "HTTP", "Archive", "Registry", "Images", "Phases",
+        "ServestackCore", "YAML", "Archive", "Registry", "Images", "Phases", "BuiltinContent",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
@@ -98,14 +98,14 @@ let package = Package(
     // MARK: Tests.
     .target(
       name: "TestSupport",
-      dependencies: ["ServestackCore", "HTTP", "Kubernetes"],
+      dependencies: ["ServestackCore"],
       path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(
       name: "ServestackTests",
       dependencies: [
         "TestSupport", "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Registry", "Images",
-        "Phases", "Bundles", "Conformance", "BuiltinContent",
+        "Phases", "Bundles", "Conformance",
       ],
       resources: [.copy("Resources")],
       swiftSettings: strict),

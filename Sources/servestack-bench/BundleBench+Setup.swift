@@ -2,7 +2,7 @@ import Foundation
 import Registry
 import ServestackCore
 
-/// The benchmark's image set, as in the OCI registry notes §3, scaled: app-small [base, 1], app-medium
+/// The benchmark's image set (docs/benchmarks/bundles.md), scaled: app-small [base, 1], app-medium
 /// [base, 50, 10], app-multi = index of amd64 [base, 60] and arm64/v8 [own 10 base, 60] (MiB at scale 1,
 /// 201 MiB unique). Layers are incompressible random bytes (stored as uncompressed-tar media type; no
 /// tool here looks inside).

@@ -88,4 +88,52 @@ struct BundleAmplificationTests {
     let relaxed = try await BundleVerifier.verify(bomb)
     #expect(!relaxed.problems.contains { $0.message.contains("expands") }, "\(relaxed.summary)")
   }
+
+  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  func theWorkDirMustHoldTheBundleBeforeAnythingIsExtracted() async throws {
+    let world = try await BundleWorld()
+    let created = try await world.create("b.tar.gz", compression: .gzip)
+    let work = world.directory.file("work")
+    var options = BundlePushOptions(registry: "127.0.0.1:1/site")
+    options.workDirectory = work
+    options.freeSpace = { _ in 100_000 }
+    do {
+      _ = try await BundlePusher.extractVerified(created.output, options: options)
+      Issue.record("a work dir without room must be refused")
+    } catch {
+      #expect(error.message.contains("has 97.7 KiB free"), "\(error.message)")
+      #expect(error.message.contains("--work-dir"), "\(error.message)")
+    }
+    #expect(filesUnder(work).isEmpty, "nothing extracted: \(filesUnder(work))")
+  }
+
+  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  func copiesOfRunsThatDiedAreRemovedByTheNextRun() async throws {
+    let world = try await BundleWorld()
+    let created = try await world.create("b.tar.gz", compression: .gzip)
+    let work = world.directory.file("work")
+    // A copy whose process is gone (killed: its marker names a PID that no longer runs) and one whose
+    // process still runs (this one).
+    let finished = Process()
+    finished.executableURL = URL(fileURLWithPath: "/bin/true")
+    try finished.run()
+    finished.waitUntilExit()
+    try world.directory.write("work/servestack-bundle-deadbeef/images/blobs/sha256/x", "left by a killed run")
+    try world.directory.write("work/servestack-bundle-deadbeef.pid", "\(finished.processIdentifier)\n")
+    try world.directory.write("work/servestack-bundle-a11ve000/bundle.yaml", "still in use")
+    try world.directory.write("work/servestack-bundle-a11ve000.pid", "\(ProcessInfo.processInfo.processIdentifier)\n")
+
+    var options = BundlePushOptions(registry: "127.0.0.1:1/site")
+    options.workDirectory = work
+    let extracted = try await BundlePusher.extractVerified(created.output, options: options)
+    let name = extracted.root.lastPathComponent
+    #expect(name.hasPrefix("servestack-bundle-"))
+    let marker = try String(contentsOf: work.appendingPathComponent(name + ".pid"), encoding: .utf8)
+    #expect(marker == "\(ProcessInfo.processInfo.processIdentifier)\n")
+    let top = Set(try FileManager.default.contentsOfDirectory(atPath: work.path))
+    #expect(top == [name, name + ".pid", "servestack-bundle-a11ve000", "servestack-bundle-a11ve000.pid"], "\(top)")
+    // Normal end: the copy and its marker go.
+    extracted.remove()
+    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: work.path)) == ["servestack-bundle-a11ve000", "servestack-bundle-a11ve000.pid"])
+  }
 }

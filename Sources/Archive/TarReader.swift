@@ -190,6 +190,14 @@ public final class TarReader {
       throw LibArchive.readFailure(handle, doing, entryPath: nil, archive: url)
     }
     let entry = try makeEntry(raw)
+    // A sparse entry's declared size is not bytes of the archive: a few KiB of map can stand for terabytes of
+    // zeros on extraction. Nothing we read is sparse, so every reader refuses it.
+    guard archive_entry_sparse_count(raw) == 0 else {
+      throw ArchiveError(
+        .unsupportedFormat,
+        "a sparse entry (\(entry.size) bytes declared from a map of holes): sparse entries are refused, they expand far beyond the archive",
+        entryPath: entry.path, archive: url)
+    }
     // Once the header (with any pax or GNU long-name records before it) is consumed, the position of the
     // uncompressed stream is the first byte of the data; a sparse entry's data is not one range.
     currentDataOffset =
@@ -293,6 +301,19 @@ public final class TarReader {
       throw fail(
         ArchiveError(
           .totalTooLarge, "the archive decompresses to more than the limit of \(limits.maxTotalSize) bytes",
+          entryPath: entry, archive: url))
+    }
+    // The raw bytes read from the file (the last filter); for a compressed archive, a stream that grows far
+    // beyond them is a compression bomb.
+    guard compression != .none, consumed > limits.expansionAllowance else { return }
+    let compressed = max(archive_filter_bytes(handle, -1), 1)
+    let (bound, tooLarge) = compressed.multipliedReportingOverflow(by: limits.maxExpansionRatio)
+    if !tooLarge && consumed > bound {
+      throw fail(
+        ArchiveError(
+          .totalTooLarge,
+          "the archive expands more than \(limits.maxExpansionRatio) times (\(compressed) compressed bytes decompress to "
+            + "over \(consumed)); a bundle's layers are compressed already, so this is a compression bomb",
           entryPath: entry, archive: url))
     }
   }

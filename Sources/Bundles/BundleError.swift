@@ -52,7 +52,9 @@ public struct BundleError: Error, LocalizedError, CategorizedError, Sendable, Cu
     switch code {
     case .io: .failed
     case .registry, .phases: cause?.category ?? .failed
-    case .verificationFailed, .signature, .leftoverReferences: .failed
+    // A corrupt, hostile or wrongly signed bundle is bad input: 2 from verify, inspect, push and install alike.
+    case .verificationFailed, .signature: .input
+    case .leftoverReferences: .failed
     case .usage: .usage
     default: .input
     }

@@ -45,6 +45,13 @@ public enum BundleInspector {
       throw BundleError(.invalidBundle, "\(archive.path) has no \(BundleLayout.descriptorFile); it is not a servestack bundle")
     }
     let descriptor = try BundleDescriptor(yaml: descriptorBytes, source: "\(archive.lastPathComponent):\(BundleLayout.descriptorFile)")
+    let problems = scan.referenceProblems
+    guard problems.isEmpty else {
+      throw BundleError(
+        .invalidBundle,
+        "the bundle \(archive.path) is refused: its phases name files it does not carry:\n"
+          + problems.map(\.description).joined(separator: "\n"))
+    }
     guard let index = scan.index else {
       throw BundleError(.invalidBundle, "\(archive.path) has no \(BundleLayout.ociIndexFile); the bundle is damaged")
     }
@@ -87,17 +94,47 @@ public enum BundleInspector {
     var manifests: [Digest: Manifest] = [:]
     var wanted = Set<Digest>()
     var entries = 0
+    /// The phase files bundle.yaml names and those read, whose `path:` manifests must be files of the bundle.
+    var wantedPhaseFiles = Set<String>()
+    var phaseFiles: [String: [UInt8]] = [:]
+    var referenced = Set<String>()
+    var files = Set<String>()
+    /// checksums.txt, when reading had to go on to the end (a phase names a file not seen before it).
+    var checksums: [UInt8]?
 
-    var complete: Bool { descriptor != nil && index != nil && wanted.allSatisfy { manifests[$0] != nil } }
+    var complete: Bool {
+      descriptor != nil && index != nil && wanted.allSatisfy { manifests[$0] != nil }
+        && wantedPhaseFiles.isSubset(of: phaseFiles.keys) && referenced.isSubset(of: files)
+    }
+
+    /// Problems of the phases' `path:` manifests: outside the bundle, not in the tarball, or (when
+    /// checksums.txt was read) not listed in it.
+    var referenceProblems: [BundleVerification.Problem] {
+      let listed = checksums.flatMap { try? BundleChecksums(parsing: $0).digests }
+      return BundlePhaseReferences.problems(phaseFiles: phaseFiles) { path in
+        files.contains(path) && (listed.map { $0[path] != nil } ?? true)
+      }
+    }
 
     static func run(_ reader: TarReader) throws -> Scan {
       var scan = Scan()
       while let entry = try reader.next() {
         scan.entries += 1
         guard entry.type == .file else { continue }
+        scan.files.insert(entry.path)
         switch entry.path {
         case BundleLayout.descriptorFile:
-          scan.descriptor = try reader.readAll(maxBytes: 16 << 20)
+          let bytes = try reader.readAll(maxBytes: 16 << 20)
+          scan.descriptor = bytes
+          if let descriptor = try? BundleDescriptor(yaml: bytes, source: BundleLayout.descriptorFile) {
+            scan.wantedPhaseFiles = Set(descriptor.phases.map(BundleLayout.phasePath))
+          }
+        case BundleLayout.checksumsFile:
+          scan.checksums = try reader.readAll(maxBytes: 64 << 20)
+        case let path where BundlePhaseReferences.isPhaseFile(path):
+          let bytes = try reader.readAll(maxBytes: 16 << 20)
+          scan.phaseFiles[path] = bytes
+          scan.referenced.formUnion(BundlePhaseReferences.references(of: path, text: bytes).paths.map(\.resolved))
         case BundleLayout.ociIndexFile:
           let bytes = try reader.readAll(maxBytes: 16 << 20)
           guard let json = try? JSONValue(parsing: bytes) else {

@@ -21,6 +21,8 @@ public struct BundlePushOptions: Sendable {
   public var parallel = 8
   public var limits = BundleVerifier.defaultLimits
   public var progress: BundleProgressHandler?
+  /// Bytes free in a folder's file system (tests replace it to see the space check refuse).
+  var freeSpace: @Sendable (URL) -> Int64? = ExtractionFolder.freeSpace
 
   public init(registry: String) { self.registry = registry }
 }
@@ -89,7 +91,8 @@ public final class ExtractedBundle: Sendable {
   /// phases/ inside the extracted bundle (its manifests are `path:` files under manifests/).
   public var phasesDirectory: URL { root.appendingPathComponent(BundleLayout.phasesDirectory) }
 
-  public func remove() { try? FileManager.default.removeItem(at: root) }
+  /// Deletes the folder and its marker.
+  public func remove() { ExtractionFolder.remove(root) }
 }
 
 /// Pushes a bundle's images to a private registry.
@@ -127,12 +130,15 @@ public enum BundlePusher {
     -> ExtractedBundle
   {
     let base = options.workDirectory ?? FileManager.default.temporaryDirectory
-    let root = base.appendingPathComponent("servestack-bundle-\(UUID().uuidString.prefix(8))")
+    // Copies left by runs that were killed go first; then the space the verified files take is checked
+    // before anything is written.
+    let root = try ExtractionFolder.make(
+      in: base, needing: verification.bytes, files: verification.files, freeSpace: options.freeSpace)
     options.progress?(BundleProgress(stage: .extracting))
     do {
       _ = try await TarExtractor.extract(bundle, to: root, limits: options.limits, allowSymlinks: false)
     } catch {
-      try? FileManager.default.removeItem(at: root)
+      ExtractionFolder.remove(root)
       throw BundleError(.invalidBundle, "cannot extract \(bundle.path): \(error.message)", cause: error)
     }
     do {
@@ -141,7 +147,7 @@ public enum BundlePusher {
       let layout = try OCILayout.open(at: root.appendingPathComponent(BundleLayout.imagesDirectory))
       return ExtractedBundle(root: root, descriptor: descriptor, layout: layout, verification: verification)
     } catch {
-      try? FileManager.default.removeItem(at: root)
+      ExtractionFolder.remove(root)
       throw BundleError.wrap(error, .invalidBundle, "\(bundle.path) is not a usable bundle")
     }
   }

@@ -127,7 +127,11 @@ struct InPlaceCheck: Sendable {
       where !path.hasPrefix(BundleLayout.blobsPrefix) && scan.digests[path] == nil
         && !BundleLayout.unchecksummedFiles.contains(path)
       {
-        try hashStreaming(path, index)
+        if BundlePhaseReferences.isPhaseFile(path) {
+          scan.phaseFiles[path] = try hash(path, index)
+        } else {
+          try hashStreaming(path, index)
+        }
       }
     } catch {
       scan.problems.append(.init(kind: .archive, path: error.entryPath, message: error.userMessage))

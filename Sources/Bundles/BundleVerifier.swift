@@ -36,6 +36,8 @@ public struct BundleVerification: Sendable {
       case checksums
       /// The signature is missing, malformed or wrong.
       case signature
+      /// A phase's `path:` manifest is absolute, leaves the bundle, or names a file checksums.txt does not list.
+      case unsafeReference = "unsafe reference"
     }
 
     public var kind: Kind
@@ -102,6 +104,8 @@ public enum BundleVerifier {
     var digests: [String: Digest] = [:]
     var checksums: [UInt8]?
     var signature: [UInt8]?
+    /// The phase files' bytes, whose `path:` manifests are checked against checksums.txt.
+    var phaseFiles: [String: [UInt8]] = [:]
     var problems: [BundleVerification.Problem] = []
     var files = 0
     var bytes: Int64 = 0
@@ -118,6 +122,14 @@ public enum BundleVerifier {
           }
           if path == BundleLayout.signatureFile {
             signature = try reader.readAll(maxBytes: 4096)
+            continue
+          }
+          if BundlePhaseReferences.isPhaseFile(path) {
+            let text = try reader.readAll(maxBytes: 16 << 20)
+            phaseFiles[path] = text
+            files += 1
+            bytes += Int64(text.count)
+            digests[path] = Digest.sha256(text)
             continue
           }
           var hasher = SHA256Stream()
@@ -198,6 +210,7 @@ public enum BundleVerifier {
           for path in Set(digests.keys).union(unread).sorted() where listed[path] == nil {
             problems.append(.init(kind: .extra, path: path, message: "in the tarball but not listed in checksums.txt"))
           }
+          problems += BundlePhaseReferences.problems(phaseFiles: phaseFiles) { listed[$0] != nil }
         } catch {
           problems.append(.init(kind: .checksums, path: BundleLayout.checksumsFile, message: error.message))
         }

@@ -48,20 +48,39 @@ struct ImageCollector: Sendable {
   func collect(_ references: [ImageReference]) async throws(BundleError) -> ([CollectedImage], CollectionCounts) {
     let resolved = Mutex(0)
     let total = references.count
-    let images: [CollectedImage]
+    let outcomes: [Result<CollectedImage, RegistryError>]
     do {
-      images = try await concurrentMap(references, limit: parallel) { reference in
-        let image = try await self.resolve(reference)
+      outcomes = try await concurrentMap(references, limit: parallel) { reference in
+        // An image the registry does not have is kept as a result, so that every missing one is named at
+        // once; any other failure (the registry is down, refuses us) stops the run.
+        let outcome: Result<CollectedImage, RegistryError>
+        do {
+          outcome = .success(try await self.resolve(reference))
+        } catch let error as RegistryError where error.code == .notFound {
+          outcome = .failure(error)
+        }
         let done = resolved.withLock { count in
           count += 1
           return count
         }
         self.progress?(BundleProgress(stage: .resolving, itemsDone: done, itemsTotal: total, current: reference.description))
-        return image
+        return outcome
       }
     } catch {
       throw BundleError.wrap(error, .registry, "cannot resolve the bundle's images")
     }
+    let notFound = zip(references, outcomes).compactMap { reference, outcome -> String? in
+      guard case .failure(let error) = outcome else { return nil }
+      return "  \(reference): \(error.userMessage)"
+    }
+    guard notFound.isEmpty else {
+      throw BundleError(
+        .registry,
+        "\(notFound.count) of the bundle's \(references.count) images could not be found; nothing was written:\n"
+          + notFound.joined(separator: "\n"),
+        cause: outcomes.lazy.compactMap { if case .failure(let error) = $0 { error } else { nil } }.first)
+    }
+    let images = outcomes.compactMap { try? $0.get() }
     var sources: [Digest: (Descriptor, ImageReference)] = [:]
     for image in images {
       for blob in image.blobs where sources[blob.digest] == nil { sources[blob.digest] = (blob, image.reference) }

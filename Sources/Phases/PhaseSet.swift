@@ -3,7 +3,7 @@ import BuiltinContent
 import ServestackCore
 import YAML
 
-/// A validated set of phases: unique names, `after:` naming phases of the set, no cycles.
+/// A validated set of phases: unique names, `after:` naming phases of the set or built-in ones, no cycles.
 ///
 /// The set comes from the binary (``builtin()``), from a directory (`--phases DIR`, replacing the built-in
 /// set), or from the built-in set plus a directory (`--extra-phases DIR`). A site adds its own phase between
@@ -94,6 +94,15 @@ public struct PhaseSet: Sendable {
     return !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber) && stem.count > 5
   }
 
+  /// The names of the phases embedded in this binary (empty if they do not parse: ``builtin()`` reports that).
+  static let builtinNames: Set<PhaseName> = {
+    var names = Set<PhaseName>()
+    for file in BuiltinContent.files(in: "phases") where isPhaseFileName(file.name) {
+      if let spec = try? PhaseLoader.parse(file.text, file: "phases/\(file.name)", directory: nil) { names.insert(spec.name) }
+    }
+    return names
+  }()
+
   static func validate(_ phases: [PhaseSpec]) throws(PhaseError) {
     var seen: [PhaseName: PhaseSpec] = [:]
     for phase in phases {
@@ -104,10 +113,14 @@ public struct PhaseSet: Sendable {
       }
       seen[phase.name] = phase
     }
+    // A bundle, or a site's folder, may hold one profile's phases while `after:` names the phases of every
+    // profile: a built-in phase's name is an edge that leaves the set (PhaseOrder ignores it). Any other
+    // name is a typo.
+    let known = Set(seen.keys).union(builtinNames)
     for phase in phases {
-      for (index, dependency) in phase.after.enumerated() where seen[dependency] == nil {
-        var message = "after: names '\(dependency)', which is not a phase of this set"
-        if let suggestion = SchemaNode.suggestion(for: dependency.rawValue, among: seen.keys.map(\.rawValue).sorted()) {
+      for (index, dependency) in phase.after.enumerated() where !known.contains(dependency) {
+        var message = "after: names '\(dependency)', which is neither a phase of this set nor a built-in phase"
+        if let suggestion = SchemaNode.suggestion(for: dependency.rawValue, among: known.map(\.rawValue).sorted()) {
           message += " (did you mean '\(suggestion)'?)"
         }
         throw phase.error(.unknownPhase, field: "after[\(index)]", message)

@@ -7,7 +7,10 @@ extension Servestack.BundleCommand {
   struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Check every checksum, every blob digest and the signature of a bundle, writing nothing.",
-      discussion: "Exits 1 listing every missing, extra or changed file, bad blob, unsafe entry or bad signature.")
+      discussion: """
+        Exits 2 (bad input, as inspect, push and install --bundle do for the same bundle) listing every \
+        missing, extra or changed file, bad blob, unsafe entry or phase path, or bad signature.
+        """)
 
     @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
     var file: String
@@ -50,7 +53,7 @@ extension Servestack.BundleCommand {
           for problem in result.problems { print("  \(problem)") }
         }
       }
-      if !result.isValid { throw ExitCode(1) }
+      if !result.isValid { throw ExitCode(2) }
     }
   }
 }

@@ -41,13 +41,24 @@ struct BundleCommandTests {
     bytes[offset] ^= 0x01
     try Data(bytes).write(to: tampered)
     let failed = try await Shell.runAsync(binary, ["bundle", "verify", tampered.path, "-o", "json"])
-    #expect(failed.status == 1)
+    // A corrupt bundle is bad input: 2 from verify, push (and install --bundle) alike.
+    #expect(failed.status == 2)
     let report = try JSONValue(parsing: failed.stdout)
     #expect(report["valid"] == false)
     #expect(report["problems"]?.arrayValue?.contains { $0["kind"] == "mismatch" && $0["path"] == "models/iris/model.joblib" } == true)
     let refused = try await Shell.runAsync(binary, ["bundle", "push", tampered.path, "--registry", "127.0.0.1:1/site", "--plain-http"])
-    #expect(refused.status == 1, "\(refused.stderr)")
+    #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("failed verification"))
+    // A truncated bundle: inspect, verify and push agree on 2.
+    let truncated = try bundle.copy("truncated.tar")
+    let whole = try Data(contentsOf: truncated)
+    // Cut inside bundle.yaml, the first member: even inspect, which stops before the layers, reads that far.
+    try whole.prefix(700).write(to: truncated)
+    for command in [["bundle", "inspect"], ["bundle", "verify"], ["bundle", "push"]] {
+      let extra = command[1] == "push" ? ["--registry", "127.0.0.1:1/site", "--plain-http"] : []
+      let result = try await Shell.runAsync(binary, command + [truncated.path] + extra)
+      #expect(result.status == 2, "\(command): \(result.stdout)\(result.stderr)")
+    }
     let usage = try await Shell.runAsync(binary, ["bundle", "push", bundle.url.path, "--registry", "r", "--registry-user", "u"])
     #expect(usage.status == 2, "the password comes from stdin only")
   }

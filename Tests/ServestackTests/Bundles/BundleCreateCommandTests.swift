@@ -144,6 +144,49 @@ struct BundleCreateCommandTests {
     #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == uploadsBefore)
   }
 
+  @Test func createNamesEveryMissingImageAtOnce() async throws {
+    let world = try await BundleWorld()
+    let directory = world.directory
+    let manifest = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: two, namespace: demo}
+      spec:
+        selector: {matchLabels: {app: two}}
+        template:
+          metadata: {labels: {app: two}}
+          spec:
+            containers:
+            - {name: a, image: "docker.io/testorg/missing-one:1.0"}
+            - {name: b, image: "quay.io/testorg/missing-two:2.0"}
+            - {name: c, image: "\(BundleWorld.single)"}
+      """
+    try directory.write("missing/upstream/two.yaml", manifest)
+    try directory.write(
+      "missing/phases/10-two.yaml",
+      """
+      name: two
+      kind: install
+      manifests:
+        - path: ../upstream/two.yaml
+          sha256: \(Digest.sha256(manifest).hex)
+      """)
+    try directory.write("spec.yaml", Self.spec)
+    let output = directory.file("out/b.tar")
+    let create = try await Shell.runAsync(
+      binary,
+      [
+        "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases", directory.file("missing/phases").path,
+        "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror", "quay.io=http://\(world.source.host)/quay",
+        "--no-models", "--cache-dir", world.cacheDirectory.path, "-o", output.path, "--no-self-image",
+      ], environment: Self.environment(directory))
+    #expect(create.status != 0)
+    #expect(create.stderr.contains("docker.io/testorg/missing-one:1.0"), "\(create.stderr)")
+    #expect(create.stderr.contains("quay.io/testorg/missing-two:2.0"), "\(create.stderr)")
+    #expect(create.stderr.contains("2 of the bundle's 3 images could not be found"), "\(create.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: output.path))
+  }
+
   @Test func createAgainstAClosedMirrorFailsInOneLineAndLeavesNoFile() async throws {
     let world = try await BundleWorld()
     let directory = world.directory

@@ -49,6 +49,26 @@ import TestSupport
     #expect(e.message.contains("did you mean 'cert-manager'?"))
   }
 
+  /// A bundle, or a site's `--phases` folder, holds one profile's phases while `after:` names those of every
+  /// profile: a name of a built-in phase absent from the set is an edge that leaves the set, not an error.
+  @Test func afterMayNameABuiltinPhaseAbsentFromAOneProfileFolder() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
+    try folder.write("50-kserve.yaml", PhaseFixtures.install("kserve", after: ["cert-manager", "knative-serving", "net-istio", "kourier"]))
+    let set = try PhaseSet.load(directory: folder.url)
+    #expect(set.ordered.map(\.name.rawValue) == ["cert-manager", "kserve"])
+  }
+
+  @Test func aTypoInAfterIsStillRefusedInAOneProfileFolder() throws {
+    let folder = try PhaseFolder()
+    try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
+    try folder.write("50-kserve.yaml", PhaseFixtures.install("kserve", after: ["cert-manager", "knative-servng"]))
+    let e = try #require(folder.loadError())
+    #expect(e.code == .unknownPhase)
+    #expect((e.field, e.line) == ("after[1]", 3))
+    #expect(e.message.contains("did you mean 'knative-serving'?"), "\(e.message)")
+  }
+
   @Test func duplicateNamesNameBothFiles() throws {
     let folder = try PhaseFolder()
     try folder.write("10-a.yaml", PhaseFixtures.install("a"))
@@ -107,8 +127,9 @@ import TestSupport
         "cert-manager", "istio", "knative-serving", "net-istio", "storage-class", "kserve", "kserve-cluster-resources",
       ])
     #expect(set.origin.hasPrefix("built-in + "))
-    // --phases replaces the set: the folder alone does not validate, its after: names a phase it lacks.
-    #expect(throws: PhaseError.self) { try PhaseSet.resolve(phases: folder.url) }
+    // --phases replaces the set: the folder alone loads, its after: names a built-in phase it lacks (an
+    // edge that leaves the set).
+    #expect(try PhaseSet.resolve(phases: folder.url).phases.map(\.name.rawValue) == ["storage-class"])
     // A clash with a built-in name is a duplicate.
     let clash = try PhaseFolder()
     try clash.write("15-kserve.yaml", PhaseFixtures.install("kserve"))

@@ -98,6 +98,7 @@ struct InstallerFakeTests {
     #expect(output.stdout.contains("kserve  install  kserve v0.16.0"))
     #expect(!output.stdout.contains("knative-serving  install"), "raw has no Knative")
     #expect(output.stdout.contains("image: "))
+    #expect(!output.stderr.contains("warning:"), "every wait and probe of the built-in set names an object its manifests create: \(output.stderr)")
   }
 
   @Test(

@@ -189,6 +189,14 @@ public struct Uninstaller: Sendable {
     try await store.save(state)
   }
 
+  /// Whether `manager`'s server-side apply owns `label` of the object.
+  static func ownsLabel(_ label: String, of live: KubeObject, manager: String) -> Bool {
+    (live[path: "metadata", "managedFields"]?.arrayValue ?? []).contains { entry in
+      entry["manager"]?.stringValue == manager && entry["operation"]?.stringValue == "Apply"
+        && entry[path: ["fieldsV1", "f:metadata", "f:labels", "f:\(label)"]] != nil
+    }
+  }
+
   static let protectedNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
 
   /// Whether the object is there; an error reading it counts as there (it is then reported, not hidden).
@@ -251,9 +259,12 @@ public struct Uninstaller: Sendable {
   /// or Helm wrote it. nil when it is ours.
   static func foreignOwner(of live: KubeObject, applied: StoredObject, ours: String) -> String? {
     // A label the manifest itself carries (Istio's `Helm`) is ours; one changed or added since is not.
-    // States written before the applied value was recorded (nil) cannot tell: any other value is foreign.
+    // States written before the applied value was recorded (nil) ask the managedFields: while our own
+    // apply still owns the label, its value is the one we applied (another writer takes the ownership).
     let label = StoredObject.managedByLabel
-    if let manager = live.labels[label], manager.lowercased() != ours.lowercased(), manager != applied.managedBy {
+    if let manager = live.labels[label], manager.lowercased() != ours.lowercased(), manager != applied.managedBy,
+      applied.managedBy != nil || !ownsLabel(label, of: live, manager: ours)
+    {
       return "labelled \(label)=\(manager): not ours alone; delete it yourself if you mean to"
     }
     // Update entries of controllers (status, token secrets) do not make an object theirs; and 1.20 may

@@ -189,6 +189,34 @@ struct InstallerFakeTests {
     for object in crds.prefix(5) { #expect(try await client.getIfExists(try Self.reference(object)) != nil) }
   }
 
+  @Test("a state written before servestack recorded the applied managed-by label: a label servestack's own apply still owns is not foreign")
+  func uninstallLegacyState() async throws {
+    let fake = try await OwnFakeKube()
+    defer { fake.stop() }
+    let stack = try ModernStack()
+    let client = try fake.client()
+    var options = try stack.options()
+    options.parameters = try PhaseParameters(profile: .raw)
+    let installed = try await Installer(client: client).run(options)
+    #expect(installed.succeeded, "\(installed.failedPhase?.problems ?? [])")
+    // Rewrite the state as an older servestack wrote it: objects without the applied label.
+    let store = InstallStateStore(client: client)
+    let state = try await store.load()
+    var records: [PhaseName: PhaseRecord] = [:]
+    for (name, record) in state.records {
+      var legacy = record
+      legacy.objects = record.objects.map { StoredObject(apiVersion: $0.apiVersion, kind: $0.kind, namespace: $0.namespace, name: $0.name) }
+      records[name] = legacy
+    }
+    try await store.save(InstallState(profile: state.profile, parameters: state.parameters, records: records))
+
+    let removed = try await Uninstaller(client: client).run(UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(60)))
+    #expect(removed.succeeded, "\(removed.removals.flatMap(\.failed))")
+    #expect(removed.removals.flatMap(\.kept).isEmpty, "\(removed.removals.flatMap(\.kept))")
+    #expect(try await client.getIfExists(ObjectReference(GroupVersionKind.namespace, name: "kserve")) == nil)
+    #expect(try await store.load().records.isEmpty)
+  }
+
   static func reference(_ object: StoredObject) throws -> ObjectReference {
     ObjectReference(try GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind), namespace: object.namespace, name: object.name)
   }

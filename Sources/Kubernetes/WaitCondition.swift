@@ -21,6 +21,9 @@ public enum WaitState: Sendable, Equatable {
 public struct WaitCondition: Sendable {
   /// What is being waited for, for messages: `rolled out`, `established`, `deleted`.
   public var name: String
+  /// How a timeout says the condition was not met: `not rolled out`, `no ready endpoints` (a name that is
+  /// not an adjective cannot simply be negated).
+  public var unmet: String
   /// The object to watch for a given target (a Service's endpoints are in the Endpoints of that name).
   public var watchTarget: @Sendable (ObjectReference) -> ObjectReference
   public var evaluate: @Sendable (KubeObject?) -> WaitState
@@ -28,11 +31,12 @@ public struct WaitCondition: Sendable {
   public var diagnoseWorkload: Bool
 
   public init(
-    name: String, diagnoseWorkload: Bool = false,
+    name: String, unmet: String? = nil, diagnoseWorkload: Bool = false,
     watchTarget: @escaping @Sendable (ObjectReference) -> ObjectReference = { $0 },
     evaluate: @escaping @Sendable (KubeObject?) -> WaitState
   ) {
     self.name = name
+    self.unmet = unmet ?? "not \(name)"
     self.diagnoseWorkload = diagnoseWorkload
     self.watchTarget = watchTarget
     self.evaluate = evaluate
@@ -78,7 +82,7 @@ public struct WaitCondition: Sendable {
 
   /// A Service has at least one ready endpoint address (watches the Endpoints of the same name).
   public static let serviceHasEndpoints = WaitCondition(
-    name: "has ready endpoints",
+    name: "has ready endpoints", unmet: "no ready endpoints",
     watchTarget: { ObjectReference(.endpoints, namespace: $0.namespace, name: $0.name) }
   ) { endpoints in
     guard let endpoints else { return .pending("no endpoints object yet") }

@@ -104,7 +104,7 @@ public struct Waiter: Sendable {
         reference: subject, condition: condition.name, state: state, elapsed: elapsed, error: error.about(subject))
     case nil:
       let diagnosis = condition.diagnoseWorkload ? await WorkloadDiagnoser(client: client).diagnose(subject) : nil
-      var message = "\(subject): not \(condition.name) after \(Self.format(timeout)): \(state.text)"
+      var message = "\(subject): \(condition.unmet) after \(Self.format(timeout)): \(state.text)"
       if let diagnosis, !diagnosis.findings.isEmpty { message += "; \(diagnosis.details)" }
       return WaitResult(
         reference: subject, condition: condition.name, state: state, elapsed: elapsed, diagnosis: diagnosis,

@@ -11,6 +11,8 @@ public enum EngineEvent: Sendable {
   case objectsApplied(phase: PhaseName, counts: ObjectCounts)
   /// A wait of a phase moved (`deployment kserve/x`, `0/1 available`).
   case waitProgress(phase: PhaseName, what: String, state: String)
+  /// Uninstall: `done` of a phase's `total` objects are deleted (or kept, or failed).
+  case removalProgress(phase: PhaseName, done: Int, total: Int)
   case phaseFinished(PhaseResult)
   /// Something the operator should know that is not a failure (a stale lease taken over).
   case warning(String)
@@ -35,6 +37,8 @@ public enum EngineEvent: Sendable {
       return .object(object)
     case .waitProgress(let phase, let what, let state):
       return ["event": "wait-progress", "phase": .string(phase.rawValue), "what": .string(what), "state": .string(state)]
+    case .removalProgress(let phase, let done, let total):
+      return ["event": "removal-progress", "phase": .string(phase.rawValue), "done": .int(done), "total": .int(total)]
     case .phaseFinished(let result):
       var object = result.json.objectValue ?? [:]
       object.updateValue("phase-finished", forKey: "event", insertingAt: 0)

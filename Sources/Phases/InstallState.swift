@@ -8,26 +8,51 @@ public enum PhaseRunStatus: String, Sendable, Hashable, CaseIterable, CustomStri
 }
 
 /// An object a phase applied, as the state remembers it (for uninstall and status).
+///
+/// Two values are the same object when apiVersion, kind, namespace and name agree: ``managedBy`` is what
+/// was applied to it, not part of its identity.
 public struct StoredObject: Hashable, Sendable, CustomStringConvertible {
+  public static let managedByLabel = "app.kubernetes.io/managed-by"
+
   public var apiVersion: String
   public var kind: String
   public var namespace: String?
   public var name: String
+  /// The `app.kubernetes.io/managed-by` label servestack applied: `""` when the object carried none, nil
+  /// when unknown (states written before servestack recorded it). Upstream manifests carry their own
+  /// (Istio's `Helm`, KServe's `kserve-controller-manager`); only a different live value is someone else's.
+  public var managedBy: String?
 
-  public init(apiVersion: String, kind: String, namespace: String?, name: String) {
+  public init(apiVersion: String, kind: String, namespace: String?, name: String, managedBy: String? = nil) {
     self.apiVersion = apiVersion
     self.kind = kind
     self.namespace = namespace.flatMap { $0.isEmpty ? nil : $0 }
     self.name = name
+    self.managedBy = managedBy
   }
 
-  /// `apiVersion|kind|namespace|name`, one string per object in the ConfigMap.
-  var text: String { "\(apiVersion)|\(kind)|\(namespace ?? "")|\(name)" }
+  public static func == (a: StoredObject, b: StoredObject) -> Bool {
+    a.apiVersion == b.apiVersion && a.kind == b.kind && a.namespace == b.namespace && a.name == b.name
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(apiVersion)
+    hasher.combine(kind)
+    hasher.combine(namespace)
+    hasher.combine(name)
+  }
+
+  /// `apiVersion|kind|namespace|name|managedBy`, one string per object in the ConfigMap (label values
+  /// cannot hold `|`); older states have no fifth part.
+  var text: String {
+    let identity = "\(apiVersion)|\(kind)|\(namespace ?? "")|\(name)"
+    return managedBy.map { "\(identity)|\($0)" } ?? identity
+  }
 
   init?(text: String) {
     let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count == 4, !parts[0].isEmpty, !parts[1].isEmpty, !parts[3].isEmpty else { return nil }
-    self.init(apiVersion: parts[0], kind: parts[1], namespace: parts[2], name: parts[3])
+    guard parts.count == 4 || parts.count == 5, !parts[0].isEmpty, !parts[1].isEmpty, !parts[3].isEmpty else { return nil }
+    self.init(apiVersion: parts[0], kind: parts[1], namespace: parts[2], name: parts[3], managedBy: parts.count == 5 ? parts[4] : nil)
   }
 
   public var description: String {
@@ -197,9 +222,12 @@ public struct InstallState: Sendable, Equatable {
     updatedAt = time
   }
 
-  /// `phase` was partly uninstalled: its objects are now `objects` (those that could not be removed).
+  /// `phase` was partly uninstalled: its objects are now `objects` (those still there: kept or not
+  /// deleted), so that a later uninstall still sees them. It is no longer installed: pending, no digest.
   public mutating func keep(_ phase: PhaseName, objects: [StoredObject], message: String, at time: Date) {
     guard var record = records[phase] else { return }
+    record.status = .pending
+    record.digest = nil
     record.objects = objects
     record.message = message
     records[phase] = record

@@ -51,6 +51,7 @@ public struct Installer: Sendable {
         return result
       }
     }
+    try await checkWaitTargets(prepared.map(\.rendered))
     if options.dryRun {
       let result = await dryRun(prepared, preflight: preflight, options: options, started: started, events: events)
       events(.summary(result))
@@ -97,6 +98,16 @@ public struct Installer: Sendable {
       prepared.append(Prepared(rendered: phase, objects: objects, digest: Digest.sha256(document.serializedBytes(.sortedKeys))))
     }
     return prepared
+  }
+
+  /// Refuses, before anything is applied, waits and webhook probes naming an object that no phase of
+  /// the run creates and that is not on the cluster.
+  func checkWaitTargets(_ phases: [RenderedPhase]) async throws(PhaseError) {
+    var missing: [WaitReference] = []
+    for reference in WaitReference.unresolved(in: phases) where await !reference.exists(client: client) {
+      missing.append(reference)
+    }
+    if let error = WaitReference.error(missing, cluster: true) { throw error }
   }
 
   func dryRun(

@@ -6,6 +6,9 @@ public struct OfflinePlan: Sendable {
   public let profile: Profile
   public let parameters: PhaseParameters
   public let phases: [PhasePlan]
+  /// Waits and webhook probes naming an object no phase creates, with file and line: install refuses
+  /// them unless the cluster already has the object (which an offline plan cannot know).
+  public var warnings: [String] = []
 
   /// The plan as JSON, for `plan -o json`.
   public var json: JSONValue {
@@ -13,6 +16,7 @@ public struct OfflinePlan: Sendable {
       "profile": .string(profile.rawValue),
       "parameters": .object(JSONObject(uniqueKeysWithValues: parameters.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
       "phases": .array(phases.map(\.json)),
+      "warnings": .array(warnings.map { .string($0) }),
     ]
   }
 }

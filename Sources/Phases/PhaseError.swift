@@ -12,6 +12,7 @@ public struct PhaseError: Error, LocalizedError, CategorizedError, CustomStringC
       case yaml, unknownField, wrongType, missingField, invalidValue, unknownParameter, unknownPhase
       case duplicatePhase, cycle, selection, io, download, digestMismatch, invalidManifest, patchTargetMissing
       case patchFailed, lockHeld, cluster, state
+      case waitTargetMissing
     }
     private let kind: Kind
     private init(_ kind: Kind) { self.kind = kind }
@@ -54,6 +55,8 @@ public struct PhaseError: Error, LocalizedError, CategorizedError, CustomStringC
     public static let cluster = Code(.cluster)
     /// The install state ConfigMap holds something this version cannot read.
     public static let state = Code(.state)
+    /// A wait or webhook probe names an object no phase creates and the cluster does not have.
+    public static let waitTargetMissing = Code(.waitTargetMissing)
 
     public var description: String { kind.rawValue }
   }

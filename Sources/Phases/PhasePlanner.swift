@@ -20,7 +20,12 @@ public enum PhasePlanner {
     let plans = phases.map { phase in
       plan(phase, rendered: byName[phase.name], images: images)
     }
-    return OfflinePlan(profile: parameters.profile, parameters: parameters, phases: plans)
+    var offline = OfflinePlan(profile: parameters.profile, parameters: parameters, phases: plans)
+    offline.warnings = WaitReference.unresolved(in: rendered).map { reference in
+      let error = WaitReference.error([reference], cluster: false)
+      return error?.description ?? reference.description
+    }
+    return offline
   }
 
   static func plan(_ phase: PhaseSpec, rendered: RenderedPhase?, images: ImageLister?) -> PhasePlan {

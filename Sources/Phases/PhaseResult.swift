@@ -108,6 +108,8 @@ public struct PhaseResult: Sendable {
   public var problems: [String]
   /// The images the phase's objects name (plans only, when an image lister is given).
   public var images: [String] = []
+  /// Uninstall only: what was deleted and kept, reported as `objects` in place of the apply counts.
+  public var removed: RemovalCounts?
 
   public init(
     name: PhaseName, outcome: PhaseOutcome, reason: String, objects: ObjectCounts = ObjectCounts(), waits: [WaitOutcome] = [],
@@ -133,6 +135,7 @@ public struct PhaseResult: Sendable {
       "name": .string(name.rawValue), "status": .string(outcome.rawValue), "reason": .string(reason),
       "objects": objects.json, "waits": .array(waits.map(\.json)), "seconds": .double(duration.seconds),
     ]
+    if let removed { object["objects"] = removed.json }
     if let digest { object["digest"] = .string(digest.description) }
     if !objectOutcomes.isEmpty {
       object["objectOutcomes"] = .array(objectOutcomes.map { ["object": .string($0.object), "outcome": .string($0.outcome)] })

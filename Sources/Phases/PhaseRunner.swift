@@ -141,7 +141,9 @@ struct PhaseRunner: Sendable {
   static func stored(_ objects: [KubeObject]) -> [StoredObject] {
     objects.compactMap { object in
       guard let apiVersion = object.apiVersion, let kind = object.kind, let name = object.name else { return nil }
-      return StoredObject(apiVersion: apiVersion, kind: kind, namespace: object.namespace, name: name)
+      return StoredObject(
+        apiVersion: apiVersion, kind: kind, namespace: object.namespace, name: name,
+        managedBy: object.labels[StoredObject.managedByLabel] ?? "")
     }
   }
 }

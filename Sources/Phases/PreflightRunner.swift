@@ -48,8 +48,7 @@ public struct PreflightRunner: Sendable {
           let checkStart = ContinuousClock.now
           let verdict: Verdict
           if check.name == "cluster-reachable" {
-            let where_ = client.connection.contextName.map { "context \($0), " } ?? ""
-            verdict = Verdict(.pass, "Kubernetes \(gitVersion) at \(client.connection.server) (\(where_)\(client.connection.source))")
+            verdict = Verdict(.pass, "Kubernetes \(gitVersion) at \(client.connection.server) (\(Self.origin(of: client.connection)))")
           } else {
             verdict = await context.evaluate(check)
           }
@@ -62,6 +61,12 @@ public struct PreflightRunner: Sendable {
       return results.compactMap { $0 }
     }
     return PreflightReport(results: results, duration: .now - started, note: note)
+  }
+
+  /// Where the connection came from, naming its context once: a kubeconfig's `source` already names it.
+  static func origin(of connection: ClusterConnection) -> String {
+    guard let context = connection.contextName, !connection.source.contains("context \(context)") else { return connection.source }
+    return "context \(context), \(connection.source)"
   }
 
   /// The checks of the preflight phases of `selection` that apply to `profile`, first mention wins.

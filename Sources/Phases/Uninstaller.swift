@@ -1,77 +1,17 @@
 import Foundation
+import Synchronization
 public import Kubernetes
-public import ServestackCore
-
-/// Options of `servestack uninstall`.
-public struct UninstallOptions: Sendable {
-  /// The phase set, for the order (reverse install order of the installed profile).
-  public var phaseSet: PhaseSet
-  /// Also delete the CRDs the phases installed (and with them every custom resource of their kinds).
-  public var deleteCRDs: Bool
-  /// Say what would be deleted and skipped; delete nothing.
-  public var dryRun: Bool
-  /// How long to wait for each object to be gone.
-  public var timeout: Duration
-  public var stateNamespace: String
-  public var leaseDuration: Duration
-  /// Our field manager: objects applied by any other manager, or touched by kubectl or Helm, are kept.
-  public var fieldManager: String
-
-  public init(
-    phaseSet: PhaseSet, deleteCRDs: Bool = false, dryRun: Bool = false, timeout: Duration = .seconds(300),
-    stateNamespace: String = InstallOptions.defaultStateNamespace, leaseDuration: Duration = .seconds(30),
-    fieldManager: String = "servestack"
-  ) {
-    self.phaseSet = phaseSet
-    self.deleteCRDs = deleteCRDs
-    self.dryRun = dryRun
-    self.timeout = timeout
-    self.stateNamespace = stateNamespace
-    self.leaseDuration = leaseDuration
-    self.fieldManager = fieldManager
-  }
-}
-
-/// What uninstall did, per phase (CRDs and Namespaces are reported under the phase that applied them).
-public struct UninstallResult: Sendable {
-  public struct Removal: Sendable {
-    public var phase: String
-    public var deleted: [String] = []
-    /// Objects left alone, with why (another manager owns them, CRDs without `--delete-crds`).
-    public var kept: [(object: String, reason: String)] = []
-    public var failed: [(object: String, message: String)] = []
-    public var duration: Duration = .zero
-
-    public var json: JSONValue {
-      [
-        "phase": .string(phase), "deleted": .array(deleted.map { .string($0) }),
-        "kept": .array(kept.map { ["object": .string($0.object), "reason": .string($0.reason)] }),
-        "failed": .array(failed.map { ["object": .string($0.object), "message": .string($0.message)] }),
-        "seconds": .double(duration.seconds),
-      ]
-    }
-  }
-
-  public var dryRun: Bool
-  public var removals: [Removal]
-  public var duration: Duration
-  public var warnings: [String]
-
-  public var succeeded: Bool { removals.allSatisfy { $0.failed.isEmpty } }
-  public var nothingInstalled: Bool { removals.isEmpty }
-
-  public var json: JSONValue {
-    [
-      "dryRun": .bool(dryRun), "succeeded": .bool(succeeded), "seconds": .double(duration.seconds),
-      "phases": .array(removals.map(\.json)), "warnings": .array(warnings.map { .string($0) }),
-    ]
-  }
-}
+import ServestackCore
 
 /// `servestack uninstall`: deletes what the recorded phases applied, in reverse phase order, waiting until
-/// each object is gone; CRDs only when asked, Namespaces last; never what another manager owns.
+/// each object is gone; CRDs only when asked, Namespaces last; never what another manager owns, except a
+/// webhook configuration whose Service is gone (it would fail every request it intercepts). What is kept
+/// stays in the state, so a later uninstall still sees it.
 public struct Uninstaller: Sendable {
   public let client: KubeClient
+
+  /// How many objects are deleted at once (each waited for until gone).
+  static let parallelDeletes = 16
 
   public init(client: KubeClient) { self.client = client }
 
@@ -95,7 +35,8 @@ public struct Uninstaller: Sendable {
       }
     }
     do throws(PhaseError) {
-      let removals = try await remove(&state, store: store, options: options, events: events)
+      let (removals, notes) = try await remove(&state, store: store, options: options, events: events)
+      warnings += notes
       await lock?.release()
       return UninstallResult(dryRun: options.dryRun, removals: removals, duration: .now - started, warnings: warnings)
     } catch {
@@ -114,81 +55,149 @@ public struct Uninstaller: Sendable {
     return names
   }
 
+  /// Where a recorded object stands after this run (in a dry run: would stand).
+  enum Outcome: Sendable {
+    case deleted
+    /// Not there (never created, already deleted), or never ours to delete (`default`): nothing to count.
+    case absent
+    case kept(String)
+    case failed(String)
+
+    /// Whether the object is still there afterwards, so the state must keep it.
+    var remains: Bool {
+      switch self {
+      case .deleted, .absent: false
+      case .kept, .failed: true
+      }
+    }
+  }
+
+  /// What one run has decided so far: each object's outcome, and which phase reports it (the first in
+  /// uninstall order that recorded it, so an object two phases recorded is counted once).
+  struct Ledger {
+    var outcomes: [StoredObject: Outcome] = [:]
+    var reporter: [StoredObject: Int] = [:]
+    var reported: [[StoredObject]] = []
+
+    mutating func report(_ object: StoredObject, phase: Int) -> Bool {
+      guard reporter[object] == nil else { return false }
+      reporter[object] = phase
+      reported[phase].append(object)
+      return true
+    }
+
+    func removal(_ phase: Int, name: String) -> UninstallResult.Removal {
+      var removal = UninstallResult.Removal(phase: name)
+      for object in reported[phase] {
+        switch outcomes[object] {
+        case .deleted?: removal.deleted.append(object.description)
+        case .kept(let reason)?: removal.kept.append((object.description, reason))
+        case .failed(let message)?: removal.failed.append((object.description, message))
+        case .absent?, nil: break
+        }
+      }
+      return removal
+    }
+
+    /// The objects of `recorded` the state must keep: still there, or (while the run goes on) not decided yet.
+    func remaining(_ recorded: [StoredObject]) -> [StoredObject] {
+      recorded.filter { outcomes[$0]?.remains ?? true }
+    }
+  }
+
   private func remove(
-    _ state: inout InstallState, store: InstallStateStore, options: UninstallOptions, events: EngineEventSink
-  ) async throws(PhaseError) -> [UninstallResult.Removal] {
+    _ state: inout InstallState, store: InstallStateStore, options: UninstallOptions, events: @escaping EngineEventSink
+  ) async throws(PhaseError) -> ([UninstallResult.Removal], [String]) {
     let order = Self.order(state, set: options.phaseSet)
-    var removals: [UninstallResult.Removal] = []
-    var crds: [(phase: Int, object: StoredObject)] = []
-    var namespaces: [(phase: Int, object: StoredObject)] = []
-    // Namespaces holding objects we keep are kept too: deleting them would delete those objects.
-    var keptIn: [String: [String]] = [:]
+    var ledger = Ledger(reported: Array(repeating: [], count: order.count))
+    var durations = [Duration](repeating: .zero, count: order.count)
+    var crds: [StoredObject] = []
+    var namespaces: [StoredObject] = []
     for (index, name) in order.enumerated() {
       let phaseStart = ContinuousClock.now
       events(.phaseStarted(name: name, index: index + 1, total: order.count, action: options.dryRun ? "dry run: uninstall" : "uninstalling"))
-      var removal = UninstallResult.Removal(phase: name.rawValue)
-      let objects = state[name]?.objects ?? []
       var rest: [StoredObject] = []
-      for object in objects.reversed() {
+      for object in (state[name]?.objects ?? []).reversed() where ledger.report(object, phase: index) {
         if object.kind == "Namespace" && object.apiVersion == "v1" {
-          namespaces.append((removals.count, object))
+          namespaces.append(object)
         } else if object.kind == "CustomResourceDefinition" {
           if options.deleteCRDs {
-            crds.append((removals.count, object))
-          } else if await Self.exists(object, client: client) {
-            removal.kept.append((object.description, "CRDs are kept without --delete-crds"))
+            crds.append(object)
+          } else {
+            ledger.outcomes[object] = await Self.exists(object, client: client) ? .kept("CRDs are kept without --delete-crds") : .absent
           }
         } else {
           rest.append(object)
         }
       }
-      let outcomes = await deleteAll(rest, options: options)
-      for (object, outcome) in zip(rest, outcomes) {
-        if case .kept = outcome, let namespace = object.namespace { keptIn[namespace, default: []].append(object.description) }
+      for (object, outcome) in zip(rest, await deleteAll(rest, phase: name, options: options, events: events)) {
+        ledger.outcomes[object] = outcome
       }
-      apply(outcomes, to: &removal)
-      removal.duration = .now - phaseStart
-      removals.append(removal)
-      if !options.dryRun {
-        if removal.failed.isEmpty {
-          state.remove(name, at: Date())
-        } else {
-          let left = Set(removal.failed.map(\.object))
-          state.keep(
-            name, objects: objects.filter { left.contains($0.description) }, message: "uninstall failed for \(left.count) object(s)",
-            at: Date())
-        }
-        try await store.save(state)
-      }
-      let reason = "\(removal.deleted.count) deleted, \(removal.kept.count) kept, \(removal.failed.count) failed"
-      events(.phaseFinished(PhaseResult(name: name, outcome: removal.failed.isEmpty ? .succeeded : .failed, reason: reason,
-        objects: ObjectCounts(created: 0, configured: removal.deleted.count, unchanged: removal.kept.count,
-          failures: removal.failed.map { ObjectCounts.Failure(object: $0.object, message: $0.message) }),
-        duration: removal.duration)))
+      durations[index] = .now - phaseStart
+      if !options.dryRun { try await record(Array(order.prefix(index + 1)), in: &state, ledger: ledger, store: store) }
+      let removal = ledger.removal(index, name: name.rawValue)
+      var result = PhaseResult(
+        name: name, outcome: removal.failed.isEmpty ? .succeeded : .failed,
+        reason: "\(removal.deleted.count) deleted, \(removal.kept.count) kept, \(removal.failed.count) failed", duration: durations[index])
+      result.removed = RemovalCounts(
+        deleted: removal.deleted.count, kept: removal.kept.count,
+        failures: removal.failed.map { ObjectCounts.Failure(object: $0.object, message: $0.message) })
+      events(.phaseFinished(result))
     }
     // CRDs (their custom resources go with them), then Namespaces, last.
-    let deletable = namespaces.filter { item in
-      guard !Self.protectedNamespaces.contains(item.object.name), item.object.name != options.stateNamespace else { return false }
-      guard let held = keptIn[item.object.name] else { return true }
-      removals[item.phase].kept.append((item.object.description, "it holds objects kept above (\(held.joined(separator: ", ")))"))
-      return false
+    for (object, outcome) in zip(crds, await deleteAll(crds, phase: nil, options: options, events: events)) {
+      ledger.outcomes[object] = outcome
     }
-    for group in [crds, deletable] {
-      let outcomes = await deleteAll(group.map(\.object), options: options)
-      for (item, outcome) in zip(group, outcomes) { apply([outcome], to: &removals[item.phase]) }
+    var deletable: [StoredObject] = []
+    for object in namespaces {
+      if Self.protectedNamespaces.contains(object.name) || object.name == options.stateNamespace {
+        ledger.outcomes[object] = .absent
+        continue
+      }
+      // Deleting a Namespace deletes what it holds: one holding kept objects stays.
+      let held = ledger.outcomes.filter { if case .kept = $0.value { $0.key.namespace == object.name } else { false } }.keys
+      if held.isEmpty {
+        deletable.append(object)
+      } else {
+        let names = held.map(\.description).sorted().joined(separator: ", ")
+        ledger.outcomes[object] = .kept("it holds objects kept above (\(names))")
+      }
     }
-    return removals
+    for (object, outcome) in zip(deletable, await deleteAll(deletable, phase: nil, options: options, events: events)) {
+      ledger.outcomes[object] = outcome
+    }
+    let notes = await removeOrphanedWebhooks(&ledger, options: options)
+    for note in notes { events(.warning(note)) }
+    if !options.dryRun { try await record(order, in: &state, ledger: ledger, store: store) }
+    var removals = order.enumerated().map { ledger.removal($0.offset, name: $0.element.rawValue) }
+    for index in removals.indices { removals[index].duration = durations[index] }
+    return (removals, notes)
+  }
+
+  /// Writes what is left of each phase to the state: a phase with nothing left is forgotten; one with
+  /// objects still there keeps them (pending), so the next uninstall or install sees them.
+  private func record(_ order: [PhaseName], in state: inout InstallState, ledger: Ledger, store: InstallStateStore) async throws(PhaseError) {
+    for name in order {
+      guard let record = state[name] else { continue }
+      let left = ledger.remaining(record.objects)
+      if left.isEmpty {
+        state.remove(name, at: Date())
+      } else if left != record.objects || record.status != .pending {
+        state.keep(name, objects: left, message: "partly uninstalled: \(left.count) object(s) still there", at: Date())
+      }
+    }
+    try await store.save(state)
+  }
+
+  /// Whether `manager`'s server-side apply owns `label` of the object.
+  static func ownsLabel(_ label: String, of live: KubeObject, manager: String) -> Bool {
+    (live[path: "metadata", "managedFields"]?.arrayValue ?? []).contains { entry in
+      entry["manager"]?.stringValue == manager && entry["operation"]?.stringValue == "Apply"
+        && entry[path: ["fieldsV1", "f:metadata", "f:labels", "f:\(label)"]] != nil
+    }
   }
 
   static let protectedNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
-
-  enum Outcome: Sendable {
-    case deleted(String)
-    /// Not there (never created, or already deleted): nothing to count.
-    case absent
-    case kept(String, String)
-    case failed(String, String)
-  }
 
   /// Whether the object is there; an error reading it counts as there (it is then reported, not hidden).
   static func exists(_ object: StoredObject, client: KubeClient) async -> Bool {
@@ -200,40 +209,30 @@ public struct Uninstaller: Sendable {
     }
   }
 
-  private func apply(_ outcomes: [Outcome], to removal: inout UninstallResult.Removal) {
-    for outcome in outcomes {
-      switch outcome {
-      case .deleted(let object): removal.deleted.append(object)
-      case .absent: break
-      case .kept(let object, let reason): removal.kept.append((object, reason))
-      case .failed(let object, let message): removal.failed.append((object, message))
-      }
-    }
-  }
-
-  /// Deletes objects concurrently (8 at a time), each waited for until gone.
-  private func deleteAll(_ objects: [StoredObject], options: UninstallOptions) async -> [Outcome] {
+  /// Deletes objects, ``parallelDeletes`` at a time, each waited for until gone; with a phase, reports
+  /// progress about every 1% (a phase may hold tens of thousands of objects).
+  func deleteAll(
+    _ objects: [StoredObject], phase: PhaseName?, force: Bool = false, options: UninstallOptions, events: @escaping EngineEventSink
+  ) async -> [Outcome] {
+    guard !objects.isEmpty else { return [] }
     let client = self.client
-    return await withTaskGroup(of: (Int, Outcome).self) { group in
-      var next = 0
-      func start() {
-        guard next < objects.count else { return }
-        let index = next
-        next += 1
-        group.addTask { (index, await Self.delete(objects[index], client: client, options: options)) }
+    let done = Mutex(0)
+    let total = objects.count
+    let step = max(1, total / 100)
+    let outcomes = try? await boundedMap(objects, limit: Self.parallelDeletes) { object in
+      let outcome = await Self.delete(object, client: client, force: force, options: options)
+      let count = done.withLock { count in
+        count += 1
+        return count
       }
-      for _ in 0..<8 { start() }
-      var outcomes = [Outcome?](repeating: nil, count: objects.count)
-      while let (index, outcome) = await group.next() {
-        outcomes[index] = outcome
-        start()
-      }
-      return outcomes.compactMap { $0 }
+      if let phase, count % step == 0 || count == total { events(.removalProgress(phase: phase, done: count, total: total)) }
+      return .success(outcome)
     }
+    // The body never fails, so boundedMap cannot either.
+    return outcomes ?? objects.map { _ in .failed("internal error: the deletion did not run") }
   }
 
-  private static func delete(_ object: StoredObject, client: KubeClient, options: UninstallOptions) async -> Outcome {
-    let name = object.description
+  static func delete(_ object: StoredObject, client: KubeClient, force: Bool, options: UninstallOptions) async -> Outcome {
     do throws(KubeError) {
       let gvk = try GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind)
       let reference = ObjectReference(gvk, namespace: object.namespace, name: object.name)
@@ -244,28 +243,34 @@ public struct Uninstaller: Sendable {
         return .absent  // its CRD is gone, and with it every object of the kind
       }
       guard let live else { return .absent }
-      if let owner = foreignOwner(of: live, ours: options.fieldManager) {
-        return .kept(name, owner)
+      if !force, let owner = foreignOwner(of: live, applied: object, ours: options.fieldManager) {
+        return .kept(owner)
       }
       _ = try await client.delete(
         reference, options: DeleteOptions(dryRun: options.dryRun, waitUntilGone: !options.dryRun, timeout: options.timeout))
-      return .deleted(name)
+      return .deleted
     } catch {
-      return .failed(name, error.message)
+      return .failed(error.message)
     }
   }
 
-  /// Why the object is not ours alone to delete: labelled as managed by someone else, another manager
-  /// applied it (server-side apply), or kubectl or Helm wrote it. nil when it is ours.
-  static func foreignOwner(of object: KubeObject, ours: String) -> String? {
-    // A managed-by label naming someone else (Helm, an operator) wins over managedFields.
-    if let manager = object.labels["app.kubernetes.io/managed-by"], manager.lowercased() != ours.lowercased() {
-      return "labelled app.kubernetes.io/managed-by=\(manager): not ours alone; delete it yourself if you mean to"
+  /// Why the object is not ours alone to delete: its `app.kubernetes.io/managed-by` label now says
+  /// something else than servestack applied, another manager applied it (server-side apply), or kubectl
+  /// or Helm wrote it. nil when it is ours.
+  static func foreignOwner(of live: KubeObject, applied: StoredObject, ours: String) -> String? {
+    // A label the manifest itself carries (Istio's `Helm`) is ours; one changed or added since is not.
+    // States written before the applied value was recorded (nil) ask the managedFields: while our own
+    // apply still owns the label, its value is the one we applied (another writer takes the ownership).
+    let label = StoredObject.managedByLabel
+    if let manager = live.labels[label], manager.lowercased() != ours.lowercased(), manager != applied.managedBy,
+      applied.managedBy != nil || !ownsLabel(label, of: live, manager: ours)
+    {
+      return "labelled \(label)=\(manager): not ours alone; delete it yourself if you mean to"
     }
     // Update entries of controllers (status, token secrets) do not make an object theirs; and 1.20 may
     // drop our Apply entry when a controller updates the object, so its absence proves nothing: the
     // object is in our state because we applied it.
-    for entry in object[path: "metadata", "managedFields"]?.arrayValue ?? [] {
+    for entry in live[path: "metadata", "managedFields"]?.arrayValue ?? [] {
       let manager = entry["manager"]?.stringValue ?? ""
       let operation = entry["operation"]?.stringValue ?? ""
       if manager == ours { continue }

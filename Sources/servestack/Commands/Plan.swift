@@ -35,6 +35,7 @@ extension Servestack {
         case .json: Terminal.line(plan.json.serialized(.pretty))
         case .text: printOffline(plan)
         }
+        for warning in plan.warnings { Terminal.standardError.write("warning: \(warning)\n") }
         return
       }
       var options = InstallOptions(

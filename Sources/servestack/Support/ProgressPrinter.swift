@@ -50,6 +50,8 @@ final class ProgressPrinter: Sendable {
       state.withLock { state in if live { drawLive(&state, "objects: \(counts.summary)") } }
     case .waitProgress(_, let what, let status):
       state.withLock { state in if live { drawLive(&state, "waiting: \(what): \(status)") } }
+    case .removalProgress(_, let done, let total):
+      state.withLock { state in if live { drawLive(&state, "deleting: \(done)/\(total) done") } }
     case .phaseFinished(let result):
       state.withLock { state in
         let label = state.phase == result.name.rawValue ? state.label : result.name.rawValue

@@ -121,4 +121,23 @@ struct KubeWaitTests {
     #expect(condition.satisfied, "\(condition)")
     try await client.delete(reference, options: DeleteOptions(waitUntilGone: true, timeout: .seconds(30)))
   }
+
+  @Test("a Service without ready endpoints times out saying so in plain words (not \"not has ready endpoints\")", arguments: KubeBackendKind.allCases)
+  func serviceWithoutEndpoints(_ kind: KubeBackendKind) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    try await backend.withNamespace(client) { namespace in
+      let service = KubeObject([
+        "apiVersion": "v1", "kind": "Service", "metadata": ["name": "lonely", "namespace": .string(namespace)],
+        "spec": ["selector": ["app": "nobody"], "ports": [["port": 80]]],
+      ])
+      _ = try await client.apply(service)
+      let reference = ObjectReference(GroupVersionKind.service, namespace: namespace, name: "lonely")
+      let result = await Waiter(client: client).wait(for: reference, until: .serviceHasEndpoints, timeout: .seconds(2))
+      let error = try #require(result.error)
+      #expect(error.code == .waitTimeout)
+      #expect(error.message.hasPrefix("service \(namespace)/lonely: no ready endpoints after 2.0s: "), "\(error.message)")
+      #expect(!error.message.contains("not has"), "\(error.message)")
+    }
+  }
 }

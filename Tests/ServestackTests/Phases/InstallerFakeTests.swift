@@ -98,5 +98,126 @@ struct InstallerFakeTests {
     #expect(output.stdout.contains("kserve  install  kserve v0.16.0"))
     #expect(!output.stdout.contains("knative-serving  install"), "raw has no Knative")
     #expect(output.stdout.contains("image: "))
+    #expect(!output.stderr.contains("warning:"), "every wait and probe of the built-in set names an object its manifests create: \(output.stderr)")
+  }
+
+  @Test(
+    "install then uninstall --delete-crds leaves no Deployment, webhook configuration, CRD or namespace of the stack; an object another tool relabelled is kept and named, and stays in the state",
+    arguments: Profile.allCases)
+  func uninstallLeavesNothing(_ profile: Profile) async throws {
+    let fake = try await OwnFakeKube()
+    defer { fake.stop() }
+    let stack = try ModernStack()
+    let client = try fake.client()
+    var options = try stack.options()
+    options.parameters = try PhaseParameters(profile: profile)
+    let installed = try await Installer(client: client).run(options)
+    #expect(installed.succeeded, "\(installed.failedPhase?.problems ?? [])")
+    let recorded = try await InstallStateStore(client: client).load().records.values.flatMap(\.objects)
+    let watched: Set<String> = ["Deployment", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "CustomResourceDefinition", "Namespace"]
+    let stackObjects = Set(recorded.filter { watched.contains($0.kind) })
+    #expect(stackObjects.contains { $0.kind == "ValidatingWebhookConfiguration" } && stackObjects.contains { $0.kind == "Deployment" })
+
+    // Another tool relabels a ClusterRole of cert-manager's and the webhook configuration of cert-manager's
+    // webhook (an update, as `kubectl label --overwrite` does): they are someone else's now.
+    let other = try KubeClient(connection: client.connection, options: KubeClientOptions(fieldManager: "kubectl-label"))
+    let relabel: JSONValue = ["metadata": ["labels": ["app.kubernetes.io/managed-by": "site-tool"]]]
+    let changed = try #require(recorded.first { $0.kind == "ClusterRole" && $0.name.hasPrefix("cert-manager-") })
+    let hook = try #require(recorded.first { $0.kind == "ValidatingWebhookConfiguration" && $0.name == "cert-manager-webhook" })
+    for object in [changed, hook] { _ = try await other.mergePatch(try Self.reference(object), patch: relabel) }
+    // A webhook configuration servestack never applied (as istiod creates one at runtime) calling a Service of the stack.
+    let extraHook = KubeObject([
+      "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "metadata": ["name": "sstest-runtime-validator"],
+      "webhooks": [[
+        "name": "runtime.sstest.dev", "admissionReviewVersions": ["v1"], "sideEffects": "None", "failurePolicy": "Fail",
+        "clientConfig": ["service": ["namespace": "cert-manager", "name": "cert-manager-webhook", "path": "/validate"]],
+        "rules": [["apiGroups": ["sstest.dev"], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["things"]]],
+      ]],
+    ])
+    _ = try await other.apply(extraHook)
+
+    let removed = try await Uninstaller(client: client).run(UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(60)))
+    #expect(removed.succeeded, "\(removed.removals.flatMap(\.failed))")
+    var left: [String] = []
+    for object in stackObjects.sorted(by: { $0.description < $1.description }) where try await client.getIfExists(try Self.reference(object)) != nil {
+      left.append(object.description)
+    }
+    #expect(left.isEmpty, "left behind: \(left)")
+    #expect(try await client.getIfExists(try #require(extraHook.reference)) == nil, "a webhook calling a Service of the stack that is gone")
+    let kept = removed.removals.flatMap(\.kept)
+    #expect(kept.map(\.object) == [changed.description], "\(kept)")
+    #expect(kept.first?.reason.contains("app.kubernetes.io/managed-by=site-tool") == true, "\(kept)")
+    // The relabelled webhook configuration goes anyway: its Service is gone, and it would fail every request it intercepts.
+    #expect(removed.warnings.contains { $0.contains(hook.description) && $0.contains("service cert-manager/cert-manager-webhook is gone") }, "\(removed.warnings)")
+
+    // The state still records what was kept: a second uninstall names it again instead of "nothing to uninstall".
+    let again = try await Uninstaller(client: client).run(UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(60)))
+    #expect(!again.nothingInstalled)
+    #expect(again.removals.flatMap(\.kept).map(\.object) == [changed.description])
+  }
+
+  @Test("uninstall --dry-run through the binary counts each object once (Knative's CRDs are in two of its manifests) and reports deleted/kept under their own keys, with progress")
+  func uninstallDryRunCounts() async throws {
+    let fake = try await OwnFakeKube()
+    defer { fake.stop() }
+    let stack = try ModernStack()
+    let client = try fake.client()
+    let installed = try await Installer(client: client).run(try stack.options())
+    #expect(installed.succeeded, "\(installed.failedPhase?.problems ?? [])")
+    let recorded = Set(try await InstallStateStore(client: client).load().records.values.flatMap(\.objects))
+    let crds = recorded.filter { $0.kind == "CustomResourceDefinition" }
+
+    let output = try await EngineTests.servestack(["uninstall", "--dry-run", "--delete-crds", "-o", "json"], kubeconfig: fake.kubeconfig)
+    #expect(output.status == 0, "\(output.stderr)")
+    let events = try output.stdout.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+    let summary = try #require(events.first { $0["event"] == "summary" }?["uninstall"])
+    let deleted = (summary["phases"]?.arrayValue ?? []).flatMap { ($0["deleted"]?.arrayValue ?? []).compactMap(\.stringValue) }
+    #expect(deleted.count == Set(deleted).count, "counted twice: \(Dictionary(grouping: deleted, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+    #expect(deleted.filter { $0.hasPrefix("customresourcedefinition ") }.count == crds.count)
+    let finished = events.filter { $0["event"] == "phase-finished" }
+    #expect(!finished.isEmpty)
+    for event in finished {
+      let objects = event["objects"]
+      #expect(objects?["deleted"]?.intValue != nil && objects?["kept"]?.intValue != nil && objects?["failed"]?.intValue != nil, "\(event)")
+      #expect(objects?["configured"] == nil && objects?["unchanged"] == nil && objects?["created"] == nil, "\(event)")
+    }
+    let perPhase = finished.reduce(0) { $0 + ($1["objects"]?["deleted"]?.intValue ?? 0) }
+    #expect(perPhase > 0 && perPhase <= deleted.count)
+    let progress = events.filter { $0["event"] == "removal-progress" }
+    #expect(progress.contains { $0["done"] == $0["total"] }, "no removal-progress event")
+    // Nothing was deleted.
+    for object in crds.prefix(5) { #expect(try await client.getIfExists(try Self.reference(object)) != nil) }
+  }
+
+  @Test("a state written before servestack recorded the applied managed-by label: a label servestack's own apply still owns is not foreign")
+  func uninstallLegacyState() async throws {
+    let fake = try await OwnFakeKube()
+    defer { fake.stop() }
+    let stack = try ModernStack()
+    let client = try fake.client()
+    var options = try stack.options()
+    options.parameters = try PhaseParameters(profile: .raw)
+    let installed = try await Installer(client: client).run(options)
+    #expect(installed.succeeded, "\(installed.failedPhase?.problems ?? [])")
+    // Rewrite the state as an older servestack wrote it: objects without the applied label.
+    let store = InstallStateStore(client: client)
+    let state = try await store.load()
+    var records: [PhaseName: PhaseRecord] = [:]
+    for (name, record) in state.records {
+      var legacy = record
+      legacy.objects = record.objects.map { StoredObject(apiVersion: $0.apiVersion, kind: $0.kind, namespace: $0.namespace, name: $0.name) }
+      records[name] = legacy
+    }
+    try await store.save(InstallState(profile: state.profile, parameters: state.parameters, records: records))
+
+    let removed = try await Uninstaller(client: client).run(UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(60)))
+    #expect(removed.succeeded, "\(removed.removals.flatMap(\.failed))")
+    #expect(removed.removals.flatMap(\.kept).isEmpty, "\(removed.removals.flatMap(\.kept))")
+    #expect(try await client.getIfExists(ObjectReference(GroupVersionKind.namespace, name: "kserve")) == nil)
+    #expect(try await store.load().records.isEmpty)
+  }
+
+  static func reference(_ object: StoredObject) throws -> ObjectReference {
+    ObjectReference(try GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind), namespace: object.namespace, name: object.name)
   }
 }

@@ -11,7 +11,7 @@ import TestSupport
   "Installer against the real v1.20 apiserver", .serialized,
   .enabled(if: TestEnvironment.hasTestCluster, Comment(rawValue: TestEnvironment.missingClusterReason)))
 struct InstallerRealTests {
-  @Test("install, install again (every phase unchanged, no resourceVersion moved), status, uninstall keeps the CRD")
+  @Test("install, install again (every phase unchanged, no resourceVersion moved), status, uninstall keeps the CRD (and the state remembers it) but deletes a Deployment labelled managed-by=Helm in its own manifest, uninstall --delete-crds then removes the CRD")
   func installTwiceStatusUninstall() async throws {
     let client = try EngineTests.realClient()
     let namespace = EngineTests.uniqueName("r120")
@@ -45,9 +45,16 @@ struct InstallerRealTests {
       #expect(removed.removals.map(\.phase) == ["widgets", "app", "base"])
       #expect(try await client.getIfExists(ObjectReference(EngineTests.namespace, name: namespace)) == nil, "uninstall waits until gone")
       #expect(try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) != nil, "CRDs stay without --delete-crds")
-      #expect(removed.removals.flatMap(\.kept).contains { $0.object.contains(EngineTests.widgetsCRD) })
+      #expect(removed.removals.flatMap(\.kept).map(\.object) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
+      #expect(removed.removals.flatMap(\.deleted).contains("deployment \(namespace)/app"), "its managed-by label is the one servestack applied")
       let state = try await InstallStateStore(client: client, namespace: stateNamespace).load()
-      #expect(state.records.isEmpty)
+      #expect(state.records.values.flatMap(\.objects).map(\.description) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
+
+      let crds = try await Uninstaller(client: client).run(
+        UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(120), stateNamespace: stateNamespace))
+      #expect(crds.removals.flatMap(\.deleted) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
+      #expect(try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) == nil)
+      #expect(try await InstallStateStore(client: client, namespace: stateNamespace).load().records.isEmpty)
     } catch {
       await EngineTests.cleanUp(client, namespaces: [namespace, stateNamespace])
       throw error
@@ -76,6 +83,10 @@ struct InstallerRealTests {
       UninstallOptions(phaseSet: options.phaseSet, timeout: .seconds(120), stateNamespace: stateNamespace))
     let kept = removed.removals.flatMap(\.kept).first { $0.object.contains("settings") }
     #expect(kept?.reason.contains("also applied by site-team") == true, "\(removed.removals.flatMap(\.kept))")
+    // The state still records it: a second uninstall names it again.
+    let again = try await Uninstaller(client: client).run(
+      UninstallOptions(phaseSet: options.phaseSet, timeout: .seconds(120), stateNamespace: stateNamespace))
+    #expect(again.removals.flatMap(\.kept).contains { $0.object == "configmap \(namespace)/settings" }, "\(again.removals.map(\.kept))")
   }
 
   @Test("the binary killed mid-install: a live lease is refused, a stale one taken over with a warning, resume at the phase not succeeded, status, uninstall --delete-crds")

@@ -59,3 +59,19 @@ struct PreflightTests {
     #expect(parsed["passed"] == true)
   }
 }
+
+@Suite("Preflight's cluster-reachable line")
+struct PreflightReachableTests {
+  @Test("names the context once, with the kubeconfig it came from", arguments: KubeBackendKind.allCases)
+  func contextOnce(_ kind: KubeBackendKind) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    let context = try #require(client.connection.contextName)
+    let set = try PhaseSet.builtin()
+    let report = await PreflightRunner(client: client).run(
+      selection: set.selection(profile: .raw), profile: .raw, rendered: nil, options: PreflightOptions())
+    let reason = try #require(report["cluster-reachable"]).reason
+    #expect(reason.components(separatedBy: "context \(context)").count == 2, "\(reason)")
+    #expect(reason.contains("kubeconfig "), "\(reason)")
+  }
+}

@@ -14,7 +14,13 @@ struct EmbedContentPlugin: BuildToolPlugin {
       let dir = root.appendingPathComponent(folder)
       guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
       for name in names.sorted() where !name.hasPrefix(".") && name != "README.md" {
-        inputs.append(dir.appendingPathComponent(name))
+        let url = dir.appendingPathComponent(name)
+        // One level of subfolders (phases/versions/) is embedded too; list its files so edits rebuild.
+        if let inner = try? FileManager.default.contentsOfDirectory(atPath: url.path) {
+          inputs += inner.sorted().filter { !$0.hasPrefix(".") && $0 != "README.md" }.map { url.appendingPathComponent($0) }
+        } else {
+          inputs.append(url)
+        }
       }
     }
     let output = context.pluginWorkDirectoryURL.appendingPathComponent("BuiltinFiles.swift")

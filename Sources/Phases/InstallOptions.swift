@@ -60,6 +60,8 @@ public struct InstallOptions: Sendable {
   public var verifyTimeout: Duration
   /// The command that repeats this install, for "to resume, run …" (`servestack install --profile raw`).
   public var command: String
+  /// Which stack set `phaseSet` is and why, for the preflight report (nil: not chosen from a catalog).
+  public var stackChoice: StackChoice?
 
   public init(
     phaseSet: PhaseSet, parameters: PhaseParameters, fetcher: ManifestFetcher, from: String? = nil, only: [String] = [],

@@ -15,6 +15,7 @@ extension InstallState {
       "tool": .string("servestack \(ToolInfo.version)"),
     ]
     if let profile { install["profile"] = .string(profile.rawValue) }
+    if let stack { install["stack"] = stack.json }
     if let updatedAt { install["updatedAt"] = .string(Timestamp.format(updatedAt)) }
     data[Self.installKey] = JSONValue.object(install).serialized(.sortedKeys)
     for (name, record) in records {
@@ -34,6 +35,10 @@ extension InstallState {
       profile = install["profile"]?.stringValue.flatMap(Profile.init(rawValue:))
       for (key, value) in install["parameters"]?.objectValue ?? [:] { parameters[key] = value.stringValue }
       updatedAt = install["updatedAt"]?.stringValue.flatMap(Timestamp.parse)
+      if let stack = install["stack"], let name = stack["name"]?.stringValue {
+        let components = (stack["components"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (component: key, version: $0) } }
+        self.stack = StackSelection(name: name, components: components)
+      }
     }
     var records: [PhaseName: PhaseRecord] = [:]
     for (key, text) in data where key.hasPrefix(Self.phasePrefix) {
@@ -43,8 +48,10 @@ extension InstallState {
       records[name] = try PhaseRecord(json: try Self.parse(text, key: key), key: key)
     }
     let updatedAt = self.updatedAt
+    let stack = self.stack
     self.init(profile: profile, parameters: parameters, records: records)
     self.updatedAt = updatedAt
+    self.stack = stack
   }
 
   private static func parse(_ text: String, key: String) throws(PhaseError) -> JSONValue {

@@ -134,6 +134,9 @@ public struct InstallState: Sendable, Equatable {
 
   public var profile: Profile?
   public var parameters: [String: String]
+  /// The stack set installed and its component versions (for `upgrade plan`); nil for a phase set
+  /// without a version catalog.
+  public var stack: StackSelection?
   public var updatedAt: Date?
   public private(set) var records: [PhaseName: PhaseRecord]
 

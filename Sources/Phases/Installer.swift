@@ -35,8 +35,9 @@ public struct Installer: Sendable {
     var preflight: PreflightReport?
     if let preflightOptions = options.preflight {
       let phases = options.phaseSet.selection(profile: profile, kinds: [.preflight]) + selected
-      let report = await PreflightRunner(client: client).run(
+      var report = await PreflightRunner(client: client).run(
         selection: phases, profile: profile, rendered: prepared.map(\.rendered), options: preflightOptions)
+      report.stack = options.stackChoice
       events(.preflight(report))
       preflight = report
       if let reachable = report["cluster-reachable"], reachable.status == .fail {
@@ -141,6 +142,7 @@ public struct Installer: Sendable {
     let previousProfile = state.profile
     state.profile = options.profile
     state.parameters = options.parameters.values.filter { $0.key != "profile" }
+    if let stack = options.phaseSet.stack { state.stack = stack }
     let forced = options.from != nil || !options.only.isEmpty
     var results: [PhaseResult] = []
     var failed = false

@@ -9,7 +9,9 @@ extension PhaseLoader {
     guard PhaseName.isLabel(name) else {
       throw nameNode.fail(.invalidValue, "invalid component name '\(name)': use lowercase letters, digits and '-'")
     }
-    let version = try map.required("version").nonEmptyString()
+    // Without a version the phase is a template: the version catalog (phases/versions/) gives the version,
+    // its Kubernetes range, upgrade path and manifests for the chosen stack set.
+    let version = try map.optional("version")?.nonEmptyString() ?? ""
     var kubernetes: KubernetesSupport?
     if let kubeNode = map.optional("kubernetes") {
       let kube = try kubeNode.mapping(allowed: ["min", "recommended"])
@@ -152,6 +154,9 @@ extension PhaseLoader {
     case "webhooks":
       try expect("serving")
       return .webhooksServing
+    case "certificates":
+      try expect("ready")
+      return .certificatesReady
     case "endpoints":
       let text = try child.string()
       let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)

@@ -16,6 +16,11 @@ extension PhaseRunner {
           guard let gvk = object.gvk, KnownKinds.isWorkload(gvk), let reference = object.reference else { continue }
           targets.append(WaitTarget(reference, gvk.kind == "Job" ? .jobComplete : .rolledOut))
         }
+      case .certificatesReady:
+        for object in objects where object.gvk?.group == "cert-manager.io" && object.kind == "Certificate" {
+          guard let reference = object.reference else { continue }
+          targets.append(WaitTarget(reference, .condition("Ready", status: "True")))
+        }
       case .endpoints(let namespace, let service):
         targets.append(WaitTarget(ObjectReference(GroupVersionKind.service, namespace: namespace, name: service), .serviceHasEndpoints))
       case .condition(let condition):

@@ -14,17 +14,24 @@ public struct PhaseSet: Sendable {
   public let phases: [PhaseSpec]
   /// Where the set came from, for messages (`built-in`, a directory path).
   public let origin: String
+  /// The stack set its template phases were resolved for (nil: a set without a version catalog).
+  public internal(set) var stack: StackSelection?
 
   /// The phases embedded in this binary.
   ///
   /// #### Errors
   /// ``PhaseError`` if the embedded files do not validate (a build of a broken `phases/` folder).
-  public static func builtin() throws(PhaseError) -> PhaseSet {
+  /// - Parameter stack: the stack set of the built-in catalog to resolve the phases for (nil: the newest).
+  public static func builtin(stack: String? = nil) throws(PhaseError) -> PhaseSet {
+    try resolved(try builtinFiles(), catalog: try CatalogLoader.builtin(), stack: stack, origin: "built-in")
+  }
+
+  static func builtinFiles() throws(PhaseError) -> [PhaseSpec] {
     var specs: [PhaseSpec] = []
     for file in BuiltinContent.files(in: "phases") where isPhaseFileName(file.name) {
       specs.append(try PhaseLoader.parse(file.text, file: "phases/\(file.name)", directory: nil))
     }
-    return try PhaseSet(specs, origin: "built-in")
+    return specs
   }
 
   /// Every `NN-name.yaml` file of `directory`.
@@ -32,8 +39,8 @@ public struct PhaseSet: Sendable {
   /// #### Errors
   /// ``PhaseError`` when the folder cannot be read, holds no phase file, holds a `.yaml` file not named
   /// `NN-name.yaml`, or a file or the set does not validate.
-  public static func load(directory: URL) throws(PhaseError) -> PhaseSet {
-    try PhaseSet(try files(in: directory), origin: directory.path)
+  public static func load(directory: URL, stack: String? = nil) throws(PhaseError) -> PhaseSet {
+    try resolved(try files(in: directory), catalog: try CatalogLoader.load(phaseFolder: directory), stack: stack, origin: directory.path)
   }
 
   /// The phase files of a folder, each validated alone (the set is validated by the caller).
@@ -62,13 +69,15 @@ public struct PhaseSet: Sendable {
 
   /// The set a command line asks for: `phases` replaces the built-in set, `extra` folders add to it (their
   /// phases may name ours in `after:`); the result is validated as one set.
-  public static func resolve(phases: URL? = nil, extra: [URL] = []) throws(PhaseError) -> PhaseSet {
-    let base: PhaseSet
-    if let phases { base = try load(directory: phases) } else { base = try builtin() }
-    guard !extra.isEmpty else { return base }
-    var specs = base.phases
+  ///
+  /// - Parameter stack: the stack set of the catalog (`phases`' `versions/`, or the built-in one) to
+  ///   resolve template phases for; nil: the catalog's newest.
+  public static func resolve(phases: URL? = nil, extra: [URL] = [], stack: String? = nil) throws(PhaseError) -> PhaseSet {
+    var specs: [PhaseSpec]
+    if let phases { specs = try files(in: phases) } else { specs = try builtinFiles() }
     for folder in extra { specs += try files(in: folder) }
-    return try PhaseSet(specs, origin: ([base.origin] + extra.map(\.path)).joined(separator: " + "))
+    let origin = ([phases?.path ?? "built-in"] + extra.map(\.path)).joined(separator: " + ")
+    return try resolved(specs, catalog: try catalog(phases: phases), stack: stack, origin: origin)
   }
 
   /// Validates `phases` as one set.
@@ -81,7 +90,9 @@ public struct PhaseSet: Sendable {
 
   /// This set with `other`'s phases added (`--extra-phases`).
   public func adding(_ other: PhaseSet) throws(PhaseError) -> PhaseSet {
-    try PhaseSet(phases + other.phases, origin: "\(origin) + \(other.origin)")
+    var set = try PhaseSet(phases + other.phases, origin: "\(origin) + \(other.origin)")
+    set.stack = stack
+    return set
   }
 
   public subscript(name: PhaseName) -> PhaseSpec? { phases.first { $0.name == name } }

@@ -52,6 +52,8 @@ public struct PreflightReport: Sendable {
   public var duration: Duration
   /// Set when the phases could not be rendered, so that permissions and webhooks were checked coarsely.
   public var note: String?
+  /// The stack set the checks were run for, and why it was chosen.
+  public var stack: StackChoice?
 
   public init(results: [PreflightCheckResult], duration: Duration, note: String? = nil) {
     self.results = results
@@ -83,6 +85,7 @@ public struct PreflightReport: Sendable {
       "passed": .bool(!failed), "seconds": .double(duration.seconds), "checks": .array(results.map(\.json)),
     ]
     if let note { object["note"] = .string(note) }
+    if let stack { object["stack"] = stack.json }
     return .object(object)
   }
 }

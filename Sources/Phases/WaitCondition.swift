@@ -9,13 +9,16 @@ public enum WaitCondition: Hashable, Sendable, CustomStringConvertible {
   case workloadsAvailable
   /// `{webhooks: serving}`: every webhook of the phase serves (endpoints, caBundle, a dry-run answered).
   case webhooksServing
+  /// `{certificates: ready}`: every cert-manager Certificate of the phase is Ready, whichever ones the
+  /// manifests of the installed version create.
+  case certificatesReady
   /// `{condition: {...}}`: an object's status condition has the given status.
   case condition(ConditionWait)
   /// `{endpoints: "ns/service"}`: the Service has at least one ready endpoint.
   case endpoints(namespace: String, service: String)
 
   /// The keys a `wait:` entry may have.
-  public static let kinds = ["crds", "workloads", "webhooks", "condition", "endpoints"]
+  public static let kinds = ["crds", "workloads", "webhooks", "certificates", "condition", "endpoints"]
 
   /// The entry as written in a phase file.
   public var json: JSONValue {
@@ -23,6 +26,7 @@ public enum WaitCondition: Hashable, Sendable, CustomStringConvertible {
     case .crdsEstablished: ["crds": "established"]
     case .workloadsAvailable: ["workloads": "available"]
     case .webhooksServing: ["webhooks": "serving"]
+    case .certificatesReady: ["certificates": "ready"]
     case .condition(let c): ["condition": c.json]
     case .endpoints(let namespace, let service): ["endpoints": .string("\(namespace)/\(service)")]
     }
@@ -33,6 +37,7 @@ public enum WaitCondition: Hashable, Sendable, CustomStringConvertible {
     case .crdsEstablished: "crds established"
     case .workloadsAvailable: "workloads available"
     case .webhooksServing: "webhooks serving"
+    case .certificatesReady: "certificates ready"
     case .condition(let c): "\(c.kind) \(c.namespace.map { "\($0)/" } ?? "")\(c.name) \(c.type)=\(c.status)"
     case .endpoints(let namespace, let service): "endpoints \(namespace)/\(service)"
     }

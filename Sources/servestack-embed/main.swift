@@ -14,18 +14,37 @@ let output = URL(fileURLWithPath: arguments[2])
 var entries: [(String, String)] = []
 for folder in arguments.dropFirst(3) {
   let dir = root.appendingPathComponent(folder)
-  guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { continue }
-  for name in names.sorted() where !name.hasPrefix(".") && name != "README.md" {
+  for name in files(in: dir) {
     let url = dir.appendingPathComponent(name)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
-    else { continue }
     guard let text = try? String(contentsOf: url, encoding: .utf8) else {
       FileHandle.standardError.write(Data("servestack-embed: \(url.path) is not UTF-8 text\n".utf8))
       exit(1)
     }
     entries.append(("\(folder)/\(name)", text))
   }
+}
+
+/// The regular files of `dir` and of its subfolders one level down (`versions/kserve.yaml`: the version
+/// catalog beside the phase files), sorted, without dot files and READMEs.
+func files(in dir: URL) -> [String] {
+  func isDirectory(_ url: URL) -> Bool {
+    var flag: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+  }
+  guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+  var result: [String] = []
+  for name in names.sorted() where !name.hasPrefix(".") && name != "README.md" {
+    let url = dir.appendingPathComponent(name)
+    guard isDirectory(url) else {
+      result.append(name)
+      continue
+    }
+    let inner = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+    for child in inner.sorted() where !child.hasPrefix(".") && child != "README.md" && !isDirectory(url.appendingPathComponent(child)) {
+      result.append("\(name)/\(child)")
+    }
+  }
+  return result
 }
 
 /// A raw string literal whose delimiter cannot occur in the text.

@@ -63,6 +63,9 @@ extension Servestack.BundleCommand {
     @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in ones.", valueName: "dir"))
     var phases: String?
 
+    @Option(help: ArgumentHelp("Pack this stack set of the version catalog (default: the newest; servestack versions lists them).", valueName: "name"))
+    var stack: String?
+
     func validate() throws {
       guard TarCompression(rawValue: compress) != nil else { throw ValidationError("--compress must be none, zstd or gzip") }
       guard parallel >= 1 && parallel <= 64 else { throw ValidationError("--parallel must be between 1 and 64") }
@@ -94,7 +97,7 @@ extension Servestack.BundleCommand {
       }
       let printer = BundleProgressPrinter()
       options.progress = printer.handler
-      let phaseSet = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
+      let phaseSet = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) }, stack: stack)
       let fetcher = try ManifestFetcher(options: ManifestFetcher.Options(mirror: mirror))
       let chosenProfile = try profile.map { try Profile(parsing: $0) }
       let start = Date()
@@ -111,6 +114,9 @@ extension Servestack.BundleCommand {
       let seconds = Date().timeIntervalSince(start)
       let descriptor = result.descriptor
       print("wrote \(result.output.path) (\(formatBytes(result.archiveBytes)), \(options.compression.rawValue)\(result.signed ? ", signed" : ""))")
+      if let stack = phaseSet.stack {
+        print("  stack set \(stack.name): " + stack.components.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
+      }
       print("  profile \(descriptor.profile), platforms \(descriptor.platforms.joined(separator: ", "))")
       print("  \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes)) in images/")
       print(

@@ -46,7 +46,11 @@ extension Servestack {
       }
       let client = try cluster.client()
       var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
-      var source = (phaseSet: try phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(), fetcher: try phaseOptions.fetcher())
+      var choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
+      var source = (
+        phaseSet: try choice?.phaseSet ?? phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(),
+        fetcher: try phaseOptions.fetcher()
+      )
       var rewrite: InstallOptions.ObjectRewriter?
       var testParameters: [String: String] = [:]
       var prepared: PreparedBundle?
@@ -72,6 +76,7 @@ extension Servestack {
         printer.finish()
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
+        choice = nil
         rewrite = { phase in try ready.rewrite(phase) }
         testParameters["sklearnStorageUri"] =
           ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
@@ -85,6 +90,7 @@ extension Servestack {
         preflight: preflight, skipTests: tests.skipTests, rewrite: rewrite,
         stateNamespace: state.stateNamespace, command: resumeCommand)
       options.imageLister = dryRun ? PhaseOptions.imageLister : nil
+      options.stackChoice = choice
       if !tests.skipTests && !dryRun {
         options.testRunner = try testRunner(client: client, parameters: testParameters)
       }

@@ -24,8 +24,10 @@ extension Servestack {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let set = try phaseOptions.phaseSet()
       let parameters = try phaseOptions.parameters()
+      // Offline plans use --stack or the newest set; a cluster's plan takes the set install would choose.
+      let choice = offline ? nil : try await phaseOptions.stackChoice(client: try cluster.client())
+      let set = try choice?.phaseSet ?? phaseOptions.phaseSet()
       let onlyNames = only.flatMap { $0.split(separator: ",").map(String.init) }
       if offline {
         let phases = try set.selection(profile: parameters.profile, from: from, only: onlyNames)
@@ -42,6 +44,7 @@ extension Servestack {
         phaseSet: set, parameters: parameters, fetcher: try phaseOptions.fetcher(), from: from, only: onlyNames, dryRun: true,
         preflight: nil)
       options.imageLister = PhaseOptions.imageLister
+      if let choice, outputOptions.output == .text { Terminal.line(choice.summary) }
       let printer = ProgressPrinter(format: outputOptions.output, verbs: [.planned: "planned"])
       let result = try await Installer(client: try cluster.client()).run(options, events: printer.sink)
       if outputOptions.output == .text {

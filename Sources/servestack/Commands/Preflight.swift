@@ -16,10 +16,11 @@ extension Servestack {
 
     func run() async throws {
       let profile = try phaseOptions.parsedProfile()
-      let set = try phaseOptions.phaseSet()
       let parameters = try phaseOptions.parameters()
       let options = try preflightFlags.options()
       let client = try cluster.client()
+      let choice = try await phaseOptions.stackChoice(client: client)
+      let set = choice.phaseSet
       let selection = set.selection(profile: profile)
       // Permissions and webhooks are checked against the objects when the manifests are at hand (local
       // files, the cache, or the --mirror); preflight never waits on the internet.
@@ -33,8 +34,9 @@ extension Servestack {
       } catch {
         note = "manifests not at hand (\(error.code)): permissions and webhooks were checked by kind, not per object; `servestack plan` fetches them"
       }
-      let report = await PreflightRunner(client: client).run(
+      var report = await PreflightRunner(client: client).run(
         selection: selection, profile: profile, rendered: rendered, options: options, note: note)
+      report.stack = choice
       switch outputOptions.output {
       case .json: Terminal.line(report.json.serialized(.pretty))
       case .text: PreflightPrinter.printText(report)

@@ -6,13 +6,15 @@ import ServestackCore
 extension Servestack {
   struct Versions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show the supported version matrix.",
+      abstract: "Show the stack sets, every component version, their Kubernetes ranges and the upgrade paths.",
       discussion: """
-        One row per component of the phase set: its version, the profiles that install it, and the Kubernetes \
-        versions it needs (below the minimum preflight fails, below the recommended version it warns).
+        The version catalog (phases/versions/) names stack sets (install --stack NAME) and, per component, \
+        each version's Kubernetes minimum and recommendation (below the minimum preflight fails, below the \
+        recommendation it warns), the versions it upgrades from (Knative: one minor at a time) and what \
+        upstream tested it with. A phase folder without a catalog shows its pinned components instead.
         """)
 
-    @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in set.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Use the phase files (and versions/ catalog) of this folder instead of the built-in set.", valueName: "dir"))
     var phases: String?
 
     @Option(help: ArgumentHelp("Add the phase files of this folder to the set (repeatable).", valueName: "dir"))
@@ -21,14 +23,20 @@ extension Servestack {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let set = try PhaseSet.resolve(
-        phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) })
-      let matrix = VersionMatrix(set)
+      let folder = phases.map { URL(fileURLWithPath: $0) }
+      let extra = extraPhases.map { URL(fileURLWithPath: $0) }
+      guard try PhaseSet.catalog(phases: folder) != nil else {
+        let matrix = VersionMatrix(try PhaseSet.resolve(phases: folder, extra: extra))
+        switch outputOptions.output {
+        case .json: print(matrix.json.serialized(.pretty))
+        case .text: print(Self.table(matrix))
+        }
+        return
+      }
+      let report = try VersionsReport.build(phases: folder, extra: extra)
       switch outputOptions.output {
-      case .json:
-        print(matrix.json.serialized(.pretty))
-      case .text:
-        print(Self.table(matrix))
+      case .json: print(report.json.serialized(.pretty))
+      case .text: print(VersionsTable.text(report))
       }
     }
 

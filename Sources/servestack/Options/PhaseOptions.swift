@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Kubernetes
 import Phases
 import Registry
 import ServestackCore
@@ -20,6 +21,12 @@ struct PhaseOptions: ParsableArguments {
     help: ArgumentHelp(
       "Add this folder's phases (NN-name.yaml, ordered by their after:) to the set; repeatable.", valueName: "dir"))
   var extraPhases: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Install this stack set of the version catalog (servestack versions lists them); default: the newest the cluster's Kubernetes meets.",
+      valueName: "name"))
+  var stack: String?
 
   @Option(
     name: .customLong("set"),
@@ -47,8 +54,21 @@ struct PhaseOptions: ParsableArguments {
     }
   }
 
+  /// The phase set of `--stack`, or of the catalog's newest set (no cluster consulted).
   func phaseSet() throws(PhaseError) -> PhaseSet {
-    try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) })
+    try PhaseSet.resolve(
+      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack)
+  }
+
+  /// The stack set to install on the cluster behind `client`: `--stack`, else the newest set whose
+  /// Kubernetes minimum the cluster meets (asked once; unreachable leaves the choice to the newest set,
+  /// and preflight reports the cluster).
+  func stackChoice(client: KubeClient) async throws -> StackChoice {
+    var serverVersion: String?
+    if stack == nil { serverVersion = (try? await client.getJSON(path: "/version"))?["gitVersion"]?.stringValue }
+    return try StackChoice.choose(
+      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack,
+      profile: try parsedProfile(), serverVersion: serverVersion)
   }
 
   func parameters() throws -> PhaseParameters {
@@ -74,6 +94,7 @@ struct PhaseOptions: ParsableArguments {
     var flags = ""
     if profile != Profile.serverless.rawValue { flags += " --profile \(profile)" }
     if let phases { flags += " --phases \(Self.quoted(phases))" }
+    if let stack { flags += " --stack \(Self.quoted(stack))" }
     for folder in extraPhases { flags += " --extra-phases \(Self.quoted(folder))" }
     for setting in settings { flags += " --set \(Self.quoted(setting))" }
     if let mirror { flags += " --mirror \(Self.quoted(mirror))" }

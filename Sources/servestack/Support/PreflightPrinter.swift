@@ -7,6 +7,7 @@ import ServestackCore
 enum PreflightPrinter {
   static func printText(_ report: PreflightReport, verbose: Bool = true) {
     let width = report.results.map(\.title.count).max() ?? 10
+    if let stack = report.stack { Terminal.line(stack.summary) }
     for result in report.results {
       let status = result.ignored ? "warn (ignored failure)" : result.status.rawValue
       if !verbose && result.status == .pass { continue }

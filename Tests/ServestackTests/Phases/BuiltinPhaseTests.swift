@@ -35,44 +35,33 @@ import TestSupport
   }
 
   /// The pins are the hashes of the fixtures' git copies: each URL's fixture must hash to its pin, and the
-  /// pin must be the one the fixtures README lists for that file.
+  /// pin must be the one the fixtures README (or SOURCES-upgrade-chain.md) lists for that file; every
+  /// manifest of every catalog version is checked.
   @Test(.enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream; skipped"))
   func everyPinMatchesItsFixture() throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
-    let readme = try String(contentsOf: fixtures.appendingPathComponent("README.md"), encoding: .utf8)
     var listed: [String: String] = [:]
-    for line in readme.split(separator: "\n") {
-      let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-      if parts.count == 2, parts[0].count == 64 { listed[String(parts[1])] = String(parts[0]) }
-    }
-    var checked = 0
-    for phase in try PhaseSet.builtin().phases {
-      for manifest in phase.manifests {
-        guard case .url(let url, let pin) = manifest.location else { continue }
-        let file = try #require(PhaseFixtures.upstreamFiles[url], "no fixture for \(url)")
-        let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
-        #expect(Digest.sha256([UInt8](data)) == pin, "\(url)")
-        #expect(listed[file] == pin.hex, "\(file) in the fixtures README")
-        checked += 1
+    for name in ["README.md", "SOURCES-upgrade-chain.md"] {
+      let text = try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
+      for line in text.split(separator: "\n") {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        if parts.count >= 2, parts[0].count == 64 { listed[String(parts[1])] = String(parts[0]) }
       }
     }
-    #expect(checked == PhaseFixtures.upstreamFiles.count)
-  }
-
-  @Test(.enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary; skipped"))
-  func versionsCommandPrintsTheMatrix() throws {
-    let binary = try #require(TestEnvironment.servestackBinary)
-    let json = try JSONValue(parsing: try Shell.check(binary.path, ["versions", "-o", "json"]))
-    let components = try #require(json["components"]?.arrayValue)
-    #expect(components.map { $0["component"]?.stringValue ?? "" } == ["cert-manager", "istio", "knative-serving", "net-istio", "kourier", "kserve"])
-    #expect(components.last?["kubernetes"] == ["min": "1.30", "recommended": "1.32"])
-    #expect(json[path: ["profiles", "raw", "kubernetesMin"]] == "1.30")
-    let text = try Shell.check(binary.path, ["versions"])
-    #expect(text.contains("kserve           v0.16.0  serverless,serverless-kourier,raw  1.30            1.32"))
-    let folder = try PhaseFolder()
-    try folder.write("10-demo.yaml", "name: demo\nkind: install\nmanifest: []\n")
-    let bad = try Shell.run(binary.path, ["versions", "--phases", folder.path])
-    #expect(bad.status == 2)
-    #expect(bad.stderr.contains("10-demo.yaml:3:1: field 'manifest': unknown field 'manifest' (did you mean 'manifests'?)"))
+    var checked = Set<String>()
+    let catalog = try #require(try PhaseSet.catalog())
+    for component in catalog.components.values {
+      for version in component.versions {
+        for manifest in version.manifests {
+          guard case .url(let url, let pin) = manifest.source.location else { continue }
+          let file = try #require(PhaseFixtures.upstreamFiles[url], "no fixture for \(url)")
+          let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
+          #expect(Digest.sha256([UInt8](data)) == pin, "\(url)")
+          #expect(listed[file] == pin.hex, "\(file) in the fixtures README or SOURCES-upgrade-chain.md")
+          checked.insert(url)
+        }
+      }
+    }
+    #expect(checked == Set(PhaseFixtures.upstreamFiles.keys))
   }
 }

@@ -40,7 +40,8 @@ enum PhaseFixtures {
     return text
   }
 
-  /// Upstream URL → the fixture file holding the same bytes (fixtures README's table).
+  /// Upstream URL → the fixture file holding the same bytes (fixtures README's table and
+  /// SOURCES-upgrade-chain.md): every manifest of the version catalog.
   static let upstreamFiles: [String: String] = [
     "https://github.com/cert-manager/cert-manager/releases/download/v1.16.1/cert-manager.yaml":
       "cert-manager/v1.16.1/cert-manager.yaml",
@@ -57,6 +58,61 @@ enum PhaseFixtures {
     "https://github.com/kserve/kserve/releases/download/v0.16.0/kserve.yaml": "kserve/v0.16.0/kserve.yaml",
     "https://github.com/kserve/kserve/releases/download/v0.16.0/kserve-cluster-resources.yaml":
       "kserve/v0.16.0/kserve-cluster-resources.yaml",
+    // The rest of the version catalog (phases/versions/): KServe v0.15.2 and the upgrade chain.
+    "https://github.com/kserve/kserve/releases/download/v0.15.2/kserve.yaml":
+      "kserve/v0.15.2/kserve.yaml",
+    "https://github.com/kserve/kserve/releases/download/v0.15.2/kserve-cluster-resources.yaml":
+      "kserve/v0.15.2/kserve-cluster-resources.yaml",
+    "https://github.com/cert-manager/cert-manager/releases/download/v1.18.0/cert-manager.yaml":
+      "cert-manager/v1.18.0/cert-manager.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.16.3/serving-crds.yaml":
+      "knative-serving/v1.16.3/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.16.3/serving-core.yaml":
+      "knative-serving/v1.16.3/2-serving-core.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.17.0/serving-crds.yaml":
+      "knative-serving/v1.17.0/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.17.0/serving-core.yaml":
+      "knative-serving/v1.17.0/2-serving-core.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.18.0/serving-crds.yaml":
+      "knative-serving/v1.18.0/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.18.0/serving-core.yaml":
+      "knative-serving/v1.18.0/2-serving-core.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.19.9/serving-crds.yaml":
+      "knative-serving/v1.19.9/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.19.9/serving-core.yaml":
+      "knative-serving/v1.19.9/2-serving-core.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.20.3/serving-crds.yaml":
+      "knative-serving/v1.20.3/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.20.3/serving-core.yaml":
+      "knative-serving/v1.20.3/2-serving-core.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.21.1/serving-crds.yaml":
+      "knative-serving/v1.21.1/1-serving-crds.yaml",
+    "https://github.com/knative/serving/releases/download/knative-v1.21.1/serving-core.yaml":
+      "knative-serving/v1.21.1/2-serving-core.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.16.0/net-istio.yaml":
+      "net-istio/v1.16.0/net-istio.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.17.0/net-istio.yaml":
+      "net-istio/v1.17.0/net-istio.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.18.1/net-istio.yaml":
+      "net-istio/v1.18.1/net-istio.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.19.6/net-istio.yaml":
+      "net-istio/v1.19.6/net-istio.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.20.2/net-istio.yaml":
+      "net-istio/v1.20.2/net-istio.yaml",
+    "https://github.com/knative/net-istio/releases/download/knative-v1.21.1/net-istio.yaml":
+      "net-istio/v1.21.1/net-istio.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.16.0/kourier.yaml":
+      "net-kourier/v1.16.0/kourier.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.17.0/kourier.yaml":
+      "net-kourier/v1.17.0/kourier.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.18.0/kourier.yaml":
+      "net-kourier/v1.18.0/kourier.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.19.6/kourier.yaml":
+      "net-kourier/v1.19.6/kourier.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.20.1/kourier.yaml":
+      "net-kourier/v1.20.1/kourier.yaml",
+    "https://github.com/knative/net-kourier/releases/download/knative-v1.21.0/kourier.yaml":
+      "net-kourier/v1.21.0/kourier.yaml",
   ]
 }
 

@@ -65,7 +65,7 @@ struct WaitReference: Sendable, CustomStringConvertible {
           WaitReference(
             target: .object(apiVersion: condition.apiVersion, kind: condition.kind, namespace: condition.namespace, name: condition.name),
             phase: spec.name, location: location))
-      case .crdsEstablished, .workloadsAvailable, .webhooksServing:
+      case .crdsEstablished, .workloadsAvailable, .webhooksServing, .certificatesReady:
         continue
       }
     }

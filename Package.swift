@@ -105,7 +105,7 @@ let package = Package(
       name: "ServestackTests",
       dependencies: [
         "TestSupport", "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Registry", "Images",
-        "Phases", "Bundles", "Conformance",
+        "Phases", "Bundles", "Conformance", "BuiltinContent",
       ],
       resources: [.copy("Resources")],
       swiftSettings: strict),

@@ -55,10 +55,6 @@ struct Servestack: AsyncParsableCommand {
     if error is ExitCode || error is CleanExit || parserCode.isSuccess {
       Self.exit(withError: error)
     }
-    if error is NotBuiltYet {
-      Terminal.standardError.write("error: \(error.userMessage)\n")
-      Foundation.exit(2)
-    }
     Terminal.standardError.write("error: \(error.userMessage)\n")
     Foundation.exit(1)
   }

@@ -129,7 +129,7 @@ struct KubeWaitTests {
     try await backend.withNamespace(client) { namespace in
       let service = KubeObject([
         "apiVersion": "v1", "kind": "Service", "metadata": ["name": "lonely", "namespace": .string(namespace)],
-        "spec": ["selector": ["app": "nobody"], "ports": [["port": 80]]],
+        "spec": ["selector": ["app": "nobody"], "ports": [["port": 80, "protocol": "TCP"]]],
       ])
       _ = try await client.apply(service)
       let reference = ObjectReference(GroupVersionKind.service, namespace: namespace, name: "lonely")

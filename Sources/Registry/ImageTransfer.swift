@@ -105,30 +105,3 @@ final class ProgressTracker: Sendable {
     report?(TransferProgress(image: image, bytesDone: snapshot.0, bytesTotal: total, blobsDone: snapshot.1, blobsTotal: blobs))
   }
 }
-
-/// Runs `body` for each item with at most `limit` running at once; the first error cancels the rest.
-func forEachConcurrently<Item: Sendable>(
-  _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws(RegistryError) -> Void
-) async throws(RegistryError) {
-  do {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      var next = 0
-      for _ in 0..<min(max(limit, 1), items.count) {
-        let item = items[next]
-        next += 1
-        group.addTask { try await body(item) }
-      }
-      while try await group.next() != nil {
-        if next < items.count {
-          let item = items[next]
-          next += 1
-          group.addTask { try await body(item) }
-        }
-      }
-    }
-  } catch let error as RegistryError {
-    throw error
-  } catch {
-    throw RegistryError(.unreachable, "a transfer was cancelled: \(error)", cause: error)
-  }
-}

@@ -66,7 +66,7 @@ extension RegistryClient {
       image: reference.description, total: missing.reduce(0) { $0 + $1.size }, blobs: missing.count,
       report: options.progress)
     let counters = Mutex((downloaded: 0, bytes: Int64(0), resumed: 0))
-    try await forEachConcurrently(missing, limit: options.maxConcurrentBlobs) { blob throws(RegistryError) in
+    try await concurrentForEach(missing, limit: options.maxConcurrentBlobs) { blob throws(RegistryError) in
       let download = try await self.downloadBlob(
         repository: repository, digest: blob.digest, size: blob.size, to: layout.blobURL(blob.digest),
         partial: layout.partialURL(blob.digest)
@@ -165,7 +165,7 @@ extension RegistryClient {
       report: options.progress)
     let counters = Mutex(PushResult(target: target, digest: top.digest))
     let mountFrom = options.mountFrom
-    try await forEachConcurrently(blobs, limit: options.maxConcurrentBlobs) { item throws(RegistryError) in
+    try await concurrentForEach(blobs, limit: options.maxConcurrentBlobs) { item throws(RegistryError) in
       let blob = item.descriptor
       let outcome = try await self.pushBlob(
         repository: repository, from: item.location, digest: blob.digest, mountFrom: mountFrom

@@ -39,7 +39,7 @@ extension ApplyRun {
     var missing: [GroupVersionKind] = []
     for kind in kinds where await mapper.cachedMapping(for: kind) == nil { missing.append(kind) }
     while !missing.isEmpty {
-      await forEachConcurrently(Array(Set(missing.map(\.groupVersion))), limit: options.concurrency) { groupVersion in
+      await concurrentForEach(Array(Set(missing.map(\.groupVersion))), limit: options.concurrency) { groupVersion in
         await mapper.refresh(groupVersion)
       }
       var still: [GroupVersionKind] = []

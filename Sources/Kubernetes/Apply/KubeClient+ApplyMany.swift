@@ -42,20 +42,6 @@ extension KubeClient {
 
 }
 
-/// Runs `body` over `items` with at most `limit` running at once.
-func forEachConcurrently<T: Sendable>(_ items: [T], limit: Int, _ body: @escaping @Sendable (T) async -> Void) async {
-  await withTaskGroup(of: Void.self) { group in
-    var iterator = items.makeIterator()
-    for _ in 0..<max(1, limit) {
-      guard let item = iterator.next() else { break }
-      group.addTask { await body(item) }
-    }
-    while await group.next() != nil {
-      if let item = iterator.next() { group.addTask { await body(item) } }
-    }
-  }
-}
-
 /// The state of one ``KubeClient/applyMany(_:options:)``.
 actor ApplyRun {
   let client: KubeClient
@@ -135,7 +121,7 @@ actor ApplyRun {
     let client = self.client
     let options = self.options
     let manager = self.manager
-    await forEachConcurrently(planned, limit: options.concurrency) { item in
+    await concurrentForEach(planned, limit: options.concurrency) { item in
       if options.skipUnchanged, case .present(let live, _) = priors[item.index],
         AppliedDigest.isNoOp(applying: item.body, over: live, manager: manager)
       {
@@ -181,7 +167,7 @@ actor ApplyRun {
     let options = self.options
     let manager = self.manager
     let found = Mutex<[Int: Prior]>([:])
-    await forEachConcurrently(Array(groups.values), limit: options.concurrency) { items in
+    await concurrentForEach(Array(groups.values), limit: options.concurrency) { items in
       let isCRD = items.first?.reference.gvk.isCustomResourceDefinition == true
       let whole = options.dryRun || options.skipUnchanged && !isCRD
       var result = await Self.readPrior(items, client: client, metadataOnly: !whole)
@@ -205,7 +191,7 @@ actor ApplyRun {
       return (item, readAt)
     }
     let read = Mutex<[Int: Prior]>([:])
-    await forEachConcurrently(candidates, limit: concurrency) { item, readAt in
+    await concurrentForEach(candidates, limit: concurrency) { item, readAt in
       if let whole = try? await client.getIfExists(item.reference, metadataOnly: false) {
         read.withLock { $0[item.index] = .present(whole, readAt: readAt) }
       }

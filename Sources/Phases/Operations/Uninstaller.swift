@@ -219,17 +219,15 @@ public struct Uninstaller: Sendable {
     let done = Mutex(0)
     let total = objects.count
     let step = max(1, total / 100)
-    let outcomes = try? await boundedMap(objects, limit: Self.parallelDeletes) { object in
+    return await concurrentMap(objects, limit: Self.parallelDeletes) { object in
       let outcome = await Self.delete(object, client: client, force: force, options: options)
       let count = done.withLock { count in
         count += 1
         return count
       }
       if let phase, count % step == 0 || count == total { events(.removalProgress(phase: phase, done: count, total: total)) }
-      return .success(outcome)
+      return outcome
     }
-    // The body never fails, so boundedMap cannot either.
-    return outcomes ?? objects.map { _ in .failed("internal error: the deletion did not run") }
   }
 
   static func delete(_ object: StoredObject, client: KubeClient, force: Bool, options: UninstallOptions) async -> Outcome {

@@ -115,12 +115,8 @@ public final class ManifestFetcher: Sendable {
 
   /// The bytes of several manifests, fetched concurrently, in the order given.
   public func fetchAll(_ sources: [ManifestSource], relativeTo directory: URL?) async throws(PhaseError) -> [FetchedManifest] {
-    try await boundedMap(sources, limit: options.maximumConcurrentDownloads) { source in
-      do throws(PhaseError) {
-        return .success(try await self.fetch(source, relativeTo: directory))
-      } catch {
-        return .failure(error)
-      }
+    try await concurrentMap(sources, limit: options.maximumConcurrentDownloads) { source throws(PhaseError) in
+      try await self.fetch(source, relativeTo: directory)
     }
   }
 }

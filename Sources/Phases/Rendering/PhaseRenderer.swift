@@ -29,13 +29,10 @@ public struct PhaseRenderer: Sendable {
       phase.manifests(for: profile).map { ManifestJob(phase: index, source: $0, directory: phase.directory) }
     }
     let fetcher = self.fetcher
-    let parsed = try await boundedMap(jobs, limit: max(2, fetcher.options.maximumConcurrentDownloads)) { job in
-      do throws(PhaseError) {
-        let fetched = try await fetcher.fetch(job.source, relativeTo: job.directory)
-        return .success((fetched, try PhaseRenderer.parseObjects(fetched)))
-      } catch {
-        return .failure(error)
-      }
+    let parsed = try await concurrentMap(jobs, limit: max(2, fetcher.options.maximumConcurrentDownloads)) {
+      job throws(PhaseError) in
+      let fetched = try await fetcher.fetch(job.source, relativeTo: job.directory)
+      return (fetched, try PhaseRenderer.parseObjects(fetched))
     }
     var rendered: [RenderedPhase] = []
     for (index, phase) in phases.enumerated() {

@@ -1,4 +1,5 @@
 public import Foundation
+import HTTP
 
 /// Runs a short command to completion (openssl, python, kubectl) and returns its output.
 public enum Shell {
@@ -18,9 +19,10 @@ public enum Shell {
     let path = executable.hasPrefix("/") ? executable : (TestEnvironment.which(executable) ?? executable)
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    if let environment {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    }
+    // Tests reach only this machine: fence the test process and every servestack it starts.
+    LoopbackFence.enable()
+    process.environment = ProcessInfo.processInfo.environment.merging(
+      (environment ?? [:]).merging([LoopbackFence.environmentVariable: "1"]) { given, _ in given }) { _, new in new }
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     let out = Pipe()
     let err = Pipe()

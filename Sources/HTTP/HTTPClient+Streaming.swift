@@ -43,7 +43,7 @@ extension HTTPClient {
       }
       switch outcome {
       case .success(let head):
-        if attempt < policy.maxAttempts, request.method.isIdempotent, policy.retryableStatuses.contains(head.status) {
+        if attempt < policy.maxAttempts, request.isRepeatable, policy.retryableStatuses.contains(head.status) {
           loop.cancel(token)
           try await pause(policy.delay(afterAttempt: attempt, headers: head.headers), request, attempt)
           continue
@@ -51,7 +51,7 @@ extension HTTPClient {
         return HTTPStreamingResponse(status: head.status, headers: head.headers, httpVersion: head.httpVersion, body: body)
       case .failure(var error):
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, Self.isRetryable(error, method: request.method) else { throw error }
+        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else { throw error }
         try await pause(policy.backoff(afterAttempt: attempt), request, attempt)
       }
     }

@@ -22,6 +22,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.6.0"),
   ],
   targets: [
     // MARK: C libraries, from the system (pkg-config), with apt providers.
@@ -43,7 +45,11 @@ let package = Package(
     .target(name: "Archive", dependencies: ["CArchive", "ServestackCore"], swiftSettings: strict),
     .target(
       name: "Kubernetes",
-      dependencies: ["ServestackCore", "YAML", "HTTP", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "ServestackCore", "YAML", "HTTP", .product(name: "Logging", package: "swift-log"),
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ],
       swiftSettings: strict),
     .target(name: "Registry", dependencies: ["ServestackCore", "HTTP"], swiftSettings: strict),
     .target(name: "Images", dependencies: ["ServestackCore", "YAML", "Registry"], swiftSettings: strict),

@@ -2,6 +2,11 @@
 #define SERVESTACK_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 // curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are variadic, which Swift cannot call.
 // These typed wrappers are the only way the HTTP module touches them.
@@ -79,5 +84,39 @@ static const size_t ss_CURL_ERROR_SIZE = CURL_ERROR_SIZE;
 static const long ss_CURL_HTTP_VERSION_1_0 = CURL_HTTP_VERSION_1_0;
 static const long ss_CURL_HTTP_VERSION_3 = CURL_HTTP_VERSION_3;
 static const long ss_CURL_SSLVERSION_TLSv1_2 = CURL_SSLVERSION_TLSv1_2;
+
+// The HTTP module's loopback fence: the socket callback refuses any address outside 127.0.0.0/8 and ::1
+// (the transfer then fails to connect) and writes the refused address into `clientp` (SS_ADDRESS_TEXT bytes).
+#define SS_ADDRESS_TEXT 64
+static inline curl_socket_t ss_loopback_only_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)purpose;
+    int loopback = 0;
+    const void *raw = NULL;
+    if (address->family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&address->addr;
+        loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+        raw = &in->sin_addr;
+    } else if (address->family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&address->addr;
+        loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+        raw = &in6->sin6_addr;
+    } else if (address->family == AF_UNIX) {
+        loopback = 1;
+    }
+    if (!loopback) {
+        char *out = (char *)clientp;
+        if (out && !(raw && inet_ntop(address->family, raw, out, SS_ADDRESS_TEXT))) {
+            strncpy(out, "an address of another family", SS_ADDRESS_TEXT - 1);
+        }
+        return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+static inline CURLcode ss_curl_easy_setopt_loopback_only(CURL *handle, char *refused) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, ss_loopback_only_opensocket);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, (void *)refused);
+}
+static const int ss_SS_ADDRESS_TEXT = SS_ADDRESS_TEXT;
 
 #endif

@@ -46,6 +46,11 @@ final class CurlEasy {
     try check(code, name)
   }
 
+  /// Installs the ``LoopbackFence`` socket callback, which writes an address it refuses into `refused`.
+  func setLoopbackOnly(refused: UnsafeMutablePointer<CChar>) throws(HTTPError) {
+    try check(ss_curl_easy_setopt_loopback_only(handle, refused), "CURLOPT_OPENSOCKETFUNCTION")
+  }
+
   func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?, _ name: String) throws(HTTPError) {
     try check(ss_curl_easy_setopt_pointer(handle, option, pointer), name)
   }

@@ -56,7 +56,7 @@ enum CurlErrors {
     case CURLE_PEER_FAILED_VERIFICATION:
       error = HTTPError(
         .tls,
-        "\(target): the server's TLS certificate could not be verified: \(detail). Trust the CA that signed it (kubeconfig certificate-authority, --registry-ca) or check the server name",
+        "\(target): the server's TLS certificate could not be verified: \(detail). Trust the CA that signed it or check the server name",
         url: context.url, curlCode: raw)
     case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE,
       CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT,
@@ -64,7 +64,7 @@ enum CurlErrors {
       CURLE_SSL_SHUTDOWN_FAILED, CURLE_USE_SSL_FAILED:
       error = HTTPError(
         .tls,
-        "\(target): TLS failed: \(detail). Check the CA, client certificate and key (kubeconfig or --registry-ca)",
+        "\(target): TLS failed: \(detail). Check the CA, client certificate and key",
         url: context.url, curlCode: raw)
     case CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
       if isTLSAlert(detail) {

@@ -26,6 +26,12 @@ extension CurlTransfer {
     try easy.set(CURLOPT_PROXY, spec.proxy, "CURLOPT_PROXY")
     try easy.set(CURLOPT_NOPROXY, spec.noProxy, "CURLOPT_NOPROXY")
     if let connectTo = spec.connectTo { try easy.set(CURLOPT_CONNECT_TO, list: [connectTo], "CURLOPT_CONNECT_TO") }
+    if spec.loopbackOnly {
+      let refused = UnsafeMutablePointer<CChar>.allocate(capacity: Int(ss_SS_ADDRESS_TEXT))
+      refused.initialize(repeating: 0, count: Int(ss_SS_ADDRESS_TEXT))
+      refusedAddress = refused
+      try easy.setLoopbackOnly(refused: refused)
+    }
     try configureTLS()
     try configureCredentials()
     try configureHeaders()

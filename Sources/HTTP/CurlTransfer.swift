@@ -29,6 +29,8 @@ final class CurlTransfer {
   var lastProgress: HTTPProgress?
   /// A failure a callback detected (file I/O, size limit); it explains the CURLcode that follows.
   var failure: HTTPError?
+  /// With ``TransferSpec/loopbackOnly``: where the socket callback writes an address it refused.
+  var refusedAddress: UnsafeMutablePointer<CChar>?
 
   init(spec: TransferSpec) throws(HTTPError) {
     self.spec = spec
@@ -39,6 +41,7 @@ final class CurlTransfer {
   }
 
   deinit {
+    refusedAddress?.deallocate()
     if bodyFD >= 0 { close(bodyFD) }
     if fileFD >= 0 { close(fileFD) }
   }
@@ -55,6 +58,15 @@ final class CurlTransfer {
     let closeErrno = errno
     fileFD = -1
     if let failure { return .failure(failure) }
+    if code != CURLE_OK, let refusedAddress, refusedAddress[0] != 0 {
+      var error = HTTPError(
+        .connectionFailed,
+        "\(request.method.rawValue) \(HTTPError.redacting(request.url)): refused to connect to \(String(cString: refusedAddress)): "
+          + "only loopback addresses are allowed in this process (\(LoopbackFence.environmentVariable), set by the test harness)",
+        url: request.url)
+      error.notSent = true
+      return .failure(error)
+    }
     guard code == CURLE_OK else {
       let context = CurlErrors.Context(
         method: request.method.rawValue, url: request.url, detail: easy.errorText,

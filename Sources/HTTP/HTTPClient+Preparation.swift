@@ -20,7 +20,8 @@ struct PreparedRequest: Sendable {
       authorization: request.authorization ?? configuration.authorization,
       connectTimeout: configuration.connectTimeout, timeout: request.timeout ?? configuration.timeout,
       preferHTTP2: configuration.preferHTTP2, userAgent: configuration.userAgent,
-      protocols: configuration.allowPlainHTTP ? "http,https" : "https", sink: sink, onHead: onHead,
+      protocols: configuration.allowPlainHTTP ? "http,https" : "https", loopbackOnly: LoopbackFence.isEnabled,
+      sink: sink, onHead: onHead,
       onComplete: onComplete)
   }
 

@@ -2,10 +2,10 @@ extension HTTPClient {
   /// Whether a failed attempt may be repeated: always when the request never reached the server, and for
   /// idempotent methods when the connection failed or broke. TLS, proxy, URL, file and size failures
   /// would fail the same way again; a request that timed out after it was sent is not repeated either.
-  static func isRetryable(_ error: HTTPError, method: HTTPMethod) -> Bool {
+  static func isRetryable(_ error: HTTPError, repeatable: Bool) -> Bool {
     if error.code == .cancelled { return false }
     if error.notSent && error.code != .dns && error.code != .proxy { return true }
-    guard method.isIdempotent else { return false }
+    guard repeatable else { return false }
     return error.code == .connectionFailed || error.code == .connectionRefused || error.code == .connectionClosed
   }
 

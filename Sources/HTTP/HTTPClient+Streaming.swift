@@ -44,7 +44,7 @@ extension HTTPClient {
       }
       switch outcome {
       case .success(let head):
-        if attempt < policy.maxAttempts, request.method.isIdempotent, policy.retryableStatuses.contains(head.status) {
+        if attempt < policy.maxAttempts, request.isRepeatable, policy.retryableStatuses.contains(head.status) {
           loop.cancel(token)
           try await pause(policy.delay(afterAttempt: attempt, headers: head.headers), request, attempt)
           continue
@@ -54,7 +54,7 @@ extension HTTPClient {
           body: HTTPBodyStream(chunks: body, flow: flow))
       case .failure(var error):
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, Self.isRetryable(error, method: request.method) else { throw error }
+        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else { throw error }
         try await pause(policy.backoff(afterAttempt: attempt), request, attempt)
       }
     }

@@ -53,7 +53,7 @@ public final class HTTPClient: Sendable {
         }
       switch await perform(prepared, sink: sink) {
       case .success(let result):
-        if attempt < policy.maxAttempts, request.method.isIdempotent,
+        if attempt < policy.maxAttempts, request.isRepeatable,
           policy.retryableStatuses.contains(result.head.status)
         {
           try await pause(policy.delay(afterAttempt: attempt, headers: result.head.headers), request, attempt)
@@ -64,7 +64,7 @@ public final class HTTPClient: Sendable {
           bodyDigest: result.digest, httpVersion: result.head.httpVersion, attempts: attempt, url: result.effectiveURL)
       case .failure(var error):
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, Self.isRetryable(error, method: request.method) else { throw error }
+        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else { throw error }
         try await pause(policy.backoff(afterAttempt: attempt), request, attempt)
       }
     }

@@ -57,6 +57,11 @@ public struct HTTPRequest: Sendable {
   public var retry: RetryPolicy?
   /// nil uses the client's credentials.
   public var authorization: HTTPAuthorization?
+  /// The caller vouches that sending this request again is harmless although its method is not idempotent
+  /// (a registry's `POST …/blobs/uploads/` only opens a session): it is retried like a GET.
+  public var safeToRepeat = false
+  /// Whether a failed attempt may be repeated: an idempotent method, or ``safeToRepeat``.
+  var isRepeatable: Bool { method.isIdempotent || safeToRepeat }
   /// Follow 3xx redirects (registry blob GETs redirect to storage). Credentials are not sent to other hosts.
   public var followRedirects = false
   /// When set, a body whose SHA-256 differs fails with ``HTTPError/Code/digestMismatch`` (2xx responses only).

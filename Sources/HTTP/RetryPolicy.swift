@@ -19,9 +19,11 @@ public struct RetryPolicy: Sendable, Equatable {
 
   public static let none = RetryPolicy(maxAttempts: 1, initialBackoff: .zero, maxBackoff: .zero, retryableStatuses: [])
 
-  /// 4 attempts, waits from 200 ms up to 10 s, retrying 429 and 503.
+  /// 4 attempts, waits from 200 ms up to 10 s, retrying 429, 500, 502, 503 and 504 (a registry behind a
+  /// load balancer answers those for a moment; only repeatable requests are retried on a status).
   public static let `default` = RetryPolicy(
-    maxAttempts: 4, initialBackoff: .milliseconds(200), maxBackoff: .seconds(10), retryableStatuses: [429, 503])
+    maxAttempts: 4, initialBackoff: .milliseconds(200), maxBackoff: .seconds(10),
+    retryableStatuses: [429, 500, 502, 503, 504])
 
   /// The wait before attempt `attempt + 1` after `attempt` (1-based) failed: `initialBackoff · 2^(attempt-1)`,
   /// capped at ``maxBackoff``, of which the upper half is random ("equal jitter"), so that many clients that

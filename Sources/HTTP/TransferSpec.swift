@@ -32,6 +32,8 @@ struct TransferSpec: Sendable {
   var userAgent: String
   /// CURLOPT_PROTOCOLS_STR / CURLOPT_REDIR_PROTOCOLS_STR.
   var protocols: String
+  /// ``LoopbackFence`` was on when the request was prepared: connect only to loopback addresses.
+  var loopbackOnly: Bool
   var sink: Sink
   /// Called once, on the transfer thread, when the final response's headers are complete (streams only).
   var onHead: (@Sendable (ResponseHead) -> Void)?

@@ -74,8 +74,12 @@ extension KubeError {
     case .invalidRequest, .invalidURL: code = .badConfig
     default: code = .unreachable
     }
+    // The HTTP layer does not know which setting names the CA; for the API it is the kubeconfig's cluster.
     let hint =
-      code == .unreachable ? "; check that the cluster is up and the kubeconfig's server and certificates are right" : ""
+      error.code == .tls
+      ? "; trust the CA that signed the API server's certificate with the kubeconfig cluster's certificate-authority "
+        + "(or certificate-authority-data), and check its server and tls-server-name"
+      : code == .unreachable ? "; check that the cluster is up and the kubeconfig's server and certificates are right" : ""
     return KubeError(code, "\(what): cannot reach the Kubernetes API at \(server) (\(source)): \(error.message)\(hint)", cause: error)
   }
 

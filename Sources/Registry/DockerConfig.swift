@@ -9,12 +9,17 @@ import ServestackCore
 public struct DockerConfig: Sendable {
   public private(set) var credentialsByHost: [String: RegistryCredential] = [:]
 
-  /// The default file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
-  public static var defaultPath: URL {
-    if let dir = ProcessInfo.processInfo.environment["DOCKER_CONFIG"], !dir.isEmpty {
+  /// The default file: `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json` (the passwd home only
+  /// without `HOME`), as docker looks it up and as the kubeconfig lookup honours `$HOME`.
+  public static var defaultPath: URL { defaultPath(environment: ProcessInfo.processInfo.environment) }
+
+  public static func defaultPath(environment: [String: String]) -> URL {
+    if let dir = environment["DOCKER_CONFIG"], !dir.isEmpty {
       return URL(fileURLWithPath: dir).appendingPathComponent("config.json")
     }
-    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".docker/config.json")
+    let home = environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+      ?? FileManager.default.homeDirectoryForCurrentUser
+    return home.appendingPathComponent(".docker/config.json")
   }
 
   public init() {}

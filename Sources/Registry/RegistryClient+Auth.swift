@@ -170,6 +170,9 @@ extension RegistryClient {
     if let credential { request.authorization = .basic(username: credential.username, password: credential.password) }
     let response = try await execute(request, what: "getting a token", repository: scope.primaryRepository)
     guard response.status == 200 else {
+      if response.status == 401, credential == nil {
+        throw noCredentialsError(repository: scope.primaryRepository, status: response.status, body: response.body)
+      }
       if response.status == 401 || response.status == 403 {
         throw RegistryError(
           response.status == 401 ? .unauthorized : .denied,

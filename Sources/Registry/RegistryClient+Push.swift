@@ -131,8 +131,9 @@ extension RegistryClient {
     -> MountResult
   {
     let encodedSource = source.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? source
-    let request = HTTPRequest(
+    var request = HTTPRequest(
       method: .post, url: url(repository, "blobs/uploads/?mount=\(digest)&from=\(encodedSource)"), body: .empty)
+    request.safeToRepeat = true  // a repeated mount mounts the same blob, or opens one more session
     let response = try await send(
       request, scope: .mount(repository, from: source), what: "mounting blob \(digest) from \(source)")
     switch response.status {
@@ -149,9 +150,9 @@ extension RegistryClient {
 
   /// Starts an upload session: its `Location`.
   func startUpload(repository: String, digest: Digest) async throws(RegistryError) -> String {
-    let response = try await send(
-      HTTPRequest(method: .post, url: url(repository, "blobs/uploads/"), body: .empty), scope: .push(repository),
-      what: "starting the upload of blob \(digest)")
+    var request = HTTPRequest(method: .post, url: url(repository, "blobs/uploads/"), body: .empty)
+    request.safeToRepeat = true  // a repeat opens one more session; the unused one expires on the registry
+    let response = try await send(request, scope: .push(repository), what: "starting the upload of blob \(digest)")
     guard response.status == 202, let location = response.headers["Location"] else {
       if response.status == 202 {
         throw RegistryError(.protocolError, "\(registry) opened an upload session without a Location header")

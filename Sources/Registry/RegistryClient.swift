@@ -122,6 +122,19 @@ public final class RegistryClient: Sendable {
 
   /// The error for a response status the operation did not expect.
   func statusError(_ response: HTTPResponse, repository: String?, what: String) -> RegistryError {
-    RegistryError.status(response.status, body: response.body, registry: registry, repository: repository, what: what)
+    if response.status == 401, credential == nil {
+      return noCredentialsError(repository: repository, status: response.status, body: response.body)
+    }
+    return RegistryError.status(response.status, body: response.body, registry: registry, repository: repository, what: what)
+  }
+
+  /// A 401 when nothing was sent: "refused the credentials" would send the user looking for a wrong password.
+  func noCredentialsError(repository: String?, status: Int, body: [UInt8]) -> RegistryError {
+    RegistryError(
+      .unauthorized,
+      "registry \(registry) needs credentials for \(repository ?? "the registry") and none were sent: pass "
+        + "--registry-user USER with the password on standard input (--password-stdin), or run `docker login \(registry)` "
+        + "(servestack reads $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json)",
+      httpStatus: status, details: RegistryError.decodeDetails(body))
   }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// How an error ends the program. The exit codes are the SPEC's: 1 a check or test failed, 2 bad usage or
 /// input, 3 the cluster or registry could not be reached or refused us.

@@ -42,6 +42,12 @@ public struct YAMLDocument: Sendable {
   public func location(of path: [String]) -> YAMLMark? {
     YAMLLocator.locate(path, inDocument: index, of: source)
   }
+
+  /// The scalar at `path` exactly as the source spells it (`1.30` where ``value`` holds the number 1.3), so
+  /// that a message can quote what the user wrote. `nil` for a collection or a path that does not exist.
+  public func writtenScalar(at path: [String]) -> String? {
+    YAMLLocator.writtenScalar(path, inDocument: index, of: source)
+  }
 }
 
 /// The bytes a located document was parsed from, shared by every document of the stream.

@@ -15,6 +15,8 @@ enum YAMLLocator {
     let mark: YAMLMark
     /// A scalar's value as a key would spell it.
     var text: String?
+    /// A scalar's characters as written, before YAML resolves them to a number or boolean.
+    var written: String?
     var items: [Node] = []
     var members: [Member] = []
     /// Mappings merged in with `<<`, lowest priority first.
@@ -37,6 +39,15 @@ enum YAMLLocator {
   }
 
   static func locate(_ path: [String], inDocument index: Int, of source: YAMLSource) -> YAMLMark? {
+    find(path, inDocument: index, of: source)?.mark
+  }
+
+  /// The characters of the scalar at `path` as written (`1.30`, not the number 1.3); nil for a collection.
+  static func writtenScalar(_ path: [String], inDocument index: Int, of source: YAMLSource) -> String? {
+    find(path, inDocument: index, of: source)?.node.written
+  }
+
+  private static func find(_ path: [String], inDocument index: Int, of source: YAMLSource) -> (mark: YAMLMark, node: Node)? {
     let root = source.bytes.withUnsafeBufferPointer { buffer in
       try? tree(ofDocument: index, in: buffer, file: source.file)
     }
@@ -56,7 +67,7 @@ enum YAMLLocator {
         return nil
       }
     }
-    return mark
+    return (mark, node)
   }
 
   private static func tree(
@@ -108,6 +119,10 @@ enum YAMLLocator {
         let value = try ScalarEvent.value(event, keyPosition: keyPosition, file: file)
         let node = Node(.scalar, mark)
         node.text = value.flatMap(ScalarEvent.key(for:))
+        let scalar = event.pointee.data.scalar
+        if let bytes = scalar.value {
+          node.written = String(decoding: UnsafeBufferPointer(start: bytes, count: Int(scalar.length)), as: UTF8.self)
+        }
         if let anchor = event.pointee.data.scalar.anchor { anchors[String(cString: anchor)] = node }
         if keyPosition, let parent, value == nil {
           parent.pending = (nil, mark, true)

@@ -1,4 +1,5 @@
 public import Foundation
+import HTTP
 
 /// A process a test started (a Python server, a registry). It is stopped by its PID, never by name, when
 /// ``stop()`` is called or the value dies. Output goes to a log file whose tail is shown on failures.
@@ -27,6 +28,9 @@ public final class ChildProcess: @unchecked Sendable {
         "servestack-child-\(UUID().uuidString.prefix(8)).log")
     var env = ProcessInfo.processInfo.environment
     if let environment { env.merge(environment) { _, new in new } }
+    // Tests reach only this machine: fence the test process and every servestack it starts.
+    LoopbackFence.enable()
+    env[LoopbackFence.environmentVariable] = "1"
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)

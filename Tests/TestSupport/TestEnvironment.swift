@@ -1,4 +1,5 @@
 public import Foundation
+import HTTP
 
 /// Where the test data and test infrastructure are, and whether they are here at all.
 ///
@@ -33,6 +34,7 @@ public enum TestEnvironment {
 
   /// The kubeconfig of a real cluster for integration tests: `SERVESTACK_TEST_KUBECONFIG`.
   public static var testKubeconfig: String? {
+    LoopbackFence.enable()  // a cluster's addresses must not send a test's requests off this machine
     guard let path = ProcessInfo.processInfo.environment["SERVESTACK_TEST_KUBECONFIG"], !path.isEmpty,
       FileManager.default.fileExists(atPath: path)
     else { return nil }

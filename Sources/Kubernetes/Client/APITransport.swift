@@ -53,7 +53,7 @@ final class APITransport: Sendable {
   init(connection: ClusterConnection, options: KubeClientOptions) throws(KubeError) {
     self.connection = connection
     self.options = options
-    credentials = CredentialStore(connection: connection)
+    credentials = CredentialStore(connection: connection, execTimeout: options.execPluginTimeout)
     let client = try Self.makeClient(connection: connection, options: options, certificate: nil)
     clients = Mutex((key: nil, client: client))
   }

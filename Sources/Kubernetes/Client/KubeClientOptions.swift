@@ -17,6 +17,8 @@ public struct KubeClientOptions: Sendable {
   /// servers.
   public var maxConnections: Int
   public var connectTimeout: Duration
+  /// Time an exec credential plugin may take; past it the request fails naming the plugin, which is ended.
+  public var execPluginTimeout: Duration = ExecCredentialPlugin.defaultTimeout
   public var logger: Logger
 
   public init(

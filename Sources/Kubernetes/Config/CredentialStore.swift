@@ -23,7 +23,12 @@ actor CredentialStore {
   /// How many times an exec plugin ran (tests check the caching with it).
   private(set) var execRuns = 0
 
-  init(connection: ClusterConnection) { self.connection = connection }
+  private let execTimeout: Duration
+
+  init(connection: ClusterConnection, execTimeout: Duration = ExecCredentialPlugin.defaultTimeout) {
+    self.connection = connection
+    self.execTimeout = execTimeout
+  }
 
   /// The credential to send; runs the plugin or reads the token file when there is none or it expired.
   func credential() async throws(KubeError) -> CurrentCredential {
@@ -77,7 +82,7 @@ actor CredentialStore {
     case .exec(let config):
       execRuns += 1
       do {
-        let output = try await ExecCredentialPlugin.run(config, connection: connection)
+        let output = try await ExecCredentialPlugin.run(config, connection: connection, timeout: execTimeout)
         if let token = output.token { credential.authorization = .bearer(token) }
         if let certificate = output.clientCertificate, let key = output.clientKey {
           credential.clientCertificate = (certificate, key)

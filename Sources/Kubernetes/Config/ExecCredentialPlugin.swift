@@ -1,6 +1,8 @@
 import Foundation
 import HTTP
 import ServestackCore
+internal import Subprocess
+internal import SystemPackage
 
 /// What an exec credential plugin handed back.
 struct ExecCredential: Sendable {
@@ -16,8 +18,14 @@ enum ExecCredentialPlugin {
   ///
   /// #### Errors
   /// ``KubeError/Code/execPlugin`` naming the command: missing, not executable, failed (with its stderr), or
-  /// printed no usable credential. The plugin's stdout is never quoted, since it holds the credential.
-  static func run(_ config: ExecCredentialConfig, connection: ClusterConnection) async throws(KubeError) -> ExecCredential {
+  /// printed no usable credential, or did not finish within `timeout` (then its process group is ended).
+  /// The plugin's stdout is never quoted, since it holds the credential.
+  /// kubectl has no limit; a plugin that hangs (a login prompt nobody sees) would block every command.
+  static let defaultTimeout = Duration.seconds(60)
+
+  static func run(
+    _ config: ExecCredentialConfig, connection: ClusterConnection, timeout: Duration = defaultTimeout
+  ) async throws(KubeError) -> ExecCredential {
     let who = "exec credential plugin '\(config.command)' (\(config.origin))"
     if config.interactiveMode == "Always" {
       throw KubeError(
@@ -32,16 +40,16 @@ enum ExecCredentialPlugin {
       throw KubeError(.execPlugin, message)
     }
     let environment = self.environment(config, connection: connection)
-    let result: Result<(Int32, Data, Data), KubeError> = await BlockingExecutor.shared.run {
-      runProcess(executable, config.args, environment: environment, who: who)
-    }
+    let result = await runProcess(executable, config.args, environment: environment, timeout: timeout, who: who)
     let (status, stdout, stderr) = try result.get()
     let errorText = String(decoding: stderr.prefix(4000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    guard status == 0 else {
-      throw KubeError(
-        .execPlugin, "\(who) exited with status \(status)" + (errorText.isEmpty ? "" : ": \(errorText)"))
+    let detail = errorText.isEmpty ? "" : ": \(errorText)"
+    switch status {
+    case .exited(0): break
+    case .exited(let code): throw KubeError(.execPlugin, "\(who) exited with status \(code)\(detail)")
+    case .signaled(let signal): throw KubeError(.execPlugin, "\(who) was killed by signal \(signal)\(detail)")
     }
-    return try parse(stdout, config: config, who: who)
+    return try parse(Data(stdout), config: config, who: who)
   }
 
   static func parse(_ stdout: Data, config: ExecCredentialConfig, who: String) throws(KubeError) -> ExecCredential {
@@ -119,47 +127,55 @@ enum ExecCredentialPlugin {
     return environment
   }
 
-  /// Blocking: runs the process to completion, reading both pipes at once so neither can fill up.
+  /// Runs the plugin in a process group of its own with an empty signal mask and default signal
+  /// dispositions (swift-subprocess resets both, whatever servestack inherited), so that ending the group
+  /// ends the plugin and whatever it started. Past `timeout`, or when the caller is cancelled, the group
+  /// gets SIGTERM and a second later SIGKILL; while it runs, an interrupted servestack kills the group.
   private static func runProcess(
-    _ executable: String, _ arguments: [String], environment: [String: String], who: String
-  ) -> Result<(Int32, Data, Data), KubeError> {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    do {
-      try process.run()
-    } catch {
-      return .failure(KubeError(.execPlugin, "\(who) could not be started: \((error as NSError).localizedDescription)"))
+    _ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration, who: String
+  ) async -> Result<(TerminationStatus, [UInt8], [UInt8]), KubeError> {
+    var platform = PlatformOptions()
+    platform.processGroupID = 0
+    platform.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+    let configuration = Configuration(
+      executable: .path(.init(executable)), arguments: Arguments(arguments),
+      // Raw `KEY=VALUE` entries, NUL-terminated as swift-subprocess hands them to execve.
+      environment: .custom(environment.map { Array("\($0.key)=\($0.value)\0".utf8) }), platformOptions: platform)
+    let limit = 1 << 20
+    enum Outcome: Sendable {
+      case finished(Result<(TerminationStatus, [UInt8], [UInt8]), KubeError>)
+      case timedOut
     }
-    let errorData = PipeCollector(err.fileHandleForReading)
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return .success((process.terminationStatus, outData, errorData.wait()))
-  }
-}
-
-/// Reads a pipe to its end on its own thread.
-private final class PipeCollector: @unchecked Sendable {
-  // @unchecked Sendable: `data` is written once by the reader thread before `done` is signalled, and read
-  // only after waiting for it.
-  private var data = Data()
-  private let done = DispatchSemaphore(value: 0)
-
-  init(_ handle: FileHandle) {
-    Thread.detachNewThread { [self] in
-      data = handle.readDataToEndOfFile()
-      done.signal()
+    return await withTaskGroup(of: Outcome.self) { group in
+      group.addTask {
+        do {
+          let result = try await Subprocess.run(
+            configuration, input: .none, output: .bytes(limit: limit), error: .bytes(limit: limit)
+          ) { execution in
+            ChildProcessGroups.add(execution.processIdentifier.value)
+          }
+          ChildProcessGroups.remove(result.processIdentifier.value)
+          return .finished(.success((result.terminationStatus, result.standardOutput, result.standardError)))
+        } catch {
+          return .finished(.failure(KubeError(.execPlugin, "\(who) could not be run: \(error)")))
+        }
+      }
+      group.addTask {
+        try? await Task.sleep(for: timeout)
+        return .timedOut
+      }
+      let first = await group.next() ?? .timedOut
+      group.cancelAll()
+      switch first {
+      case .finished(let result): return result
+      case .timedOut:
+        _ = await group.next()  // the run task, after its teardown of the plugin's group
+        return .failure(
+          KubeError(
+            .execPlugin,
+            "\(who) did not finish within \(timeout) and was stopped; run it by hand to see why "
+              + "it hangs (a login prompt, an unreachable identity provider)"))
+      }
     }
-  }
-
-  func wait() -> Data {
-    done.wait()
-    return data
   }
 }

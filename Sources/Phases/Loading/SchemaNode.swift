@@ -36,9 +36,15 @@ struct SchemaNode: Sendable {
   func invalid(_ error: ValueError) -> PhaseError { fail(.invalidValue, error.description) }
 
   func wrongType(expected: String) -> PhaseError {
-    var message = "expected \(expected), found \(SchemaNode.describe(value))"
+    // Quote what the file says: the parsed number loses digits (`1.30` is 1.3, a long pin turns into 1e+63).
+    let written = value.doubleValue != nil ? context.document?.writtenScalar(at: path.yamlPath) : nil
+    var message = "expected \(expected), found \(written.map { "a number (\($0))" } ?? SchemaNode.describe(value))"
     if expected == "a string", value.doubleValue != nil || value.boolValue != nil {
-      message += "; quote the value (\"\(value.serialized())\") to keep it a string"
+      if let written = written ?? context.document?.writtenScalar(at: path.yamlPath) {
+        message += "; quote the value (\"\(written)\") to keep it a string"
+      } else {
+        message += "; quote the value to keep it a string"
+      }
     }
     return fail(.wrongType, message)
   }

@@ -179,11 +179,19 @@ extension PreflightContext {
   func registryReachable() async -> Verdict {
     guard let registry = options.registry else { return Verdict(.skip, "no --registry: images come from their public registries") }
     guard let probe = options.registryProbe else { return Verdict(.skip, "no registry client in this build") }
-    if let problem = await probe(registry) {
+    let outcome = await probe(registry)
+    if let problem = outcome.problem {
       return Verdict(
         .fail, "registry \(registry): \(problem)",
         fix: "check the address, its CA (--registry-ca) and credentials (~/.docker/config.json or --registry-user)")
     }
-    return Verdict(.pass, "registry \(registry) answers and accepts the credentials")
+    guard outcome.credentialsSent else { return Verdict(.pass, "registry \(registry) answers without credentials") }
+    // The nodes' container runtime pulls the images, not servestack: they need credentials of their own.
+    return Verdict(
+      .warn,
+      "registry \(registry) answers and accepts the credentials, but servestack gives none to the cluster: its nodes "
+        + "must be able to pull from \(registry) themselves",
+      fix: "give the nodes pull access: registry auth in each node's container runtime (containerd's registry "
+        + "config), or a kubernetes.io/dockerconfigjson Secret as imagePullSecret of the stack's ServiceAccounts")
   }
 }

@@ -2,7 +2,8 @@
 public struct PreflightOptions: Sendable {
   /// Answers whether a registry is reachable and accepts us: nil when it is, else the problem. The CLI
   /// plugs in the Registry module's `RegistryClient.ping`.
-  public typealias RegistryProbe = @Sendable (String) async -> String?
+  /// Checks `--registry`: the problem (nil when it answers), and whether credentials were sent to it.
+  public typealias RegistryProbe = @Sendable (String) async -> (problem: String?, credentialsSent: Bool)
 
   /// Checks whose failures become warnings (kebab names from ``PreflightNames/parseIgnored(_:)``; `all`).
   public var ignored: Set<String>

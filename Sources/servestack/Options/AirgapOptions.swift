@@ -49,10 +49,15 @@ struct AirgapFlags: ParsableArguments {
       do {
         // The host as the push and the rewriter read HOST[:PORT][/PREFIX].
         let host = try ImageRewriter(target: registry).registryHost
-        try await RegistryClient(host: host, options: registryOptions).ping()
-        return nil
+        let client = try RegistryClient(host: host, options: registryOptions)
+        do {
+          try await client.ping()
+        } catch {
+          return (error.userMessage, client.hasCredentials)
+        }
+        return (nil, client.hasCredentials)
       } catch {
-        return error.userMessage
+        return (error.userMessage, false)
       }
     }
   }

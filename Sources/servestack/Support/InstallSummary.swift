@@ -6,7 +6,7 @@ import ServestackCore
 /// what failed, on which object, why, and the exact command to resume.
 enum InstallSummary {
   static func printText(_ result: InstallResult) {
-    for warning in result.warnings { Terminal.line("warning: \(warning)") }
+    // result.warnings is not printed here: each was an event, which the progress printer already showed.
     if let preflight = result.preflight, preflight.failed {
       let names = preflight.failures.map(\.title)
       Terminal.standardError.write(

@@ -99,6 +99,7 @@ func expectedPatternDigest(size: Int, seed: Int) -> Digest {
 
 /// A client for tests: no proxy from the environment, quick retries.
 func makeTestClient(_ adjust: (inout HTTPClientConfiguration) -> Void = { _ in }) throws -> HTTPClient {
+  LoopbackFence.enable()
   var configuration = HTTPClientConfiguration()
   configuration.proxy = .none
   configuration.retry = RetryPolicy(

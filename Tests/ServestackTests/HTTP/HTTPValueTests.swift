@@ -58,7 +58,7 @@ import Testing
       }
     }
     #expect(RetryPolicy.default.maxAttempts == 4)
-    #expect(RetryPolicy.default.retryableStatuses == [429, 503])
+    #expect(RetryPolicy.default.retryableStatuses == [429, 500, 502, 503, 504])
     #expect(RetryPolicy.none.maxAttempts == 1)
   }
 

@@ -62,6 +62,32 @@ struct InstallerRealTests {
     await EngineTests.cleanUp(client, namespaces: [stateNamespace])
   }
 
+  @Test("a stale lease taken over by the binary is warned about once, not again in the summary")
+  func staleLeaseWarnedOnce() async throws {
+    let kubeconfig = try #require(TestEnvironment.testKubeconfig)
+    let client = try EngineTests.realClient()
+    let namespace = EngineTests.uniqueName("r120")
+    let stateNamespace = EngineTests.uniqueName("state")
+    let cache = try TemporaryDirectory(prefix: "servestack-cache")
+    defer { cache.remove() }
+    defer { Task { await EngineTests.cleanUp(client, namespaces: [namespace, stateNamespace]) } }
+    _ = try await client.create(KubeObject(EngineTests.namespace, name: stateNamespace))
+    var lease = KubeObject(EngineTests.lease, name: "servestack-install", namespace: stateNamespace)
+    lease["spec"] = [
+      "holderIdentity": "gone-host/4242", "leaseDurationSeconds": 30, "acquireTime": "2020-01-01T00:00:00.000000Z",
+      "renewTime": "2020-01-01T00:00:00.000000Z", "leaseTransitions": 0,
+    ]
+    _ = try await client.create(lease)
+    let result = try await EngineTests.servestack(
+      [
+        "install", "--ignore-preflight-errors=KubernetesVersion", "--phases", try EngineTests.real120.path, "--set",
+        "namespace=\(namespace)", "--state-namespace", stateNamespace, "--cache", cache.path, "--only", "base",
+      ], kubeconfig: kubeconfig)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    let output = result.stdout + result.stderr
+    #expect(output.components(separatedBy: "took over the stale lease").count - 1 == 1, "\(output)")
+  }
+
   @Test("uninstall keeps an object another manager also applied")
   func uninstallKeepsForeign() async throws {
     let client = try EngineTests.realClient()

@@ -60,7 +60,16 @@ import TestSupport
     let e = try error("name: demo\nkind: install\ncomponent:\n  name: demo\n  version: v1.0.0\n  kubernetes:\n    min: 1.30\n")
     #expect(e.code == .wrongType)
     #expect((e.line, e.field) == (7, "component.kubernetes.min"))
-    #expect(e.message.contains("quote the value"))
+    #expect(e.message.contains("quote the value (\"1.30\")"), "\(e.message)")
+  }
+
+  @Test func aPinOfOnlyDigitsIsQuotedAsWritten() throws {
+    let digits = String(repeating: "1", count: 64)
+    let e = try error("name: demo\nkind: install\ncomponent:\n  name: demo\n  version: \(digits)\n")
+    #expect(e.code == .wrongType)
+    #expect(e.field == "component.version")
+    #expect(e.message.contains("quote the value (\"\(digits)\")"), "\(e.message)")
+    #expect(!e.message.contains("e+63"), "\(e.message)")
   }
 
   @Test func missingRequiredField() throws {

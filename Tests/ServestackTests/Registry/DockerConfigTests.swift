@@ -41,4 +41,11 @@ struct DockerConfigTests {
     let notJSON = try directory.write("broken.json", "{")
     #expect(throws: RegistryError.self) { try DockerConfig(contentsOf: notJSON) }
   }
+
+  @Test func defaultPathHonoursHOMEThenDOCKER_CONFIG() {
+    #expect(DockerConfig.defaultPath(environment: ["HOME": "/tmp/sstest-home"]).path == "/tmp/sstest-home/.docker/config.json")
+    #expect(
+      DockerConfig.defaultPath(environment: ["HOME": "/tmp/sstest-home", "DOCKER_CONFIG": "/tmp/sstest-docker"]).path
+        == "/tmp/sstest-docker/config.json")
+  }
 }

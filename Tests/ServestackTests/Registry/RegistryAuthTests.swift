@@ -62,6 +62,10 @@ struct RegistryAuthTests {
       host: registry.host, options: testOptions(plainHTTP: false, ca: certificates.caCertificate))
     let anonymousError = await #expect(throws: RegistryError.self) { try await anonymous.ping() }
     #expect(anonymousError?.code == .unauthorized)
+    // …but it does not speak of refused credentials when none were sent: it says how to give them.
+    let said = anonymousError?.message ?? ""
+    #expect(!said.contains("refused the credentials"), "\(said)")
+    #expect(said.contains("needs credentials") && said.contains("--registry-user") && said.contains("docker login"), "\(said)")
   }
 
   @Test("without the CA the TLS handshake fails with a TLS error")

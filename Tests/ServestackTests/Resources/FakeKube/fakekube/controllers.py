@@ -347,7 +347,8 @@ class Sim:
                                                                      "node.alpha.kubernetes.io/ttl": "0"}},
                 "spec": spec,
                 "status": {"capacity": cap, "allocatable": alloc, "conditions": conds,
-                           "addresses": [{"type": "InternalIP", "address": "10.0.0.%d" % (i + 10)},
+                           # Loopback node addresses: a test that finds a NodePort through them must stay on this machine.
+                           "addresses": [{"type": "InternalIP", "address": "127.0.0.%d" % (i + 10)},
                                          {"type": "Hostname", "address": name}],
                            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                            "nodeInfo": {"machineID": hashlib.md5(name.encode()).hexdigest(),
@@ -1304,7 +1305,7 @@ class Sim:
             nowts = util.now_ts()
             containers = spec.get("containers") or []
             if not status.get("hostIP"):
-                status["hostIP"] = "10.0.0.%d" % (10 + next((n["_index"] for n in self.node_specs()
+                status["hostIP"] = "127.0.0.%d" % (10 + next((n["_index"] for n in self.node_specs()
                                                              if n["name"] == node), 0))
                 status["hostIPs"] = [{"ip": status["hostIP"]}]
                 status["startTime"] = nowts

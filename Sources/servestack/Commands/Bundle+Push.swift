@@ -57,21 +57,9 @@ extension Servestack.BundleCommand {
       let push = outcome.push
       switch outputOptions.output {
       case .json:
-        let object: JSONValue = [
-          "registry": .string(registry), "signature": .string(outcome.verification.signature.rawValue),
-          "images": .array(
-            push.images.map { image in
-              [
-                "name": .string(image.name), "target": .string(image.target.description),
-                "digest": .string(image.digest.description), "blobsUploaded": .int(image.blobsUploaded),
-                "blobsMounted": .int(image.blobsMounted), "blobsPresent": .int(image.blobsPresent),
-                "bytesUploaded": .int(Int(image.bytesUploaded)), "manifestsPut": .int(image.manifestsPut),
-              ]
-            }),
-          "blobsUploaded": .int(push.blobsUploaded), "blobsMounted": .int(push.blobsMounted),
-          "blobsPresent": .int(push.blobsPresent), "bytesUploaded": .int(Int(push.bytesUploaded)),
-          "seconds": .double(Date().timeIntervalSince(start)),
-        ]
+        let object = push.json(
+          registry: registry, signature: outcome.verification.signature.rawValue,
+          seconds: Date().timeIntervalSince(start))
         print(object.serialized(.pretty))
       case .text:
         for warning in outcome.verification.warnings { Terminal.standardError.write("warning: \(warning)\n") }

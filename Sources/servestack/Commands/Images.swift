@@ -80,19 +80,7 @@ extension Servestack {
       let report = ImageLists.check(lists: current, manifestsByComponent: loaded)
       switch outputOptions.output {
       case .json:
-        let drifts: [JSONValue] = report.drifts.map { drift in
-          [
-            "list": .string(drift.list), "extra": .array(drift.extra.map { .string($0.description) }),
-            "missing": .array(drift.missing.map { .string($0.description) }),
-          ]
-        }
-        let object: JSONValue = [
-          "drift": .bool(report.hasDrift), "lists": .array(drifts),
-          "missingLists": .array(report.missingLists.map { .string($0.fileName) }),
-          "matching": .array(report.matching.map { .string($0) }),
-          "unchecked": .array(report.unchecked.map { .string($0) }),
-        ]
-        print(object.serialized(.pretty))
+        print(report.json.serialized(.pretty))
       case .text:
         print(report.summary)
       }
@@ -105,9 +93,7 @@ extension Servestack {
       for file in files { parsed.append(try ImageList(name: String(file.name.dropLast(4)), text: file.text)) }
       switch outputOptions.output {
       case .json:
-        let object = JSONObject(
-          uniqueKeysWithValues: parsed.map { ($0.name, JSONValue.array($0.references.map { .string($0.description) })) })
-        print(JSONValue.object(object).serialized(.pretty))
+        print(ImageList.json(parsed).serialized(.pretty))
       case .text:
         if parsed.isEmpty { print("no image lists are built in") }
         for list in parsed {
@@ -142,24 +128,7 @@ extension Servestack.ImagesCommand {
       }
       switch outputOptions.output {
       case .json:
-        let images: [JSONValue] = extraction.references.map { reference in
-          var object: JSONObject = ["image": .string(reference.description)]
-          if why {
-            object["foundIn"] = .array(
-              extraction.occurrences(of: reference).map { occurrence in
-                var entry: JSONObject = [
-                  "kind": .string(occurrence.object.kind), "name": .string(occurrence.object.name ?? ""),
-                  "field": .string(occurrence.field), "text": .string(occurrence.text),
-                ]
-                if let namespace = occurrence.object.namespace { entry["namespace"] = .string(namespace) }
-                if let file = occurrence.object.file { entry["file"] = .string(file) }
-                if let note = occurrence.note { entry["note"] = .string(note) }
-                return .object(entry)
-              })
-          }
-          return .object(object)
-        }
-        print(JSONValue.array(images).serialized(.pretty))
+        print(extraction.json(why: why).serialized(.pretty))
       case .text:
         for reference in extraction.references {
           print(reference.description)

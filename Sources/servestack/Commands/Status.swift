@@ -28,7 +28,7 @@ extension Servestack {
       let set = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
       let client = try cluster.client()
       let report = try await StatusReporter(client: client).run(phaseSet: set, stateNamespace: state.stateNamespace)
-      let stored = await storedResults(client)
+      let stored = await StoredResults.newest(results, client: client, namespace: resultsNamespace)
       switch outputOptions.output {
       case .json:
         var json = report.json
@@ -42,16 +42,6 @@ extension Servestack {
         stored.printText(namespace: resultsNamespace)
       }
       if !report.healthy { throw ExitCode(1) }
-    }
-
-    /// The periodic job's last results; a cluster that refuses the read is a note, not a failure of status.
-    func storedResults(_ client: KubeClient) async -> StoredResults {
-      guard results > 0 else { return StoredResults(items: []) }
-      do {
-        return StoredResults(items: try await ResultStore(client: client, namespace: resultsNamespace).list(limit: results))
-      } catch {
-        return StoredResults(items: [], problem: error.userMessage)
-      }
     }
 
     func printText(_ report: StatusReport) {
@@ -81,27 +71,7 @@ extension Servestack {
   }
 }
 
-/// The stored conformance results `status` shows.
-struct StoredResults {
-  var items: [ResultStore.StoredResult]
-  var problem: String?
-
-  var json: JSONValue {
-    var object: JSONObject = [
-      "results": .array(
-        items.map { item in
-          [
-            "name": .string(item.name), "finishedAt": .string(item.finishedAt),
-            "outcome": item.outcome.map { .string($0.rawValue) } ?? .null,
-            "summary": item.report.map { .string(Self.summary($0)) } ?? .null,
-            "problem": item.problem.map(JSONValue.string) ?? .null,
-          ]
-        })
-    ]
-    if let problem { object["problem"] = .string(problem) }
-    return .object(object)
-  }
-
+extension StoredResults {
   func printText(namespace: String) {
     if let problem {
       Terminal.line("test results: cannot read them from \(namespace): \(problem)")
@@ -113,9 +83,5 @@ struct StoredResults {
       let detail = item.report.map(Self.summary) ?? item.problem ?? ""
       Terminal.line("  \(item.finishedAt)  \(item.outcome?.rawValue ?? "unknown")  \(detail)")
     }
-  }
-
-  static func summary(_ report: ConformanceReport) -> String {
-    report.phases.map { "\($0.name) \($0.outcome)" }.joined(separator: ", ")
   }
 }

@@ -96,12 +96,12 @@ struct BundleBuiltinSpecTests {
     try #require(created.status == 0, "\(created.stdout)\(created.stderr)")
 
     let target = try await TestRegistry.start()
-    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let kube = try await BundleFakeKube()
     let install = try await Shell.runAsync(
       binary,
       [
         "install", "--bundle", bundle, "--registry", "\(target.host)/site", "--plain-http", "--skip-tests",
-        "--ignore-preflight-errors=all", "--kubeconfig", kube.state.file("kubeconfig").path, "--timeout", "180s",
+        "--ignore-preflight-errors=all", "--kubeconfig", kube.fake.kubeconfig, "--timeout", "180s",
         "--work-dir", directory.file("work").path, "-o", "json",
       ], environment: environment)
     #expect(install.status == 0, "stderr: \(install.stderr)\nstdout: \(install.stdout.suffix(3000))")

@@ -80,7 +80,7 @@ struct BundleEndToEndTests {
     #expect(sources == ["../manifests/demo/v1/demo.yaml"])
 
     // The rewritten objects are accepted by an API server, images as rewritten.
-    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let kube = try await BundleFakeKube()
     for object in objects {
       let (status, answer) = try await kube.apply(object)
       #expect((200..<300).contains(status), "\(object["kind"] ?? "?") → \(status) \(answer.map { $0.serialized() } ?? "")")

@@ -9,28 +9,15 @@ import YAML
 /// server-side apply objects and read them back (independent of the Kubernetes module under test elsewhere).
 final class BundleFakeKube: @unchecked Sendable {
   // @unchecked Sendable: every stored property is immutable after init.
-  let state: TemporaryDirectory
-  let process: ChildProcess
+  let fake: FakeKubeProcess
   let base: String
   let token: Secret
   let client: HTTPClient
 
-  init() throws {
-    let resources = try #require(Bundle.module.url(forResource: "Resources", withExtension: nil))
-    state = try TemporaryDirectory(prefix: "servestack-fakekube")
-    process = try ChildProcess(
-      "python3", [resources.appendingPathComponent("FakeKube/fake_apiserver.py").path, "--port", "0", "--dir", state.path],
-      logFile: state.file("server.log"))
-    let portFile = state.file("port")
-    let deadline = Date().addingTimeInterval(20)
-    while !FileManager.default.fileExists(atPath: portFile.path) {
-      guard Date() < deadline else { throw TestSetupError("the fake apiserver did not start") }
-      usleep(50_000)
-    }
-    usleep(100_000)
-    let port = try String(contentsOf: portFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    base = "https://127.0.0.1:\(port)"
-    let kubeconfig = try YAMLParser.parseDocument(Array(try Data(contentsOf: state.file("kubeconfig"))))
+  init() async throws {
+    fake = try await FakeKubeProcess.start(prefix: "servestack-fakekube")
+    base = "https://127.0.0.1:\(fake.port)"
+    let kubeconfig = try YAMLParser.parseDocument(Array(try Data(contentsOf: URL(fileURLWithPath: fake.kubeconfig))))
     let caData = try #require(kubeconfig["clusters"]?[0]?[path: ["cluster", "certificate-authority-data"]]?.stringValue)
     let ca = try #require(Data(base64Encoded: caData))
     let admin = try #require(kubeconfig["users"]?.arrayValue?.first { $0["name"] == "admin" })
@@ -64,5 +51,5 @@ final class BundleFakeKube: @unchecked Sendable {
     return (response.status, try? JSONValue(parsing: response.body))
   }
 
-  deinit { process.stop() }
+  deinit { fake.process.stop() }
 }

@@ -52,7 +52,7 @@ struct BundleHostileReferenceTests {
       ("uncovered.tar", "  - path: ../checksums.txt", "which checksums.txt does not list"),
     ]
     let target = try await TestRegistry.start()
-    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let kube = try await BundleFakeKube()
     for item in cases {
       let bundle = try await Self.crafted(world, created.output, name: item.name, manifests: item.manifests)
       let verify = try await Shell.runAsync(binary, ["bundle", "verify", bundle.path])
@@ -69,7 +69,7 @@ struct BundleHostileReferenceTests {
         binary,
         [
           "install", "--bundle", bundle.path, "--registry", "\(target.host)/site", "--plain-http", "--skip-tests",
-          "--ignore-preflight-errors=all", "--kubeconfig", kube.state.file("kubeconfig").path, "--timeout", "30s",
+          "--ignore-preflight-errors=all", "--kubeconfig", kube.fake.kubeconfig, "--timeout", "30s",
           "--work-dir", work.path,
         ], environment: BundleInstallTests.environment)
       #expect(install.status == 2, "\(item.name): \(install.stderr)")

@@ -24,8 +24,8 @@ struct BundleInstallTests {
     let carried = world.directory.file("carried.tar")
     try FileManager.default.copyItem(at: created.output, to: carried)
     let target = try await TestRegistry.start()
-    let kube = try await TestBlocking.run { try BundleFakeKube() }
-    let kubeconfig = kube.state.file("kubeconfig").path
+    let kube = try await BundleFakeKube()
+    let kubeconfig = kube.fake.kubeconfig
     let arguments = [
       "install", "--bundle", carried.path, "--registry", "\(target.host)/site", "--plain-http", "--skip-tests",
       "--ignore-preflight-errors=all", "--kubeconfig", kubeconfig, "--timeout", "60s", "-o", "json",
@@ -65,12 +65,12 @@ struct BundleInstallTests {
 
     let world = try await BundleWorld()
     let created = try await world.create()
-    let kube = try await TestBlocking.run { try BundleFakeKube() }
+    let kube = try await BundleFakeKube()
     let refused = try await Shell.runAsync(
       binary,
       [
         "install", "--bundle", created.output.path, "--registry", "127.0.0.1:1/site", "--plain-http", "--skip-tests",
-        "--kubeconfig", kube.state.file("kubeconfig").path,
+        "--kubeconfig", kube.fake.kubeconfig,
       ], environment: Self.environment)
     #expect(refused.status == 3, "stderr: \(refused.stderr)")
     #expect(refused.stderr.contains("127.0.0.1:1"))

@@ -18,17 +18,11 @@ struct ConformanceFakeApiserverTests {
 
     func start() async throws -> String {
       if let kubeconfig, process?.isRunning == true { return kubeconfig }
-      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sstest-conformance-fake-\(UUID().uuidString.prefix(8))")
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let config = directory.appendingPathComponent("config.json")
-      try Data(#"{"neverReady": ["*/sklearn-iris-predictor*"]}"#.utf8).write(to: config)
-      let (process, _) = try await Kube.startPython(
-        "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path, "--config", config.path],
-        log: directory.appendingPathComponent("fake_apiserver.log"), removeAfter: directory)
-      self.process = process
-      let path = directory.appendingPathComponent("kubeconfig").path
-      kubeconfig = path
-      return path
+      let fake = try await FakeKubeProcess.start(
+        config: ["neverReady": ["*/sklearn-iris-predictor*"]], prefix: "sstest-conformance-fake")
+      process = fake.process
+      kubeconfig = fake.kubeconfig
+      return fake.kubeconfig
     }
   }
 

@@ -31,16 +31,13 @@ struct FakeKubeFidelityTests {
     .enabled(if: TestEnvironment.hasTestCluster, "\(TestEnvironment.missingClusterReason)"))
   func contractAgainstTheRealApiserver() async throws {
     let real = try #require(TestEnvironment.testKubeconfig)
-    let directory = try TemporaryDirectory(prefix: "sstest-fakekube-contract")
-    let (process, _) = try await Kube.startPython(
-      "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path],
-      log: directory.file("fake_apiserver.log"), removeAfter: directory.url)
-    defer { process.stop() }
+    let fake = try await FakeKubeProcess.start(prefix: "sstest-fakekube-contract")
+    defer { fake.process.stop() }
     let result = try await Shell.runAsync(
       "python3",
       [
         try Self.folder.appendingPathComponent("contract_check.py").path, "--kubeconfig", real, "--kubeconfig",
-        directory.file("kubeconfig").path,
+        fake.kubeconfig,
       ])
     let closing = Self.closingLine(result.stdout)
     #expect(result.status == 0, "the fake drifted from the real apiserver: \(closing)\n\(result.stdout.suffix(4000))")

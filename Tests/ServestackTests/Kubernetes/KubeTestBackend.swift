@@ -200,6 +200,36 @@ enum Kube {
   }
 }
 
+/// A fake apiserver process (Resources/FakeKube/fake_apiserver.py) in a folder of its own: the one way
+/// the tests start it. The watchdog stops it and removes the folder when the test process ends.
+struct FakeKubeProcess: Sendable {
+  let directory: URL
+  let port: Int
+  let process: ChildProcess
+
+  /// Its admin kubeconfig (contexts `fake` = admin, `restricted` = limited RBAC).
+  var kubeconfig: String { directory.appendingPathComponent("kubeconfig").path }
+
+  /// Starts one with `config` (FakeKube README: knobs), when given, and waits for its `READY` line.
+  static func start(config: JSONValue? = nil, prefix: String = "sstest-fakekube") async throws -> FakeKubeProcess {
+    guard TestEnvironment.which("python3") != nil, TestEnvironment.which("openssl") != nil else {
+      throw TestSetupError("the fake apiserver needs python3 and openssl")
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var arguments = ["--port", "0", "--dir", directory.path]
+    if let config {
+      let file = directory.appendingPathComponent("config.json")
+      try Data(config.serializedBytes()).write(to: file)
+      arguments += ["--config", file.path]
+    }
+    let (process, port) = try await Kube.startPython(
+      "FakeKube/fake_apiserver.py", arguments, log: directory.appendingPathComponent("fake_apiserver.log"),
+      removeAfter: directory)
+    return FakeKubeProcess(directory: directory, port: port, process: process)
+  }
+}
+
 /// The fake apiserver, started once per test process in a temporary folder (the watchdog stops it when
 /// the test process ends).
 actor FakeKubeServer {
@@ -223,12 +253,7 @@ actor FakeKubeServer {
   }
 
   private static func start() async throws -> Running {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sstest-fakekube-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let (process, port) = try await Kube.startPython(
-      "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path],
-      log: directory.appendingPathComponent("fake_apiserver.log"), removeAfter: directory)
-    return Running(
-      directory: directory.path, kubeconfig: directory.appendingPathComponent("kubeconfig").path, port: port, process: process)
+    let fake = try await FakeKubeProcess.start()
+    return Running(directory: fake.directory.path, kubeconfig: fake.kubeconfig, port: fake.port, process: fake.process)
   }
 }

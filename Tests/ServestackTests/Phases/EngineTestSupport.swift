@@ -75,18 +75,10 @@ final class OwnFakeKube: Sendable {
   var kubeconfig: String { backend.kubeconfig }
 
   init(config: JSONValue = [:]) async throws {
-    guard TestEnvironment.which("python3") != nil, TestEnvironment.which("openssl") != nil else {
-      throw TestSetupError("the fake apiserver needs python3 and openssl")
-    }
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("sstest-engine-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let configFile = directory.appendingPathComponent("config.json")
-    try Data(config.serializedBytes()).write(to: configFile)
-    let (process, _) = try await Kube.startPython(
-      "FakeKube/fake_apiserver.py", ["--port", "0", "--dir", directory.path, "--config", configFile.path],
-      log: directory.appendingPathComponent("fake_apiserver.log"), removeAfter: directory)
-    self.process = process
-    backend = KubeTestBackend(kind: .fake, kubeconfig: directory.appendingPathComponent("kubeconfig").path, fakeDirectory: directory.path)
+    let fake = try await FakeKubeProcess.start(config: config, prefix: "sstest-engine")
+    directory = fake.directory
+    process = fake.process
+    backend = KubeTestBackend(kind: .fake, kubeconfig: fake.kubeconfig, fakeDirectory: fake.directory.path)
   }
 
   func client() throws -> KubeClient { try backend.client() }

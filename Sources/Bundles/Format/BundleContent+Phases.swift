@@ -33,7 +33,7 @@ extension BundleContent {
     var stack: [(component: String, version: String)] = []
     var phaseFiles: [PhaseFile] = []
     var manifestFiles: [ManifestFile] = []
-    var objects: [(component: Images.ComponentVersion, objects: [JSONValue])] = []
+    var objects: [(component: ComponentVersion, objects: [JSONValue])] = []
     for (index, phase) in phases.enumerated() {
       let component = phase.component?.name ?? phase.name.rawValue
       let version = phase.component?.version ?? "current"
@@ -60,7 +60,7 @@ extension BundleContent {
       }
       phaseFiles.append(PhaseFile(fileName: phase.fileName, text: try phaseText(phase, manifests: entries)))
       if !rendered[index].objects.isEmpty {
-        objects.append((Images.ComponentVersion(component: component, version: version), rendered[index].objects))
+        objects.append((ComponentVersion(component: component, version: version), rendered[index].objects))
       }
     }
     return BundleContent(

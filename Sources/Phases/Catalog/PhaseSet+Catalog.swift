@@ -96,9 +96,9 @@ extension PhaseSpec {
 
   /// The template with the catalog version's data: component version, Kubernetes range, upgrade path
   /// and the version's own manifests (those with no `phase:`).
-  func filled(component: ComponentVersion, version: CatalogVersion) -> PhaseSpec {
+  func filled(component: PhaseComponent, version: CatalogVersion) -> PhaseSpec {
     let crds = component.crds.map { CRDOwnership(groups: $0.groups, versionLabel: $0.versionLabel, upgradeFrom: version.upgradeFrom) }
-    let filled = ComponentVersion(name: component.name, version: version.version, kubernetes: version.kubernetes, crds: crds)
+    let filled = PhaseComponent(name: component.name, version: version.version, kubernetes: version.kubernetes, crds: crds)
     var document = self.document
     document.set(.string(version.version), at: ["component", "version"])
     var kube: JSONObject = ["min": .string(version.kubernetes.minimum.description)]
@@ -121,7 +121,7 @@ extension PhaseSpec {
     return replacing(component: component, manifests: manifests + entries.map(\.source), document: document)
   }
 
-  private func replacing(component: ComponentVersion?, manifests: [ManifestSource], document: JSONValue) -> PhaseSpec {
+  private func replacing(component: PhaseComponent?, manifests: [ManifestSource], document: JSONValue) -> PhaseSpec {
     var copy = PhaseSpec(
       name: name, kind: kind, description: description, after: after, profiles: profiles, component: component,
       manifests: manifests, objects: objects, patches: patches, wait: wait, timeout: timeout, webhookProbes: webhookProbes,

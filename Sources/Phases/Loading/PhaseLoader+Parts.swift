@@ -2,7 +2,7 @@ import Foundation
 import ServestackCore
 
 extension PhaseLoader {
-  static func decodeComponent(_ node: SchemaNode) throws(PhaseError) -> ComponentVersion {
+  static func decodeComponent(_ node: SchemaNode) throws(PhaseError) -> PhaseComponent {
     let map = try node.mapping(allowed: ["name", "version", "kubernetes", "crds"])
     let nameNode = try map.required("name")
     let name = try nameNode.string()
@@ -45,7 +45,7 @@ extension PhaseLoader {
       }
       crds = CRDOwnership(groups: groups, versionLabel: label, upgradeFrom: upgradeFrom)
     }
-    return ComponentVersion(name: name, version: version, kubernetes: kubernetes, crds: crds)
+    return PhaseComponent(name: name, version: version, kubernetes: kubernetes, crds: crds)
   }
 
   static func kubernetesVersion(_ node: SchemaNode) throws(PhaseError) -> KubernetesVersion {
@@ -133,11 +133,11 @@ extension PhaseLoader {
     return PhasePatch(target: target, operation: operation, profiles: profiles, source: node.location)
   }
 
-  static func decodeWait(_ node: SchemaNode) throws(PhaseError) -> WaitCondition {
+  static func decodeWait(_ node: SchemaNode) throws(PhaseError) -> PhaseWait {
     let object = try node.object()
     guard object.count == 1, let kind = object.keys.first, let value = object.values.first else {
       throw node.fail(
-        .invalidValue, "a wait entry is a mapping with one key: \(WaitCondition.kinds.joined(separator: ", "))")
+        .invalidValue, "a wait entry is a mapping with one key: \(PhaseWait.kinds.joined(separator: ", "))")
     }
     let child = SchemaNode(value: value, path: node.path.appending(kind), context: node.context)
     func expect(_ word: String) throws(PhaseError) {
@@ -181,11 +181,11 @@ extension PhaseLoader {
           type: try map.required("type").nonEmptyString(), status: status))
     default:
       var message = "unknown wait kind '\(kind)'"
-      if let suggestion = SchemaNode.suggestion(for: kind, among: WaitCondition.kinds) {
+      if let suggestion = SchemaNode.suggestion(for: kind, among: PhaseWait.kinds) {
         message += " (did you mean '\(suggestion)'?)"
       }
       throw node.context.error(
-        .unknownField, at: child.path, message + "; use one of \(WaitCondition.kinds.joined(separator: ", "))")
+        .unknownField, at: child.path, message + "; use one of \(PhaseWait.kinds.joined(separator: ", "))")
     }
   }
 

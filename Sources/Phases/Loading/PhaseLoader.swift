@@ -99,7 +99,7 @@ public enum PhaseLoader {
     if let node = top.optional("patches") {
       for item in try node.sequence() { patches.append(try decodePatch(item)) }
     }
-    var wait: [WaitCondition] = []
+    var wait: [PhaseWait] = []
     if let node = top.optional("wait") {
       for item in try node.sequence() { wait.append(try decodeWait(item)) }
     }

@@ -11,12 +11,12 @@ public struct PhaseSpec: Sendable {
   public let after: [PhaseName]
   /// The profiles this phase belongs to.
   public let profiles: Set<Profile>
-  public let component: ComponentVersion?
+  public let component: PhaseComponent?
   public let manifests: [ManifestSource]
   /// Inline objects, applied after the manifests' objects.
   public let objects: [JSONValue]
   public let patches: [PhasePatch]
-  public let wait: [WaitCondition]
+  public let wait: [PhaseWait]
   public let timeout: GoDuration
   public let webhookProbes: [WebhookProbe]
   /// Preflight phases only.
@@ -54,8 +54,8 @@ public struct PhaseSpec: Sendable {
 
   public init(
     name: PhaseName, kind: PhaseKind, description: String?, after: [PhaseName], profiles: Set<Profile>,
-    component: ComponentVersion?, manifests: [ManifestSource], objects: [JSONValue], patches: [PhasePatch],
-    wait: [WaitCondition], timeout: GoDuration, webhookProbes: [WebhookProbe], checks: [PreflightCheck],
+    component: PhaseComponent?, manifests: [ManifestSource], objects: [JSONValue], patches: [PhasePatch],
+    wait: [PhaseWait], timeout: GoDuration, webhookProbes: [WebhookProbe], checks: [PreflightCheck],
     steps: [TestStep], file: String, directory: URL?, fileName: String, document: JSONValue
   ) {
     self.name = name

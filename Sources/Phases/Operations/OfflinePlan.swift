@@ -45,7 +45,7 @@ public struct PhasePlan: Sendable {
   public let name: PhaseName
   public let kind: PhaseKind
   public let file: String
-  public let component: ComponentVersion?
+  public let component: PhaseComponent?
   public let manifests: [Manifest]
   public let objectCount: Int
   /// Objects per kind, in first-seen order.
@@ -55,7 +55,7 @@ public struct PhasePlan: Sendable {
   /// Names of the CRDs the phase installs.
   public let crds: [String]
   public let webhooks: [Webhook]
-  public let waits: [WaitCondition]
+  public let waits: [PhaseWait]
   public let timeout: GoDuration
   /// Image references, filled by the hook given to the planner (the Images module); empty otherwise.
   public let images: [String]

@@ -8,7 +8,7 @@ extension PreflightContext {
     guard let server = try? KubernetesVersion(serverVersion) else {
       return Verdict(.warn, "the server reports version '\(serverVersion)', which servestack cannot compare")
     }
-    let needs = install.compactMap { phase -> (ComponentVersion, KubernetesSupport)? in
+    let needs = install.compactMap { phase -> (PhaseComponent, KubernetesSupport)? in
       guard let component = phase.component, let support = component.kubernetes else { return nil }
       return (component, support)
     }

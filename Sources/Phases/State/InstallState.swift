@@ -166,7 +166,7 @@ public struct InstallState: Sendable, Equatable {
   }
 
   /// `phase` starts (from any state).
-  public mutating func begin(_ phase: PhaseName, digest: Digest, component: ComponentVersion?, at time: Date) {
+  public mutating func begin(_ phase: PhaseName, digest: Digest, component: PhaseComponent?, at time: Date) {
     var record = records[phase] ?? PhaseRecord()
     record.status = .running
     record.digest = digest

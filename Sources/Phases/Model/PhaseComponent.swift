@@ -2,7 +2,7 @@ import ServestackCore
 
 /// The component a phase installs, and the version matrix around it: which Kubernetes versions it needs,
 /// which CRDs it owns and which installed versions it may upgrade.
-public struct ComponentVersion: Hashable, Sendable {
+public struct PhaseComponent: Hashable, Sendable {
   /// `knative-serving`.
   public let name: String
   /// As upstream tags it: `v1.15.2`, `1.27.1`.

@@ -1,7 +1,7 @@
 public import ServestackCore
 
 /// What "this phase is done" means: one entry of a phase's `wait:` list.
-public enum WaitCondition: Hashable, Sendable, CustomStringConvertible {
+public enum PhaseWait: Hashable, Sendable, CustomStringConvertible {
   /// `{crds: established}`: every CRD of the phase is Established.
   case crdsEstablished
   /// `{workloads: available}`: every Deployment, StatefulSet, DaemonSet and Job of the phase is available

@@ -79,11 +79,12 @@ struct InferenceRequestTests {
   @Test("a slow answer times out, is not retried, and says so")
   func timeout() async throws {
     let s = try await Self.setup()
-    try await s.fixture.fault(s.host, "delay", delaySeconds: 12)
+    try await s.fixture.fault(s.host, "delay", delaySeconds: 30)
     let started = ContinuousClock.now
     let response = await s.client.send(Self.v1(timeout: .milliseconds(700), attempts: 3), to: s.endpoint)
-    // Well under the 12 s the server holds the answer back: the client gave up on its own.
-    #expect(ContinuousClock.now - started < .seconds(8))
+    // Well under the 30 s the server holds the answer back: the client gave up on its own. (The bound is
+    // wide because a full parallel run on two busy cores can keep this task from resuming for seconds.)
+    #expect(ContinuousClock.now - started < .seconds(20))
     #expect(response.timedOut && response.status == nil && response.attempts == 1)
     let problems = Self.v1Expect.problems(with: response)
     #expect(problems.count == 1 && problems[0].contains("timed out") && problems[0].contains("Host: \(s.host)"))

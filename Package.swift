@@ -67,12 +67,14 @@ let package = Package(
       dependencies: [
         "ServestackCore", "YAML", "Archive", "Registry", "Images", "Phases", "BuiltinContent",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ],
       swiftSettings: strict),
     .target(
       name: "Conformance",
       dependencies: [
-        "ServestackCore", "YAML", "HTTP", "Archive", "Kubernetes", "Phases",
+        "ServestackCore", "YAML", "HTTP", "Kubernetes", "Phases",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: strict),
@@ -104,7 +106,7 @@ let package = Package(
     // MARK: Tests.
     .target(
       name: "TestSupport",
-      dependencies: ["ServestackCore"],
+      dependencies: ["ServestackCore", "HTTP"],
       path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(

@@ -7,7 +7,7 @@ public struct BundleError: Error, LocalizedError, CategorizedError, Sendable, Cu
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Value: String, Sendable {
       case invalidSpec, invalidBundle, verificationFailed, signature, key, model, io, registry, phases
-      case leftoverReferences, usage
+      case leftoverReferences, usage, image
     }
     private let value: Value
     private init(_ value: Value) { self.value = value }
@@ -34,6 +34,8 @@ public struct BundleError: Error, LocalizedError, CategorizedError, Sendable, Cu
     public static let leftoverReferences = Code(.leftoverReferences)
     /// Options that do not fit together.
     public static let usage = Code(.usage)
+    /// servestack's own image could not be built from its binary (ldd, a library, the layout).
+    public static let image = Code(.image)
 
     public var description: String { value.rawValue }
   }
@@ -50,7 +52,7 @@ public struct BundleError: Error, LocalizedError, CategorizedError, Sendable, Cu
 
   public var category: ErrorCategory {
     switch code {
-    case .io: .failed
+    case .io, .image: .failed
     case .registry, .phases: cause?.category ?? .failed
     // A corrupt, hostile or wrongly signed bundle is bad input: 2 from verify, inspect, push and install alike.
     case .verificationFailed, .signature: .input

@@ -1,4 +1,4 @@
-import Conformance
+import Bundles
 import Foundation
 import ServestackCore
 import Testing

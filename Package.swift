@@ -104,7 +104,7 @@ let package = Package(
     // MARK: Tests.
     .target(
       name: "TestSupport",
-      dependencies: ["ServestackCore"],
+      dependencies: ["ServestackCore", "HTTP"],
       path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(

@@ -13,10 +13,13 @@ struct CurrentCredential: Sendable {
 
 /// Hands out request credentials: a static token, a token file (re-read after a 401), basic auth, or an
 /// exec plugin's output (cached until its `expirationTimestamp`, re-run after it or after a 401). Concurrent
-/// requests that need a fresh credential share one plugin run.
+/// requests that need a fresh credential share one plugin run. A plugin run that failed is not repeated:
+/// every later request fails with its error (kubectl fails the request; re-running a plugin that hangs or
+/// was killed would start a new one behind the caller's back for each of the many requests of a command).
 actor CredentialStore {
   private let connection: ClusterConnection
   private var current: CurrentCredential?
+  private var execFailure: KubeError?
   private var expiration: Date?
   private var pending: Task<Result<CurrentCredential, KubeError>, Never>?
   private var generation = 0
@@ -32,6 +35,7 @@ actor CredentialStore {
 
   /// The credential to send; runs the plugin or reads the token file when there is none or it expired.
   func credential() async throws(KubeError) -> CurrentCredential {
+    if let execFailure { throw execFailure }
     if let current, !isExpired { return current }
     if let pending { return try await pending.value.get() }
     // The task clears `pending` itself, on the actor, as it finishes: a caller that resumes later must not
@@ -89,6 +93,7 @@ actor CredentialStore {
         }
         expiration = output.expiration
       } catch {
+        execFailure = error
         return .failure(error)
       }
     }

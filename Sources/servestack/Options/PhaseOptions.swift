@@ -62,10 +62,19 @@ struct PhaseOptions: ParsableArguments {
 
   /// The stack set to install on the cluster behind `client`: `--stack`, else the newest set whose
   /// Kubernetes minimum the cluster meets (asked once; unreachable leaves the choice to the newest set,
-  /// and preflight reports the cluster).
+  /// and preflight reports the cluster). A failing exec credential plugin is not the cluster being away:
+  /// the command fails with the plugin's error, as kubectl does, instead of going on without credentials.
   func stackChoice(client: KubeClient) async throws -> StackChoice {
     var serverVersion: String?
-    if stack == nil { serverVersion = (try? await client.getJSON(path: "/version"))?["gitVersion"]?.stringValue }
+    if stack == nil {
+      do {
+        serverVersion = try await client.getJSON(path: "/version")["gitVersion"]?.stringValue
+      } catch where error.code == .execPlugin {
+        throw error
+      } catch {
+        serverVersion = nil
+      }
+    }
     return try StackChoice.choose(
       phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack,
       profile: try parsedProfile(), serverVersion: serverVersion)

@@ -132,6 +132,22 @@ struct KubeAuthTests {
     #expect(count("expired") == "3", "an expired credential is renewed before the next request")
   }
 
+  @Test("an exec plugin that failed is not run again: later requests fail with its error")
+  func failedExecPluginIsNotRerun() async throws {
+    let dir = try TemporaryDirectory()
+    let failing = try dir.write("fail.sh", "#!/bin/sh\necho x >> \"$0.runs\"\necho 'login expired' >&2\nexit 4\n")
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: failing.path)
+    let client = try KubeClient(connection: ClusterConnection(
+      server: "https://127.0.0.1:1", credentials: .exec(ExecCredentialConfig(command: failing.path, origin: "test"))))
+    let first = await #expect(throws: KubeError.self) { try await client.getJSON(path: "/version") }
+    let second = await #expect(throws: KubeError.self) { try await client.getJSON(path: "/api") }
+    #expect(second?.code == .execPlugin)
+    #expect(second?.message == first?.message)
+    #expect(await client.execPluginRuns == 1)
+    let runs = try String(contentsOf: URL(fileURLWithPath: failing.path + ".runs"), encoding: .utf8)
+    #expect(runs == "x\n", "the plugin ran \(runs.split(separator: "\n").count) times")
+  }
+
   @Test("a failing exec plugin is named with its stderr, a missing one with the install hint")
   func execPluginErrors() async throws {
     let dir = try TemporaryDirectory()

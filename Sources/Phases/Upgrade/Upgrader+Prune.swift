@@ -10,7 +10,7 @@ extension Upgrader {
     _ outcome: inout UpgradeResult.StepOutcome, state: inout InstallState, keep fresh: Set<String>, phaseSet: PhaseSet,
     options: UpgradeOptions
   ) async throws(PhaseError) {
-    let candidates = (state.upgrade?.prune ?? []).filter { !fresh.contains($0.pruneKey) }
+    let candidates = Self.pruneOrder((state.upgrade?.prune ?? []).filter { !fresh.contains($0.pruneKey) })
     let removal = UninstallOptions(
       phaseSet: phaseSet, deleteCRDs: options.pruneCRDs, stateNamespace: options.stateNamespace, fieldManager: options.fieldManager)
     var remaining: [StoredObject] = []
@@ -32,7 +32,27 @@ extension Upgrader {
   }
 }
 
+extension Upgrader {
+  /// Custom resources first (their validating webhooks still serve: the old workloads are still there),
+  /// then the webhook configurations (before the Services and Deployments behind them go, so that no
+  /// request meets a webhook without a backend), then the rest.
+  static func pruneOrder(_ objects: [StoredObject]) -> [StoredObject] {
+    func wave(_ object: StoredObject) -> Int {
+      if object.isCustomResource { return 0 }
+      if KnownKinds.webhookConfigurationKinds.contains(object.kind) && object.apiVersion.hasPrefix("admissionregistration.k8s.io/") { return 1 }
+      return 2
+    }
+    return objects.enumerated().sorted { (wave($0.element), $0.offset) < (wave($1.element), $1.offset) }.map(\.element)
+  }
+}
+
 extension StoredObject {
+  /// Of a kind some CRD defines: a group with a dot that is not one of Kubernetes' own (`*.k8s.io`).
+  var isCustomResource: Bool {
+    guard apiVersion.contains("/"), let group = apiVersion.split(separator: "/").first else { return false }
+    return group.contains(".") && !group.hasSuffix(".k8s.io") && kind != "CustomResourceDefinition"
+  }
+
   /// The object whatever API version names it: a kind served under a new version between releases
   /// (`autoscaling/v2beta2` → `v2`) is the same object, never a leftover.
   var pruneKey: String {

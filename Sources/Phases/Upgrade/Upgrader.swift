@@ -37,10 +37,29 @@ public struct Upgrader: Sendable {
       rollbackTo = StackSelection(name: options.target.description, components: try planner.targetVersions(installed: installed, target: options.target))
     }
     let kubernetes = await serverVersion()
-    let plan = try planner.plan(
+    var plan = try planner.plan(
       installed: installed, target: options.target, rollbackTo: rollbackTo, direct: options.direct, kubernetes: kubernetes,
       ignored: options.ignored)
+    if plan.steps.isEmpty, let back = Self.reapply(state, installed: installed) {
+      // A step that failed half-applied: going back to the recorded versions re-applies them.
+      plan = UpgradePlan(target: options.target, installed: installed, steps: [back], findings: [])
+    }
     return Context(state: state, installed: installed, catalog: catalog, plan: plan, kubernetes: kubernetes)
+  }
+
+  /// One rollback step re-applying `installed` when phases of an interrupted or failed step carry
+  /// other versions (the step never became healthy, so the state still names the versions before it).
+  static func reapply(_ state: InstallState, installed: StackSelection) -> UpgradeStep? {
+    var changes: [UpgradeStep.Change] = []
+    for record in state.records.values.sorted(by: { ($0.component ?? "") < ($1.component ?? "") }) {
+      guard let component = record.component, let version = record.version,
+        let wanted = installed.components.first(where: { $0.component == component })?.version, version != wanted,
+        !changes.contains(where: { $0.component == component })
+      else { continue }
+      changes.append(UpgradeStep.Change(component: component, from: version, to: wanted))
+    }
+    guard !changes.isEmpty else { return nil }
+    return UpgradeStep(index: 1, changes: changes, versions: installed.components, name: installed.name, rollback: true)
   }
 
   func serverVersion() async -> KubernetesVersion? {
@@ -124,7 +143,7 @@ public struct Upgrader: Sendable {
       guard outcome.succeeded else {
         result.steps.append(outcome)
         result.resumeCommand = options.command
-        if let previous, previous.name != current.name || previous != current {
+        if let previous {
           result.rollbackCommand = context.catalog.stack(named: previous.name) != nil
             ? "servestack upgrade apply --to \(previous.name)" : nil
         }

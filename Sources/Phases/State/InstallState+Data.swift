@@ -16,6 +16,7 @@ extension InstallState {
     ]
     if let profile { install["profile"] = .string(profile.rawValue) }
     if let stack { install["stack"] = stack.json }
+    if let upgrade { install["upgrade"] = upgrade.json }
     if let updatedAt { install["updatedAt"] = .string(Timestamp.format(updatedAt)) }
     data[Self.installKey] = JSONValue.object(install).serialized(.sortedKeys)
     for (name, record) in records {
@@ -39,6 +40,7 @@ extension InstallState {
         let components = (stack["components"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (component: key, version: $0) } }
         self.stack = StackSelection(name: name, components: components)
       }
+      if let upgrade = install["upgrade"] { self.upgrade = UpgradeRecord(json: upgrade) }
     }
     var records: [PhaseName: PhaseRecord] = [:]
     for (key, text) in data where key.hasPrefix(Self.phasePrefix) {
@@ -49,9 +51,11 @@ extension InstallState {
     }
     let updatedAt = self.updatedAt
     let stack = self.stack
+    let upgrade = self.upgrade
     self.init(profile: profile, parameters: parameters, records: records)
     self.updatedAt = updatedAt
     self.stack = stack
+    self.upgrade = upgrade
   }
 
   private static func parse(_ text: String, key: String) throws(PhaseError) -> JSONValue {

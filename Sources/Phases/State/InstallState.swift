@@ -137,6 +137,8 @@ public struct InstallState: Sendable, Equatable {
   /// The stack set installed and its component versions (for `upgrade plan`); nil for a phase set
   /// without a version catalog.
   public var stack: StackSelection?
+  /// The last `servestack upgrade apply` (nil: never upgraded).
+  public var upgrade: UpgradeRecord?
   public var updatedAt: Date?
   public private(set) var records: [PhaseName: PhaseRecord]
 

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Phases
+import ServestackCore
+
+extension Servestack.Upgrade {
+  struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run the upgrade steps: each applied, waited for, recorded; the old versions' leftovers pruned.",
+      discussion: """
+        Resumable: after a failure or a kill the same command continues at the step that did not finish. \
+        Objects another manager applied or labelled are never pruned; CRDs only with --prune-crds. \
+        upgrade apply --to PREVIOUS_SET goes back to the versions installed before the last upgrade.
+        """)
+
+    @OptionGroup var targetFlags: UpgradeTargetFlags
+    @OptionGroup var phaseOptions: PhaseOptions
+
+    @Flag(help: "Also delete CRDs the new versions no longer have (and every object of their kinds).")
+    var pruneCrds = false
+
+    @Option(help: ArgumentHelp("Overall time limit per step, e.g. 20m (each phase also has its own).", valueName: "duration"))
+    var timeout: String?
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() async throws {
+      var options = try targetFlags.options(phaseOptions, state: state)
+      do {
+        options.timeout = try timeout.map { try GoDuration($0).duration }
+      } catch {
+        throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
+      }
+      options.pruneCRDs = pruneCrds
+      options.command = resumeCommand
+      let printer = UpgradePrinter(format: outputOptions.output)
+      let result = try await Upgrader(client: try cluster.client()).apply(options, events: printer.sink)
+      printer.summary(result)
+      if !result.succeeded { throw ExitCode(1) }
+    }
+
+    var resumeCommand: String {
+      var command = "servestack upgrade apply" + targetFlags.commandFlags + phaseOptions.commandFlags
+      if pruneCrds { command += " --prune-crds" }
+      if let timeout { command += " --timeout \(timeout)" }
+      return command + state.commandFlags + cluster.commandFlags
+    }
+  }
+}

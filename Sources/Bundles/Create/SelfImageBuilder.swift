@@ -123,9 +123,9 @@ public enum SelfImageBuilder {
   static func sharedLibraries(of binary: URL) async throws -> [String] {
     let result = try await Subprocess.run(
       .path(FilePath("/usr/bin/ldd")), arguments: [binary.path], output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
-    let output = result.standardOutput ?? ""
+    let output = result.standardOutput
     guard result.terminationStatus.isSuccess else {
-      throw BundleError(.image, "ldd \(binary.path) failed (is it a dynamically linked ELF binary?): \(output)\(result.standardError ?? "")")
+      throw BundleError(.image, "ldd \(binary.path) failed (is it a dynamically linked ELF binary?): \(output)\(result.standardError)")
     }
     var libraries: [String] = []
     for line in output.split(separator: "\n") {

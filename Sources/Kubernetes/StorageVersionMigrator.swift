@@ -15,6 +15,8 @@ import ServestackCore
 public struct StorageVersionMigrator: Sendable {
   public let client: KubeClient
   public var options: StorageVersionMigrationOptions
+  /// Test seam: runs after the listing, before an object's first rewrite (to change or delete it meanwhile).
+  var beforeRewrite: (@Sendable (ObjectReference) async -> Void)?
 
   static let crdKind = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
 
@@ -50,13 +52,14 @@ public struct StorageVersionMigrator: Sendable {
       target.gvk, namespace: nil, options: ListOptions(pageSize: max(1, options.pageSize))
     ).items
     let tally = Tally(crd: name, total: objects.count, progress: options.progress)
-    let (client, options) = (self.client, self.options)
+    let (client, options, beforeRewrite) = (self.client, self.options, self.beforeRewrite)
     await forEachConcurrently(objects, limit: options.concurrency) { object in
       guard let reference = object.reference else { return }
       let outcome: StorageVersionMigrationProgress.Outcome
       if Task.isCancelled {
         outcome = .failed(KubeError(.cancelled, "rewrite \(reference): the migration was cancelled"))
       } else {
+        await beforeRewrite?(reference)
         outcome = await Self.rewrite(object, reference: reference, client: client, options: options)
       }
       await tally.record(reference, outcome)

@@ -1,5 +1,5 @@
 import Foundation
-import Kubernetes
+@testable import Kubernetes
 import ServestackCore
 import Testing
 import TestSupport
@@ -76,6 +76,54 @@ struct StorageVersionMigratorTests {
         let listed = try await client.list(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: nil)
         #expect(listed.items.count == 7)
       }
+    }
+    _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
+  }
+
+  @Test("an object changed after the listing is read again and rewritten, a deleted one skipped; one that cannot be rewritten keeps storedVersions",
+        arguments: KubeBackendKind.allCases)
+  func changedDeletedFailed(_ kind: KubeBackendKind) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    let group = C.uniqueGroup()
+    let old = C.make(group: group, [C.v("v1alpha1", storage: true)])
+    let new = C.make(group: group, [C.v("v1", storage: true)])
+    let name = try #require(old.name)
+    try await Self.apply(client, old)
+    try await backend.withNamespace(client) { namespace in
+      for index in 0..<4 {
+        _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
+      }
+      try await Self.apply(client, try CRDVersionChanges.transitionalCRD(old: old, new: new))
+      /// Changes the object (a new resourceVersion), so that the listed one is stale.
+      @Sendable func touch(_ reference: ObjectReference) async {
+        _ = try? await client.mergePatch(reference, patch: ["metadata": ["labels": ["touched": "yes"]]])
+      }
+
+      // Without retries, a conflict is a failure: counted, storedVersions untouched, checked() says which.
+      var strict = StorageVersionMigrator(client: client, options: StorageVersionMigrationOptions(conflictRetries: 0))
+      strict.beforeRewrite = { reference in if reference.name == "w0" { await touch(reference) } }
+      let failed = try await strict.migrate(crd: name)
+      #expect(failed.migrated == 3 && failed.skipped == 0 && failed.failed == 1)
+      #expect(failed.failures.first?.object.name == "w0" && failed.failures.first?.error.code == .conflict)
+      #expect(!failed.isComplete && failed.storedVersions == ["v1alpha1", "v1"])
+      #expect(try await Self.storedVersions(client, name) == ["v1alpha1", "v1"])
+      let error = try #require(throws: KubeError.self) { try failed.checked() }
+      #expect(error.code == .conditionFailed)
+      #expect(error.message.contains("migrate stored versions of crd \(name) to v1: 1 of 4 objects could not be rewritten"))
+      #expect(error.message.contains("w0") && error.message.contains("status.storedVersions stays [\"v1alpha1\", \"v1\"]"))
+
+      // With retries: the changed object is read again and rewritten, the deleted one skipped.
+      var migrator = StorageVersionMigrator(client: client)
+      migrator.beforeRewrite = { reference in
+        if reference.name == "w1" { await touch(reference) }
+        if reference.name == "w2" { _ = try? await client.delete(reference) }
+      }
+      let result = try await migrator.migrate(crd: name).checked()
+      #expect(result.migrated == 3 && result.skipped == 1 && result.failed == 0 && result.storedVersions == ["v1"])
+      try await Self.apply(client, new)
+      let touched = try await client.get(ObjectReference(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: namespace, name: "w1"))
+      #expect(touched.labels["touched"] == "yes")
     }
     _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }

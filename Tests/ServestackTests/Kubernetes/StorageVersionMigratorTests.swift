@@ -44,6 +44,13 @@ struct StorageVersionMigratorTests {
         #expect(changes.storedVersionsToMigrate == ["v1alpha1"] && changes.needsTransitionalCRD)
         try await Self.apply(client, try CRDVersionChanges.transitionalCRD(old: old, new: new))
         #expect(try await Self.storedVersions(client, name) == ["v1alpha1", "v1"])
+        // Discovery announces the storage version's hash for every served version (what the migrator waits for).
+        func hash(_ version: String) async throws -> String? {
+          let document = try await client.getJSON(path: "/apis/\(group)/\(version)")
+          return document["resources"]?.arrayValue?.first { $0["name"] == "widgets" }?["storageVersionHash"]?.stringValue
+        }
+        let hashes = [try await hash("v1alpha1"), try await hash("v1")]
+        #expect(hashes[0] != nil && hashes[0] == hashes[1], "\(hashes)")
         let refused = await client.applyMany([new]).results[0].outcome.error
         #expect(refused?.code == .invalid)
         #expect(refused?.message.contains("status.storedVersions[0]: Invalid value: \"v1alpha1\": must appear in spec.versions") == true,
@@ -146,3 +153,4 @@ final class Events: @unchecked Sendable {
   func append(_ event: StorageVersionMigrationProgress) { lock.withLock { events.append(event) } }
   var all: [StorageVersionMigrationProgress] { lock.withLock { events } }
 }
+

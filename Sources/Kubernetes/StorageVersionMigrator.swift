@@ -157,6 +157,8 @@ extension StorageVersionMigrator {
   /// What one CRD's migration is about: its storage version, kind and stored versions.
   fileprivate struct Target {
     var crd: String
+    /// The kind in the version the objects are read and rewritten through: the storage version when it is
+    /// served, else the first served one (the apiserver stores in the storage version either way).
     var gvk: GroupVersionKind
     var plural: String
     var storage: String
@@ -164,25 +166,31 @@ extension StorageVersionMigrator {
 
     init(_ crd: KubeObject) throws(KubeError) {
       let name = crd.name ?? "?"
-      let storage = (crd[path: "spec", "versions"]?.arrayValue ?? []).filter { $0["storage"]?.boolValue == true }
+      let versions = crd[path: "spec", "versions"]?.arrayValue ?? []
+      let storage = versions.filter { $0["storage"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
+      let served = versions.filter { $0["served"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
       guard let group = crd[path: "spec", "group"]?.stringValue, let kind = crd[path: "spec", "names", "kind"]?.stringValue,
-        let plural = crd[path: "spec", "names", "plural"]?.stringValue, storage.count == 1,
-        let version = storage[0]["name"]?.stringValue
+        let plural = crd[path: "spec", "names", "plural"]?.stringValue, storage.count == 1
       else {
         throw KubeError(
           .badResponse, "migrate stored versions of crd \(name): the CRD has no group, kind, plural or single storage version")
       }
+      guard let access = served.contains(storage[0]) ? storage[0] : served.first else {
+        throw KubeError(
+          .badRequest, "migrate stored versions of crd \(name): the CRD serves no version, so its objects cannot be rewritten; serve \(storage[0])")
+      }
       self.crd = name
-      gvk = GroupVersionKind(group: group, version: version, kind: kind)
+      gvk = GroupVersionKind(group: group, version: access, kind: kind)
       self.plural = plural
-      self.storage = version
+      self.storage = storage[0]
       storedVersions = crd[path: "status", "storedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
-    /// What the apiserver's discovery reports for the resource once it stores in `storage`: the first 8
-    /// bytes of SHA-256 over `group/version/kind`, base64 (k8s.io/apiserver discovery.StorageVersionHash).
+    /// What the apiserver's discovery reports for the resource (in every served version) once it stores in
+    /// `storage`: the first 8 bytes of SHA-256 over `group/version/kind`, base64 (k8s.io/apiserver
+    /// discovery.StorageVersionHash).
     var storageVersionHash: String {
-      let hex = Array(Digest.sha256("\(gvk.group)/\(gvk.version)/\(gvk.kind)").hex.utf8)
+      let hex = Array(Digest.sha256("\(gvk.group)/\(storage)/\(gvk.kind)").hex.utf8)
       func nibble(_ c: UInt8) -> UInt8 { c >= UInt8(ascii: "a") ? c - UInt8(ascii: "a") + 10 : c - UInt8(ascii: "0") }
       let bytes = (0..<8).map { nibble(hex[2 * $0]) << 4 | nibble(hex[2 * $0 + 1]) }
       return Data(bytes).base64EncodedString()

@@ -135,6 +135,28 @@ struct StorageVersionMigratorTests {
     _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }
 
+  @Test("a storage version that is not served: objects are rewritten through a served version", arguments: KubeBackendKind.allCases)
+  func unservedStorage(_ kind: KubeBackendKind) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    let group = C.uniqueGroup()
+    let old = C.make(group: group, [C.v("v1alpha1", storage: true), C.v("v1beta1", served: false)])
+    let name = try #require(old.name)
+    try await Self.apply(client, old)
+    try await backend.withNamespace(client) { namespace in
+      for index in 0..<3 {
+        _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
+      }
+      try await Self.apply(client, C.make(group: group, [C.v("v1alpha1"), C.v("v1beta1", served: false, storage: true)]))
+      let result = try await StorageVersionMigrator(client: client).migrate(crd: name).checked()
+      #expect(result.migrated == 3 && result.storageVersion == "v1beta1" && result.storedVersions == ["v1beta1"])
+      try await Self.apply(client, C.make(group: group, [C.v("v1alpha1", served: false), C.v("v1beta1", storage: true)]))
+      let listed = try await client.list(GroupVersionKind(group: group, version: "v1beta1", kind: "Widget"), namespace: namespace)
+      #expect(listed.items.count == 3)
+    }
+    _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
+  }
+
   @Test("a CRD that does not exist is a notFound KubeError naming it", arguments: KubeBackendKind.allCases)
   func missingCRD(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)

@@ -44,6 +44,8 @@ struct StorageVersionMigratorTests {
         #expect(changes.storedVersionsToMigrate == ["v1alpha1"] && changes.needsTransitionalCRD)
         try await Self.apply(client, try CRDVersionChanges.transitionalCRD(old: old, new: new))
         #expect(try await Self.storedVersions(client, name) == ["v1alpha1", "v1"])
+        let live = try await client.crdStoredVersions([name, "widgets.absent.example.com"])
+        #expect(live == [name: ["v1alpha1", "v1"]])
         // Discovery announces the storage version's hash for every served version (what the migrator waits for).
         func hash(_ version: String) async throws -> String? {
           let document = try await client.getJSON(path: "/apis/\(group)/\(version)")

@@ -770,6 +770,10 @@ class ApiServer:
             errs = builtin.validate(r, obj, old, self)
             if errs:
                 raise util.invalid(r.group, r.kind, obj["metadata"].get("name", ""), errs)
+        elif op == "UPDATE" and sub == "status" and r.gr == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            errs = builtin.validate_crd_stored_versions(obj)
+            if errs:
+                raise util.invalid(r.group, r.kind, obj["metadata"].get("name", ""), errs)
         self.webhooks.admit(op, r, ns, sub, obj, old, dry, "validating")
 
     def project(self, r, obj, sub):

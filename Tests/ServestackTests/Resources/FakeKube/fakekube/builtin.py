@@ -334,11 +334,34 @@ def validate(r, obj, old, server):
                 errs.append(FieldError("Invalid", "spec.scope", spec.get("scope"), "field is immutable"))
             if ospec.get("group") and group != ospec.get("group"):
                 errs.append(FieldError("Invalid", "spec.group", group, "field is immutable"))
+            errs += validate_crd_stored_versions(obj)
     elif gr in (("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterrolebindings")):
         if old is not None and old.get("roleRef") and obj.get("roleRef") != old.get("roleRef"):
             errs.append(FieldError("Invalid", "roleRef", _GoRepr("rbac.RoleRef{APIGroup:\"%s\", Kind:\"%s\", Name:\"%s\"}" % (
                 (obj.get("roleRef") or {}).get("apiGroup", ""), (obj.get("roleRef") or {}).get("kind", ""),
                 (obj.get("roleRef") or {}).get("name", ""))), "cannot change roleRef"))
+    return errs
+
+
+def validate_crd_stored_versions(crd):
+    """status.storedVersions against spec.versions, as the apiserver checks them on every CRD update (spec and
+    /status; ValidateCustomResourceDefinitionStoredVersions): it is what refuses dropping a version whose
+    objects may still be stored in it."""
+    stored = ((crd.get("status") or {}).get("storedVersions")) or []
+    if not stored:
+        return [FieldError("Invalid", "status.storedVersions", _GoRepr("[]string{}"), "must have at least one stored version")]
+    errs = []
+    remaining = {v: i for i, v in enumerate(stored)}
+    for v in (crd.get("spec") or {}).get("versions") or []:
+        if not isinstance(v, dict):
+            continue
+        if v.get("storage") and v.get("name") not in remaining:
+            errs.append(FieldError("Invalid", "status.storedVersions",
+                                   _GoRepr("apiextensions.CustomResourceDefinitionVersion{Name:\"%s\", ...}" % v.get("name")),
+                                   "must have the storage version " + str(v.get("name"))))
+        remaining.pop(v.get("name"), None)
+    for v, i in sorted(remaining.items(), key=lambda e: e[1]):
+        errs.append(FieldError("Invalid", "status.storedVersions[%d]" % i, v, "must appear in spec.versions"))
     return errs
 
 

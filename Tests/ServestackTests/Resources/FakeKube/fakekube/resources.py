@@ -152,7 +152,10 @@ class Resource:
         return "subdomain"
 
     def discovery_entries(self):
-        h = base64.b64encode(hashlib.sha256(("%s/%s/%s" % (self.group, self.version, self.kind)).encode())
+        # Every served version of a CRD announces the hash of its storage version, as the apiserver does
+        # (kube-storage-version-migrator and StorageVersionMigrator watch it change).
+        stored = self.storage_version if self.crd and self.storage_version else self.version
+        h = base64.b64encode(hashlib.sha256(("%s/%s/%s" % (self.group, stored, self.kind)).encode())
                              .digest()[:8]).decode()
         main = {"name": self.plural, "singularName": self.singular, "namespaced": self.namespaced,
                 "kind": self.kind, "verbs": self.verbs}

@@ -53,7 +53,7 @@ public struct StorageVersionMigrator: Sendable {
     ).items
     let tally = Tally(crd: name, total: objects.count, progress: options.progress)
     let (client, options, beforeRewrite) = (self.client, self.options, self.beforeRewrite)
-    await forEachConcurrently(objects, limit: options.concurrency) { object in
+    await concurrentForEach(objects, limit: options.concurrency) { object in
       guard let reference = object.reference else { return }
       let outcome: StorageVersionMigrationProgress.Outcome
       if Task.isCancelled {

@@ -58,21 +58,25 @@ public enum TarHeaderBlock {
   private static func block(name: [UInt8], size: Int64, mode: UInt32, mtime: Int, type: UInt8) -> [UInt8] {
     var block = [UInt8](repeating: 0, count: 512)
     func put(_ bytes: [UInt8], at offset: Int) { for (index, byte) in bytes.enumerated() { block[offset + index] = byte } }
-    func octal(_ value: Int64, width: Int) -> [UInt8] {
-      let digits = String(value, radix: 8)
-      return Array((String(repeating: "0", count: max(width - 1 - digits.count, 0)) + digits).utf8) + [0]
+    // libarchive's ustar template: numbers as zero-padded octal, then " \0" (8-byte fields) or " " (12-byte).
+    func octal(_ value: Int64, digits: Int) -> [UInt8] {
+      let text = String(value, radix: 8)
+      return Array((String(repeating: "0", count: max(digits - text.count, 0)) + text).utf8)
     }
+    let small = { (value: Int64) in octal(value, digits: 6) + [UInt8(ascii: " "), 0] }
     put(name, at: 0)
-    put(octal(Int64(mode & 0o7777), width: 8), at: 100)
-    put(octal(0, width: 8), at: 108)
-    put(octal(0, width: 8), at: 116)
-    put(octal(size, width: 12), at: 124)
-    put(octal(Int64(mtime), width: 12), at: 136)
+    put(small(Int64(mode & 0o7777)), at: 100)
+    put(small(0), at: 108)
+    put(small(0), at: 116)
+    put(octal(size, digits: 11) + [UInt8(ascii: " ")], at: 124)
+    put(octal(Int64(mtime), digits: 11) + [UInt8(ascii: " ")], at: 136)
     put([UInt8](repeating: UInt8(ascii: " "), count: 8), at: 148)
     block[156] = type
     put(Array("ustar".utf8) + [0] + Array("00".utf8), at: 257)
+    put(small(0), at: 329)
+    put(small(0), at: 337)
     let checksum = block.reduce(0) { $0 + Int64($1) }
-    put(octal(checksum, width: 7) + [UInt8(ascii: " ")], at: 148)
+    put(octal(checksum, digits: 6) + [0, UInt8(ascii: " ")], at: 148)
     return block
   }
 }

@@ -48,6 +48,26 @@ extension CurlTransfer {
         offset += written
       }
       hasher.update(data)
+    case .fileRegion(let url, let offset, let length):
+      // A redirect's or an error's body also lands here; the caller checks the status before trusting it.
+      guard received + Int64(data.count) <= length else {
+        failure = HTTPError(
+          .fileIO,
+          "\(request.method) \(HTTPError.redacting(request.url)): the response body is longer than the \(length) bytes reserved for it in \(url.path)",
+          url: request.url)
+        return 0
+      }
+      var done = 0
+      while done < data.count, let base = data.baseAddress {
+        let written = pwrite(fileFD, base + done, data.count - done, off_t(offset + received + Int64(done)))
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = fileError("cannot write the response body to \(url.path)", errno: errno)
+          return 0
+        }
+        done += written
+      }
+      hasher.update(data)
     case .stream(let continuation, let flow):
       deliverHead()
       guard flow.admit(data.count) else { return ss_CURL_WRITEFUNC_PAUSE }

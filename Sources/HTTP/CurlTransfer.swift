@@ -74,7 +74,7 @@ final class CurlTransfer {
         requestSent: easy.offset(CURLINFO_PRETRANSFER_TIME_T) > 0 || easy.long(CURLINFO_REQUEST_SIZE) > 0)
       return .failure(CurlErrors.transferError(code, context))
     }
-    if closeFailed, case .file(let url) = spec.sink {
+    if closeFailed, let url = spec.sink.fileURL {
       return .failure(fileError("cannot finish writing the response body to \(url.path)", errno: closeErrno))
     }
     let head = ResponseHead(
@@ -143,9 +143,18 @@ final class CurlTransfer {
   }
 
   private func openSink() throws(HTTPError) {
-    guard case .file(let url) = spec.sink else { return }
-    fileFD = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fileFD >= 0 else { throw fileError("cannot create \(url.path) for the response body", errno: errno) }
+    switch spec.sink {
+    case .file(let url):
+      fileFD = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      guard fileFD >= 0 else { throw fileError("cannot create \(url.path) for the response body", errno: errno) }
+    case .fileRegion(let url, let offset, let length):
+      guard offset >= 0, length >= 0 else {
+        throw HTTPError(.invalidRequest, "\(request.method) \(HTTPError.redacting(request.url)): bad file region \(offset)+\(length)", url: request.url)
+      }
+      fileFD = open(url.path, O_WRONLY | O_CLOEXEC)
+      guard fileFD >= 0 else { throw fileError("cannot open \(url.path) for the response body", errno: errno) }
+    case .memory, .stream: return
+    }
   }
 
   static func versionName(_ value: Int) -> String {

@@ -50,6 +50,7 @@ public final class HTTPClient: Sendable {
         switch request.destination {
         case .memory(let limit): .memory(limit: limit)
         case .file(let url): .file(url)
+        case .fileRegion(let url, let offset, let length): .fileRegion(url, offset: offset, length: length)
         }
       switch await perform(prepared, sink: sink) {
       case .success(let result):

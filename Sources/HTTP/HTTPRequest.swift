@@ -20,6 +20,10 @@ public enum HTTPResponseDestination: Sendable {
   case memory(limit: Int = 256 << 20)
   /// Streamed to this file (created or truncated), its SHA-256 computed on the way.
   case file(URL)
+  /// Written into an existing file at `offset` with positional writes (the file is neither created nor
+  /// truncated, so several transfers can fill disjoint regions of one file at once), its SHA-256 computed on
+  /// the way; a body longer than `length` fails with ``HTTPError/Code/fileIO`` before it writes past it.
+  case fileRegion(URL, offset: Int64, length: Int64)
 }
 
 /// Credentials sent with a request. Curl sends them only to the host of the request's URL: a redirect to

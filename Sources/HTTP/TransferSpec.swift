@@ -7,6 +7,7 @@ struct TransferSpec: Sendable {
   enum Sink: Sendable {
     case memory(limit: Int)
     case file(URL)
+    case fileRegion(URL, offset: Int64, length: Int64)
     /// Chunks go to the stream as they arrive, after ``TransferSpec/onHead`` was called, while `flow`
     /// admits them.
     case stream(AsyncThrowingStream<[UInt8], any Error>.Continuation, StreamFlow)
@@ -82,5 +83,15 @@ final class ResumeOnce<Value: Sendable>: Sendable {
     guard let pending = continuation.withLock({ slot in defer { slot = nil }; return slot }) else { return false }
     pending.resume(returning: value)
     return true
+  }
+}
+
+extension TransferSpec.Sink {
+  /// The file a body is written to, if any.
+  var fileURL: URL? {
+    switch self {
+    case .file(let url), .fileRegion(let url, _, _): url
+    case .memory, .stream: nil
+    }
   }
 }

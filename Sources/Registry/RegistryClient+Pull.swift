@@ -187,6 +187,34 @@ extension RegistryClient {
     return BlobDownload(bytesReceived: received, resumedFrom: resumedFrom)
   }
 
+  /// Downloads blob `digest` (`size` bytes) straight into `file` at `offset` (a region reserved for it, e.g.
+  /// an entry of a tarball being assembled), hashing it as it arrives: the bytes are written once, and the
+  /// region holds the blob exactly when this returns. Nothing is resumed: a failed download is fetched whole
+  /// again by the next call; the region's content is then undefined.
+  ///
+  /// #### Errors
+  /// ``RegistryError``: `.digestMismatch` (wrong hash or length), `.notFound`, `.fileIO`, transport.
+  public func downloadBlob(
+    repository: String, digest: Digest, size: Int64, into file: URL, at offset: Int64,
+    progress: (@Sendable (Int64) -> Void)? = nil
+  ) async throws(RegistryError) -> Int64 {
+    let what = "blob \(digest)"
+    var request = HTTPRequest(method: .get, url: url(repository, "blobs/\(digest)"))
+    request.destination = .fileRegion(file, offset: offset, length: size)
+    request.expectedDigest = digest
+    request.followRedirects = true
+    request.progress = progress.map { report in { @Sendable p in report(p.bytesReceived) } }
+    let response = try await send(request, scope: .pull(repository), what: "downloading \(what)")
+    guard response.status == 200 else { throw statusError(response, repository: repository, what: what) }
+    guard response.bodyLength == size else {
+      throw RegistryError(
+        .digestMismatch,
+        "\(registry)/\(repository) blob \(digest) has \(response.bodyLength) bytes, not the \(size) its manifest says")
+    }
+    rememberBlob(digest, in: repository)
+    return response.bodyLength
+  }
+
   private func mismatch(repository: String, digest: Digest, actual: Digest) -> RegistryError {
     RegistryError(
       .digestMismatch,

@@ -10,7 +10,7 @@ enum BenchImages {
   static let names = ["app-small", "app-medium", "app-multi"]
 
   /// Writes the images into a new OCI layout at `directory`; returns the unique blob bytes.
-  static func make(in directory: URL, scale: Double) throws -> (layout: OCILayout, uniqueBytes: Int64) {
+  static func make(in directory: URL, scale: Double, largeLayers: Bool = false) throws -> (layout: OCILayout, uniqueBytes: Int64) {
     let layout = try OCILayout.openOrCreate(at: directory)
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     var unique: Int64 = 0
@@ -62,6 +62,15 @@ enum BenchImages {
       try layout.addBlob(manifest.bytes)
       unique += Int64(manifest.bytes.count)
       return manifest
+    }
+    if largeLayers {
+      // Issue 14's set: 3 single-platform images of 4 layers each, 12–24 MiB, 217 MiB at scale 1.
+      let sizes: [[Double]] = [[12, 16, 20, 24], [14, 18, 22, 19], [13, 17, 21, 21]]
+      for (name, mib) in zip(names, sizes) {
+        let manifest = try image(.linuxAMD64, try mib.map { try layer($0) })
+        try layout.setEntry(manifest.descriptor(), named: name)
+      }
+      return (layout, unique)
     }
     let base = try layer(10)
     let small = try image(.linuxAMD64, [base, try layer(1)])

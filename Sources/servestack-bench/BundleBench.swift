@@ -26,13 +26,19 @@ struct BundleBench: AsyncParsableCommand {
   @Flag(help: "Leave skopeo out.")
   var skipSkopeo = false
 
+  @Option(name: .customLong("image-set"), help: "default (the notes' set, --size-mib scales it) or large-layers (3 images × 4 layers of 12–24 MiB, 217 MiB × --size-mib/217).")
+  var imageSet = "default"
+
   func run() async throws {
     let work = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory()).appendingPathComponent("servestack-bundle-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
     try machineFacts(work)
-    let (source, unique) = try BenchImages.make(in: work.appendingPathComponent("src"), scale: Double(sizeMiB) / 201)
-    print("image set: 3 images, \(formatBytes(unique)) unique (manifests and configs included)")
+    let large = imageSet == "large-layers"
+    guard large || imageSet == "default" else { throw BenchToolError("--image-set must be default or large-layers") }
+    let (source, unique) = try BenchImages.make(
+      in: work.appendingPathComponent("src"), scale: Double(sizeMiB) / (large ? 217 : 201), largeLayers: large)
+    print("image set \(imageSet): 3 images, \(formatBytes(unique)) unique (manifests and configs included)")
     let registryA = try TestRegistry(in: work, accessLog: false)
     defer { registryA.stop() }
     let options = Self.registryOptions()
@@ -42,12 +48,23 @@ struct BundleBench: AsyncParsableCommand {
     }
     var rows: [String] = []
     let skopeo = !skipSkopeo && FileManager.default.isExecutableFile(atPath: "/usr/bin/skopeo")
+    var times = CreateTimes()
     for run in 1...max(runs, 1) {
       print("\n— run \(run)")
       let bundle = work.appendingPathComponent("bundle-\(run).tar")
-      rows.append(try await createOurs(registryA, bundle: bundle, cache: work.appendingPathComponent("cache-\(run)"), unique: unique))
+      let floor = try await Self.floor(registryA, source: source, file: work.appendingPathComponent("floor-\(run).bin"))
+      times.floor.append(floor)
+      rows.append(Self.row("(a) floor: GET every blob once into one file (8 at a time, hashed)", "–", seconds: floor, bytes: unique, peak: nil))
+      let ours = try await createOurs(registryA, bundle: bundle, cache: work.appendingPathComponent("cache-\(run)"), unique: unique)
+      rows.append(ours.row)
+      times.ours.append(ours.seconds)
+      times.peaks.append(ours.peak)
       let ociDirectory = work.appendingPathComponent("skopeo-oci-\(run)")
-      if skopeo { rows.append(try createSkopeo(registryA, oci: ociDirectory, tar: work.appendingPathComponent("skopeo-\(run).tar"), work: work, unique: unique)) }
+      if skopeo {
+        let theirs = try createSkopeo(registryA, oci: ociDirectory, tar: work.appendingPathComponent("skopeo-\(run).tar"), work: work, unique: unique)
+        rows.append(theirs.row)
+        times.skopeo.append(theirs.seconds)
+      }
       rows += try await pushOurs(bundle: bundle, work: work, run: run, unique: unique)
       if skopeo { rows += try pushSkopeo(oci: ociDirectory, work: work, run: run, unique: unique) }
       try? FileManager.default.removeItem(at: ociDirectory)
@@ -57,6 +74,7 @@ struct BundleBench: AsyncParsableCommand {
     print("\n| step | tool | seconds | MiB/s | peak RSS | output |")
     print("|---|---|---:|---:|---:|---:|")
     for row in rows { print(row) }
+    print(times.summary(imageSet: imageSet))
   }
 
   static func registryOptions() -> RegistryOptions {
@@ -80,11 +98,10 @@ struct BundleBench: AsyncParsableCommand {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
   }
 
-  func createOurs(_ registry: TestRegistry, bundle: URL, cache: URL, unique: Int64) async throws -> String {
+  func createOurs(_ registry: TestRegistry, bundle: URL, cache: URL, unique: Int64) async throws -> (row: String, seconds: Double, peak: Int64?) {
     var spec = BundleSpec(name: "bench", profile: "serverless", platforms: ["linux/amd64", "linux/arm64"])
     spec.images = BenchImages.names.map { "\(registry.host)/bench/\($0):1.0" }
     var options = BundleCreateOptions(output: bundle)
-    options.cacheDirectory = cache
     options.registryOptions = Self.registryOptions()
     Self.resetPeak()
     let start = ContinuousClock.now
@@ -92,11 +109,14 @@ struct BundleBench: AsyncParsableCommand {
     let elapsed = Self.seconds(since: start)
     let overhead = Double(result.archiveBytes - unique) / Double(unique) * 100
     print("bundle: \(formatBytes(result.archiveBytes)) = unique blobs + \((overhead * 100).rounded() / 100) %; \(result.blobsDownloaded) blobs downloaded")
-    return Self.row(
-      "(a) create from registry", "servestack", seconds: elapsed, bytes: unique, peak: Tools.selfRSS("VmHWM"), output: result.archiveBytes)
+    let peak = Tools.selfRSS("VmHWM")
+    return (
+      Self.row("(a) create from registry", "servestack", seconds: elapsed, bytes: unique, peak: peak, output: result.archiveBytes),
+      elapsed, peak
+    )
   }
 
-  func createSkopeo(_ registry: TestRegistry, oci: URL, tar: URL, work: URL, unique: Int64) throws -> String {
+  func createSkopeo(_ registry: TestRegistry, oci: URL, tar: URL, work: URL, unique: Int64) throws -> (row: String, seconds: Double) {
     let tmp = work.appendingPathComponent("skopeo-tmp")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
     let copies = BenchImages.names.map { name in
@@ -108,7 +128,7 @@ struct BundleBench: AsyncParsableCommand {
     let (seconds, peak) = try Tools.run(command)
     let size = (try? FileManager.default.attributesOfItem(atPath: tar.path)[.size] as? NSNumber)?.int64Value
     try? FileManager.default.removeItem(at: tar)
-    return Self.row("(a) create from registry", "skopeo copy --all ×3 + tar", seconds: seconds, bytes: unique, peak: peak, output: size)
+    return (Self.row("(a) create from registry", "skopeo copy --all ×3 + tar", seconds: seconds, bytes: unique, peak: peak, output: size), seconds)
   }
 
   func pushOurs(bundle: URL, work: URL, run: Int, unique: Int64) async throws -> [String] {

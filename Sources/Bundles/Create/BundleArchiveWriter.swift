@@ -9,10 +9,12 @@ enum BundleEntry: Sendable {
   case bytes(path: String, [UInt8])
   /// A file streamed from disk; a blob's bytes are checked against `expected` on the way.
   case file(path: String, URL, expected: Digest?)
+  /// A blob not on this machine: downloaded from `source`'s registry straight into its place in the tarball.
+  case remote(path: String, Descriptor, source: ImageReference)
 
   var path: String {
     switch self {
-    case .bytes(let path, _), .file(let path, _, _): path
+    case .bytes(let path, _), .file(let path, _, _), .remote(let path, _, _): path
     }
   }
 
@@ -21,6 +23,7 @@ enum BundleEntry: Sendable {
     case .bytes(_, let bytes): Int64(bytes.count)
     case .file(_, let url, _):
       ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+    case .remote(_, let descriptor, _): descriptor.size
     }
   }
 }
@@ -112,6 +115,9 @@ enum BundleArchiveWriter {
           }
           checksums.digests[path] = digest
           continue
+        case .remote(let path, _, _):
+          // Compressed bundles are written from a local layout only (see BundleCreator).
+          throw BundleError(.io, "internal error: \(path) was not downloaded before the compressed bundle was written")
         }
         checksums.digests[entry.path] = hasher.finalize()
         done += sizes[index]

@@ -12,9 +12,12 @@ public struct BundleCreateOptions: Sendable {
   public var compression: TarCompression = .none
   /// Overrides the spec's platforms when not empty.
   public var platforms: [Platform] = []
-  /// Where pulled blobs are kept between runs (an OCI layout in `<dir>/oci`): a second run, or a run after
-  /// an interruption, downloads only what is missing.
-  public var cacheDirectory: URL = BundleCreateOptions.defaultCacheDirectory
+  /// When set, pulled blobs are kept there between runs (an OCI layout in `<dir>/oci`) and the tarball is
+  /// copied from it: a second bundle from the same cache downloads only what is missing, at the price of
+  /// writing every byte twice. When nil (the default) an uncompressed bundle's blobs are downloaded straight
+  /// into the tarball, which is itself the resumable store (``BundleTarAssembler``); a compressed one uses
+  /// `.<output>.work` next to the output, removed once the bundle is written.
+  public var cacheDirectory: URL?
   /// Blob downloads at once, across all images.
   public var parallel = 8
   /// How to reach the upstream registries (credentials from ~/.docker/config.json by default).
@@ -34,13 +37,9 @@ public struct BundleCreateOptions: Sendable {
 
   public init(output: URL) { self.output = output }
 
-  /// `$XDG_CACHE_HOME/servestack/bundle-cache`, else `~/.cache/servestack/bundle-cache`.
-  public static var defaultCacheDirectory: URL {
-    let environment = ProcessInfo.processInfo.environment
-    let base =
-      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-    return base.appendingPathComponent("servestack/bundle-cache")
+  /// The folder for models, local images and (compressed bundles) blobs when no cache directory is given.
+  var workDirectory: URL {
+    output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).work")
   }
 }
 
@@ -62,8 +61,9 @@ public struct BundleCreateResult: Sendable {
 
 /// Makes airgap bundles.
 public enum BundleCreator {
-  /// Pulls every image `content` needs (plus the spec's extra images and model bases) into the cache
-  /// layout, packs the models as modelcars, and streams the tarball: bundle.yaml, images/ (manifests and
+  /// Resolves every image `content` needs (plus the spec's extra images and model bases), packs the models
+  /// as modelcars, and writes the tarball — downloading blobs straight into it, or, with a cache directory or
+  /// compression, pulling them into that layout first and streaming from it: bundle.yaml, images/ (manifests and
   /// configs first, so `bundle inspect` stops early), phases/, manifests/, imagelists/, models/, the layers,
   /// then checksums.txt and the optional signature.
   ///
@@ -84,16 +84,27 @@ public enum BundleCreator {
         throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
       }
     }
+    // Straight into the tarball unless the user keeps a cache or the bytes must go through a compressor.
+    let direct = options.cacheDirectory == nil && options.compression == .none
+    let store = options.cacheDirectory ?? options.workDirectory
     let layout: OCILayout
     do {
-      layout = try OCILayout.openOrCreate(at: options.cacheDirectory.appendingPathComponent("oci"))
+      layout = try OCILayout.openOrCreate(at: store.appendingPathComponent("oci"))
     } catch {
-      throw BundleError(.io, "cannot open the bundle cache \(options.cacheDirectory.path): \(error.message)", cause: error)
+      throw BundleError(.io, "cannot open the bundle cache \(store.path): \(error.message)", cause: error)
     }
+    let clients = RegistryClients(options: options.registryOptions, mirrors: options.registryMirrors)
     let collector = ImageCollector(
-      layout: layout, clients: RegistryClients(options: options.registryOptions, mirrors: options.registryMirrors),
-      platforms: platforms, parallel: options.parallel, progress: options.progress)
-    var (images, counts) = try await collector.collect(wanted.sorted())
+      layout: layout, clients: clients, platforms: platforms, parallel: options.parallel, progress: options.progress)
+    var (images, counts) = try await collector.collect(wanted.sorted(), download: !direct)
+    if direct && !options.skipModels {
+      // A model's base image's config is read to build the modelcar: fetch those few configs first.
+      let bases = Set(spec.models.compactMap { $0.base.flatMap { try? ImageReference($0) } })
+      let configs = images.filter { bases.contains($0.reference) }.flatMap { image in
+        (image.children.isEmpty ? [image.stored] : image.children).compactMap(\.config).map { ($0, image.reference) }
+      }.filter { !layout.hasBlob($0.0.digest, size: $0.0.size) }
+      try await collector.download(configs, counts: &counts)
+    }
     images += try await collectLocal(options.localImages, into: layout)
     options.progress?(BundleProgress(stage: .models, itemsTotal: options.skipModels ? 0 : spec.models.count))
     let models = options.skipModels ? [] : try packModels(spec, images: images, platform: platforms[0], layout: layout, options: options)
@@ -104,11 +115,25 @@ public enum BundleCreator {
       spec: spec, content: content, images: images, models: models, platforms: platforms, layout: layout,
       created: options.created)
     try FileManager.default.createDirectoryIfNeeded(options.output.deletingLastPathComponent())
-    let written = try await BundleArchiveWriter.write(
-      plan.entries, to: options.output, compression: options.compression, signingKey: options.signingKey,
-      progress: options.progress)
+    let archiveBytes: Int64
+    if options.compression == .none {
+      let assembled = try await BundleTarAssembler(
+        entries: plan.entries, output: options.output, clients: clients, parallel: options.parallel,
+        signingKey: options.signingKey, progress: options.progress
+      ).assemble()
+      archiveBytes = assembled.archiveBytes
+      counts.blobsDownloaded += assembled.blobsDownloaded
+      counts.bytesDownloaded += assembled.bytesDownloaded
+      counts.blobsCached += assembled.blobsKept
+    } else {
+      archiveBytes = try await BundleArchiveWriter.write(
+        plan.entries, to: options.output, compression: options.compression, signingKey: options.signingKey,
+        progress: options.progress
+      ).archiveBytes
+    }
+    if options.cacheDirectory == nil { try? FileManager.default.removeItem(at: options.workDirectory) }
     return BundleCreateResult(
-      output: options.output, descriptor: plan.descriptor, archiveBytes: written.archiveBytes,
+      output: options.output, descriptor: plan.descriptor, archiveBytes: archiveBytes,
       blobsDownloaded: counts.blobsDownloaded, blobsCached: counts.blobsCached, blobsResumed: counts.blobsResumed,
       bytesDownloaded: counts.bytesDownloaded, signed: options.signingKey != nil, warnings: warnings)
   }

@@ -26,6 +26,18 @@ struct BundlePlan {
       for layer in manifest.layers where seen.insert(layer.digest).inserted { layerBlobs.append(layer) }
     }
     var imageRecords: [BundleDescriptor.Image] = []
+    var sources: [Digest: ImageReference] = [:]
+    for image in images {
+      for blob in image.blobs where sources[blob.digest] == nil { sources[blob.digest] = image.reference }
+    }
+    // A blob the layout holds is copied from it; any other is downloaded into its place in the tarball.
+    func blobEntry(_ blob: Descriptor) -> BundleEntry {
+      let path = BundleLayout.blobPath(blob.digest)
+      if let source = sources[blob.digest], !layout.hasBlob(blob.digest, size: blob.size) {
+        return .remote(path: path, blob, source: source)
+      }
+      return .file(path: path, layout.blobURL(blob.digest), expected: blob.digest)
+    }
     for image in images {
       let name = image.reference.description
       indexEntries.append(image.stored.descriptor(annotations: [Descriptor.refNameAnnotation: name]).json)
@@ -72,14 +84,12 @@ struct BundlePlan {
     ]
     // Manifests and configs first: `bundle inspect` reads them and stops before the layers.
     entries += manifestBlobs.map { .bytes(path: BundleLayout.blobPath($0.0), $0.1) }
-    entries += configBlobs.map { .file(path: BundleLayout.blobPath($0.digest), layout.blobURL($0.digest), expected: $0.digest) }
+    entries += configBlobs.map(blobEntry)
     entries += content.phaseFiles.map { .bytes(path: BundleLayout.phasePath($0.fileName), Array($0.text.utf8)) }
     entries += content.manifestFiles.map { .bytes(path: $0.path, $0.bytes) }
     entries += content.imageLists.map { .bytes(path: BundleLayout.imageListPath("\($0.name).txt"), Array($0.text.utf8)) }
     entries += modelEntries
-    entries += layerBlobs.sorted { $0.digest < $1.digest }.map {
-      .file(path: BundleLayout.blobPath($0.digest), layout.blobURL($0.digest), expected: $0.digest)
-    }
+    entries += layerBlobs.sorted { $0.digest < $1.digest }.map(blobEntry)
     var paths = Set<String>()
     for entry in entries where !paths.insert(entry.path).inserted {
       throw BundleError(.invalidSpec, "two files of the bundle would be stored at \(entry.path); rename one")

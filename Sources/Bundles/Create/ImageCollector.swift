@@ -45,7 +45,12 @@ struct ImageCollector: Sendable {
   let parallel: Int
   let progress: BundleProgressHandler?
 
-  func collect(_ references: [ImageReference]) async throws(BundleError) -> ([CollectedImage], CollectionCounts) {
+  /// Resolves every image's manifests; with `download`, also fetches every blob the layout lacks and stores
+  /// the manifests there. Without it the blobs stay remote (the bundle writer downloads them into the
+  /// tarball) and only the count of blobs the layout already holds is filled in.
+  func collect(_ references: [ImageReference], download: Bool = true) async throws(BundleError)
+    -> ([CollectedImage], CollectionCounts)
+  {
     let resolved = Mutex(0)
     let total = references.count
     let outcomes: [Result<CollectedImage, RegistryError>]
@@ -94,7 +99,8 @@ struct ImageCollector: Sendable {
         missing.append(source)
       }
     }
-    try await download(missing, counts: &counts)
+    guard download else { return (images, counts) }
+    try await self.download(missing, counts: &counts)
     do {
       for image in images {
         for child in image.children { try layout.addBlob(child.bytes) }
@@ -152,7 +158,8 @@ struct ImageCollector: Sendable {
     var counts = CollectionCounts()
   }
 
-  private func download(_ blobs: [(Descriptor, ImageReference)], counts: inout CollectionCounts) async throws(BundleError) {
+  /// Downloads `blobs` into the layout, `parallel` at a time, resuming partial downloads.
+  func download(_ blobs: [(Descriptor, ImageReference)], counts: inout CollectionCounts) async throws(BundleError) {
     guard !blobs.isEmpty else { return }
     let totalBytes = blobs.reduce(0) { $0 + $1.0.size }
     let tally = Mutex(Tally())

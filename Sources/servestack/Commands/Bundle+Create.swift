@@ -12,9 +12,10 @@ extension Servestack.BundleCommand {
     static let configuration = CommandConfiguration(
       abstract: "Pack manifests, every image and the test models into one tarball.",
       discussion: """
-        Images are pulled into an OCI layout in --cache-dir (each blob once, --parallel at a time); a run that \
-        was interrupted resumes without downloading finished blobs again. The tarball is written straight from \
-        that cache. Examples:
+        Each blob is downloaded once (--parallel at a time) straight into its place in the tarball, hashed as \
+        it arrives; an interrupted run leaves .<output>.partial and resumes from it when run again with the same \
+        -o, without downloading finished blobs again. With --cache-dir (or --compress), blobs are pulled into \
+        that OCI layout first and the tarball is written from it. Examples:
           servestack bundle create -o kserve.tar --model sklearn-iris=./model
           servestack bundle create --spec raw --platform linux/amd64,linux/arm64 -o raw.tar.zst --compress zstd --no-models
           servestack bundle create -o b.tar --registry-mirror docker.io=http://127.0.0.1:5001 --mirror http://10.0.0.5:8080
@@ -51,7 +52,7 @@ extension Servestack.BundleCommand {
     @Option(help: "Blob downloads at once.")
     var parallel = 8
 
-    @Option(help: ArgumentHelp("Where pulled blobs are kept between runs (default: ~/.cache/servestack/bundle-cache).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Keep pulled blobs in this OCI layout between runs (default: none; blobs go straight into the tarball).", valueName: "dir"))
     var cacheDir: String?
 
     @Option(help: ArgumentHelp("A model's files: a directory or one file (repeatable).", valueName: "name=path"))

@@ -69,6 +69,7 @@ struct UpgradeTargetFlags: ParsableArguments {
       extraPhases: phaseOptions.extraPhases.map { URL(fileURLWithPath: $0) }, parameters: try phaseOptions.parameters(),
       fetcher: try phaseOptions.fetcher(), ignored: try ignored(), direct: direct, stateNamespace: state.stateNamespace)
     options.imageLister = PhaseOptions.imageLister
+    options.crdHooks = KubeCRDVersionHooks()
     return options
   }
 }

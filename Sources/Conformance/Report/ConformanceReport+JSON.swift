@@ -61,6 +61,7 @@ extension ConformanceReport {
       "durationSeconds": .double(round(phase.durationSeconds)), "reason": .string(phase.reason),
     ]
     if let file = phase.file { object["file"] = .string(file) }
+    if let proof = phase.gpuProof { object["gpuProof"] = .string(proof.rawValue) }
     object["metrics"] = metricsJSON(phase.metrics)
     object["checks"] = .array(phase.checks.map(json(check:)))
     return .object(object)
@@ -89,7 +90,8 @@ extension ConformanceReport {
           durationSeconds: try check.number("durationSeconds"), reason: check.optionalString("reason") ?? "",
           diagnosis: (check.value["diagnosis"]?.arrayValue ?? []).compactMap(\.stringValue),
           metrics: (check.value["metrics"]?.objectValue ?? [:]).reduce(into: [:]) { $0[$1.key] = $1.value.doubleValue })
-      })
+      },
+      gpuProof: try reader.gpuProof("gpuProof"))
   }
 
   /// Durations to the millisecond: enough for people, stable in diffs.
@@ -132,6 +134,14 @@ struct Reader {
   func outcome(_ key: String) throws(ConformanceError) -> TestOutcome {
     guard let outcome = TestOutcome(rawValue: try string(key)) else { throw missing(key, "passed, failed or skipped") }
     return outcome
+  }
+
+  func gpuProof(_ key: String) throws(ConformanceError) -> GPUProofLevel? {
+    guard let text = optionalString(key) else { return nil }
+    guard let level = GPUProofLevel(rawValue: text) else {
+      throw missing(key, GPUProofLevel.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return level
   }
 
   func date(_ key: String) throws(ConformanceError) -> Date {

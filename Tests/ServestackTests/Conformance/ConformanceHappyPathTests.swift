@@ -25,6 +25,8 @@ struct ConformanceClusterTests {
     let placement = try #require(report.check("gpu-inference", "scheduled-on-gpu-node"))
     #expect(placement.outcome == .passed && placement.reason.contains("on node hollow-node-0 (allocatable nvidia.com/gpu: 4)"), "\(placement.reason)")
     #expect(report.check("gpu-inference", "gpu-busy")?.outcome == .passed)
+    #expect(report.phase("gpu-inference")?.gpuProof == .gpuBusy)
+    #expect(report.phase("smoke")?.gpuProof == nil)
     let metrics = try #require(report.phase("autoscaling")?.metrics)
     #expect(metrics["scaleUpSeconds"] != nil && metrics["scaleDownSeconds"] != nil && metrics["coldStartSeconds"] != nil, "\(metrics)")
     #expect((metrics["latencyP50Seconds"] ?? 0) > 0 && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))

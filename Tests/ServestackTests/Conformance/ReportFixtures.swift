@@ -31,7 +31,7 @@ enum ReportFixtures {
             CheckResult(
               name: "gpu-nodes", action: "observe", outcome: .skipped, durationSeconds: 0.1,
               reason: "no GPU node: 0 of 3 nodes have allocatable nvidia.com/gpu")
-          ]),
+          ], gpuProof: GPUProofLevel.none),
         PhaseReport(
           name: "autoscaling", file: "phases/90-autoscaling.yaml", outcome: .failed, durationSeconds: 80,
           reason: "ready replicas stayed at 1",

@@ -38,6 +38,7 @@ extension TestRunner {
     var lastError: String?
     var loadTask: Task<LoadResult, Never>?
     var loadOptions: LoadOptions?
+    var polls: [(seconds: Double, ready: Int)] = []
     if let load, endpoint != nil {
       let remaining = deadline - ContinuousClock.now
       do {
@@ -68,6 +69,7 @@ extension TestRunner {
         desired = counts.desired
         maximum = max(maximum, counts.ready)
         if initial == nil { initial = counts.ready }
+        polls.append(((now - loadStarted).seconds, counts.ready))
         lastError = nil
       } catch {
         lastError = error.message
@@ -82,8 +84,13 @@ extension TestRunner {
     }
     var metrics: [String: Double] = [:]
     var problems: [String] = []
+    var timeline: [TimelinePoint] = []
     if let loadTask {
       let result = await loadTask.value
+      // About 60 windows whatever the duration, at least a second each.
+      let window = max(1, ((loadOptions?.duration ?? .seconds(30)).seconds / 60).rounded(.up))
+      let start = initial.map { [(seconds: 0.0, ready: $0)] } ?? []
+      timeline = TimelinePoint.windows(replicas: start + polls, answers: result.answers, window: window)
       state.loadEndedAt = loadStarted + .milliseconds(Int64(result.elapsedSeconds * 1000))
       metrics["requests"] = Double(result.requests)
       metrics["errors"] = Double(result.errors)
@@ -117,10 +124,14 @@ extension TestRunner {
       if let lastError { reason += "; last error: \(lastError)" }
       var diagnosis = problems
       diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace)
-      return StepOutcome(.failed, reason, diagnosis: diagnosis, metrics: metrics)
+      var outcome = StepOutcome(.failed, reason, diagnosis: diagnosis, metrics: metrics)
+      outcome.timeline = timeline
+      return outcome
     }
     if !problems.isEmpty {
-      return StepOutcome(.failed, problems[0], diagnosis: Array(problems.dropFirst()), metrics: metrics)
+      var outcome = StepOutcome(.failed, problems[0], diagnosis: Array(problems.dropFirst()), metrics: metrics)
+      outcome.timeline = timeline
+      return outcome
     }
     var reason = "\(what) \(current) (\(bound))"
     if let up = metrics["scaleUpSeconds"] { reason = "\(what) rose to \(maximum) after \(formatSeconds(up))" }
@@ -128,7 +139,9 @@ extension TestRunner {
     if let p99 = metrics["latencyP99Seconds"], let requests = metrics["requests"] {
       reason += "; \(Int(requests)) requests, p99 \(formatSeconds(p99))"
     }
-    return StepOutcome(.passed, reason, metrics: metrics)
+    var outcome = StepOutcome(.passed, reason, metrics: metrics)
+    outcome.timeline = timeline
+    return outcome
   }
 
   func observeGPUNodes(resource: String, atLeast: Int, required: Bool, state: inout PhaseState) async -> StepOutcome {

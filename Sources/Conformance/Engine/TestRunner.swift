@@ -169,7 +169,7 @@ public struct TestRunner: Sendable {
     if let proven = outcome.gpuProof { state.gpuProof = max(state.gpuProof ?? GPUProofLevel.none, proven) }
     return CheckResult(
       name: step.name, action: step.action, outcome: outcome.outcome, durationSeconds: (.now - started).seconds,
-      reason: outcome.reason, diagnosis: outcome.diagnosis, metrics: outcome.metrics)
+      reason: outcome.reason, diagnosis: outcome.diagnosis, metrics: outcome.metrics, timeline: outcome.timeline)
   }
 }
 
@@ -181,6 +181,8 @@ struct StepOutcome: Sendable {
   var metrics: [String: Double] = [:]
   /// What the step proved about GPU use, if it is a GPU step (raises the phase's level, never lowers it).
   var gpuProof: GPUProofLevel?
+  /// Replicas and latency over time, for observe steps under load.
+  var timeline: [TimelinePoint] = []
 
   init(
     _ outcome: TestOutcome, _ reason: String, diagnosis: [String] = [], metrics: [String: Double] = [:],

@@ -67,7 +67,7 @@ extension ConformanceReport {
     for tick in ticks(end) {
       svg += "<text x=\(attr(x(tick))) y=\(attr(top + plotH + 16)) text-anchor=\"middle\" fill=\"#656d76\">\(html(formatSeconds(tick)))</text>\n"
     }
-    svg += "<text x=\(attr(left + plotW / 2)) y=\(attr(height - 22)) text-anchor=\"middle\" fill=\"#656d76\">time since the load started</text>\n"
+    svg += "<text x=\(attr(left + plotW / 2)) y=\(attr(top + plotH + 34)) text-anchor=\"middle\" fill=\"#656d76\">time since the load started</text>\n"
     svg += "<text transform=\"translate(16 \(Int(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\" fill=\"#656d76\">latency</text>\n"
     svg += "<text transform=\"translate(\(Int(width - 14)) \(Int(top + plotH / 2))) rotate(90)\" text-anchor=\"middle\" fill=\"#0969da\">ready replicas</text>\n"
     // Replicas as a step line.
@@ -95,8 +95,8 @@ extension ConformanceReport {
     let legend: [(String, String)] = [("ready replicas", "#0969da"), ("p50 latency", "#1a7f37"), ("p95 latency", "#bf8700"), ("p99 latency", "#cf222e")]
     for (index, item) in legend.enumerated() {
       let lx = left + Double(index) * 150
-      svg += "<rect x=\(attr(lx)) y=\(attr(height - 14)) width=\"14\" height=\"4\" fill=\"\(item.1)\"/>"
-      svg += "<text x=\(attr(lx + 20)) y=\(attr(height - 9))>\(html(item.0))</text>\n"
+      svg += "<rect x=\(attr(lx)) y=\(attr(height - 10)) width=\"14\" height=\"4\" fill=\"\(item.1)\"/>"
+      svg += "<text x=\(attr(lx + 20)) y=\(attr(height - 5))>\(html(item.0))</text>\n"
     }
     return svg + "</svg>"
   }

@@ -1,4 +1,4 @@
-import Kubernetes
+public import Kubernetes
 import ServestackCore
 
 /// Nodes and their allocatable GPUs (an extended resource such as `nvidia.com/gpu`).
@@ -20,4 +20,31 @@ enum GPUInventory {
 
   /// An integer quantity (`"4"`, `4`, `"2k"`); extended resources are whole numbers.
   static func quantity(_ value: JSONValue) -> Int? { Quantity(json: value)?.wholeValue }
+
+  static func proof(pod: KubeObject, node: KubeObject?, resource: String) -> GPUProofLevel? {
+    GPUProofLevel.proven(pod: pod, node: node, resource: resource)
+  }
+
+  /// How many of `resource` the pod's containers ask for (the larger of limits and requests).
+  static func requested(_ resource: String, pod: KubeObject) -> Int {
+    (pod[path: "spec", "containers"]?.arrayValue ?? []).reduce(0) { sum, container in
+      let limits = container[path: ["resources", "limits", resource]].flatMap(quantity) ?? 0
+      let requests = container[path: ["resources", "requests", resource]].flatMap(quantity) ?? 0
+      return sum + max(limits, requests)
+    }
+  }
+}
+
+extension GPUProofLevel {
+  /// What a predictor pod proves about its GPU: `nil` when `node` has no allocatable `resource`;
+  /// `placedOnGPUNode` when it has; `gpuAllocated` when the pod also requests the resource and the kubelet
+  /// admitted it (Running, every container started), because the kubelet starts a container with an
+  /// extended resource only after its device manager allocated one.
+  public static func proven(pod: KubeObject, node: KubeObject?, resource: String) -> GPUProofLevel? {
+    guard let node, GPUInventory.allocatable(node, resource) > 0 else { return nil }
+    guard GPUInventory.requested(resource, pod: pod) > 0, pod[path: "status", "phase"]?.stringValue == "Running" else { return .placedOnGPUNode }
+    let statuses = pod[path: "status", "containerStatuses"]?.arrayValue ?? []
+    let started = !statuses.isEmpty && statuses.allSatisfy { $0[path: ["state", "running"]] != nil }
+    return started ? .gpuAllocated : .placedOnGPUNode
+  }
 }

@@ -15,17 +15,19 @@ public struct InstallTestRunner: TestPhaseRunning {
   public var options: TestRunOptions
   public var reportJSON: URL?
   public var reportJUnit: URL?
+  public var reportHTML: URL?
   /// Called with the full report (the CLI prints its table).
   public var reportHandler: (@Sendable (ConformanceReport) -> Void)?
 
   public init(
-    http: HTTPClient, options: TestRunOptions, reportJSON: URL? = nil, reportJUnit: URL? = nil,
+    http: HTTPClient, options: TestRunOptions, reportJSON: URL? = nil, reportJUnit: URL? = nil, reportHTML: URL? = nil,
     reportHandler: (@Sendable (ConformanceReport) -> Void)? = nil
   ) {
     self.http = http
     self.options = options
     self.reportJSON = reportJSON
     self.reportJUnit = reportJUnit
+    self.reportHTML = reportHTML
     self.reportHandler = reportHandler
   }
 
@@ -37,7 +39,7 @@ public struct InstallTestRunner: TestPhaseRunning {
       let report = try await TestRunner(client: client, http: http).run(testPhases, options: options)
       reportHandler?(report)
       var problems: [String] = []
-      for (url, text) in [(reportJSON, report.jsonText), (reportJUnit, report.junitXML)] {
+      for (url, text) in [(reportJSON, report.jsonText), (reportJUnit, report.junitXML), (reportHTML, report.html)] {
         guard let url else { continue }
         do {
           try ConformanceReport.write(text, to: url)

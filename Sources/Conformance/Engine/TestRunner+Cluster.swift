@@ -62,7 +62,9 @@ extension TestRunner {
 
   /// Waits until a predictor pod of the InferenceService is bound to a node, then checks that node's
   /// allocatable `resource`.
-  func waitPlacement(_ isvc: String, resource: String, step: ConformanceStep, run: RunContext) async -> StepOutcome {
+  func waitPlacement(
+    _ isvc: String, resource: String, step: ConformanceStep, state: inout PhaseState, run: RunContext
+  ) async -> StepOutcome {
     let deadline = ContinuousClock.now + step.timeout
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
     var lastState = "no predictor pod yet"
@@ -77,7 +79,10 @@ extension TestRunner {
           let count = GPUInventory.allocatable(node, resource)
           let pod = placed.name ?? "?"
           if count > 0 {
-            return StepOutcome(.passed, "pod \(pod) scheduled on node \(nodeName) (allocatable \(resource): \(count))")
+            let proof = GPUInventory.proof(pod: placed, node: node, resource: resource) ?? .placedOnGPUNode
+            state.gpuPlacement = (pod, nodeName, resource)
+            return StepOutcome(
+              .passed, "pod \(pod) scheduled on node \(nodeName) (allocatable \(resource): \(count))", gpuProof: proof)
           }
           return StepOutcome(
             .failed, "pod \(pod) was scheduled on node \(nodeName), which has no allocatable \(resource)",
@@ -99,13 +104,7 @@ extension TestRunner {
       diagnosis: diagnosis)
   }
 
-  static func requests(_ resource: String, pod: KubeObject) -> Bool {
-    (pod[path: "spec", "containers"]?.arrayValue ?? []).contains { container in
-      let limits = container[path: ["resources", "limits", resource]].flatMap(GPUInventory.quantity) ?? 0
-      let requests = container[path: ["resources", "requests", resource]].flatMap(GPUInventory.quantity) ?? 0
-      return max(limits, requests) > 0
-    }
-  }
+  static func requests(_ resource: String, pod: KubeObject) -> Bool { GPUInventory.requested(resource, pod: pod) > 0 }
 
   /// Deletes what the phase applied, newest first, and waits until it is gone.
   func cleanup(_ step: ConformanceStep, state: inout PhaseState, run: RunContext) async -> CheckResult {

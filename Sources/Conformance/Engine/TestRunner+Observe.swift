@@ -38,6 +38,7 @@ extension TestRunner {
     var lastError: String?
     var loadTask: Task<LoadResult, Never>?
     var loadOptions: LoadOptions?
+    var polls: [(seconds: Double, ready: Int)] = []
     if let load, endpoint != nil {
       let remaining = deadline - ContinuousClock.now
       do {
@@ -68,6 +69,7 @@ extension TestRunner {
         desired = counts.desired
         maximum = max(maximum, counts.ready)
         if initial == nil { initial = counts.ready }
+        polls.append(((now - loadStarted).seconds, counts.ready))
         lastError = nil
       } catch {
         lastError = error.message
@@ -82,8 +84,13 @@ extension TestRunner {
     }
     var metrics: [String: Double] = [:]
     var problems: [String] = []
+    var timeline: [TimelinePoint] = []
     if let loadTask {
       let result = await loadTask.value
+      // About 60 windows whatever the duration, at least a second each.
+      let window = max(1, ((loadOptions?.duration ?? .seconds(30)).seconds / 60).rounded(.up))
+      let start = initial.map { [(seconds: 0.0, ready: $0)] } ?? []
+      timeline = TimelinePoint.windows(replicas: start + polls, answers: result.answers, window: window)
       state.loadEndedAt = loadStarted + .milliseconds(Int64(result.elapsedSeconds * 1000))
       metrics["requests"] = Double(result.requests)
       metrics["errors"] = Double(result.errors)
@@ -117,10 +124,14 @@ extension TestRunner {
       if let lastError { reason += "; last error: \(lastError)" }
       var diagnosis = problems
       diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace)
-      return StepOutcome(.failed, reason, diagnosis: diagnosis, metrics: metrics)
+      var outcome = StepOutcome(.failed, reason, diagnosis: diagnosis, metrics: metrics)
+      outcome.timeline = timeline
+      return outcome
     }
     if !problems.isEmpty {
-      return StepOutcome(.failed, problems[0], diagnosis: Array(problems.dropFirst()), metrics: metrics)
+      var outcome = StepOutcome(.failed, problems[0], diagnosis: Array(problems.dropFirst()), metrics: metrics)
+      outcome.timeline = timeline
+      return outcome
     }
     var reason = "\(what) \(current) (\(bound))"
     if let up = metrics["scaleUpSeconds"] { reason = "\(what) rose to \(maximum) after \(formatSeconds(up))" }
@@ -128,7 +139,9 @@ extension TestRunner {
     if let p99 = metrics["latencyP99Seconds"], let requests = metrics["requests"] {
       reason += "; \(Int(requests)) requests, p99 \(formatSeconds(p99))"
     }
-    return StepOutcome(.passed, reason, metrics: metrics)
+    var outcome = StepOutcome(.passed, reason, metrics: metrics)
+    outcome.timeline = timeline
+    return outcome
   }
 
   func observeGPUNodes(resource: String, atLeast: Int, required: Bool, state: inout PhaseState) async -> StepOutcome {
@@ -153,10 +166,15 @@ extension TestRunner {
   /// Sends requests for a few seconds while sampling the DCGM exporter; the GPU the predictor pod got must
   /// reach `atLeast` percent utilisation.
   func observeGPUUtilization(
-    _ isvc: String, request: InferenceRequest, atLeast: Double, metricsURL: String, step: ConformanceStep, run: RunContext
+    _ isvc: String, request: InferenceRequest, atLeast: Double, metricsURL: String, step: ConformanceStep,
+    state: PhaseState, run: RunContext
   ) async -> StepOutcome {
+    let allocation = await allocationProof(state.gpuPlacement, run: run)
+    let proven = allocation.map { "; proven: \($0.level.description) (\($0.evidence))" } ?? ""
     guard !metricsURL.isEmpty else {
-      return StepOutcome(.skipped, "no DCGM exporter metrics to read (pass --dcgm-url http://…:9400/metrics where DCGM runs)")
+      return StepOutcome(
+        .skipped, "no DCGM exporter metrics to read (pass --dcgm-url http://…:9400/metrics where DCGM runs)\(proven)",
+        gpuProof: allocation?.level)
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
     let pods = ((try? await client.list(GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector)))?.items ?? [])
@@ -200,23 +218,49 @@ extension TestRunner {
       try? await Task.sleep(for: .milliseconds(250))
     }
     let answered = await sender.value
+    let level = allocation?.level
     if let fetchError, highest == nil {
-      return StepOutcome(.failed, "cannot read DCGM metrics from \(metricsURL): \(fetchError)")
+      return StepOutcome(.failed, "cannot read DCGM metrics from \(metricsURL): \(fetchError)", gpuProof: level)
     }
     guard let highest else {
       return StepOutcome(
         .failed, "DCGM reports no GPU for the predictor pod\(pods.count == 1 ? "" : "s") \(pods.joined(separator: ", "))",
-        diagnosis: ["pods with GPU metrics: \(seenPods.isEmpty ? "none" : seenPods.sorted().joined(separator: ", "))"])
+        diagnosis: ["pods with GPU metrics: \(seenPods.isEmpty ? "none" : seenPods.sorted().joined(separator: ", "))"],
+        gpuProof: level)
     }
     let metrics = ["gpuUtilizationMaxPercent": highest]
     if answered == 0 {
-      return StepOutcome(.failed, "no request was answered while the GPU was sampled", metrics: metrics)
+      return StepOutcome(.failed, "no request was answered while the GPU was sampled", metrics: metrics, gpuProof: level)
     }
     if highest < atLeast {
       return StepOutcome(
         .failed, "the GPU of \(pods.joined(separator: ", ")) stayed at \(Int(highest))% during \(answered) requests (wanted at least \(Int(atLeast))%)",
-        metrics: metrics)
+        metrics: metrics, gpuProof: level)
     }
-    return StepOutcome(.passed, "GPU utilisation reached \(Int(highest))% during \(answered) requests", metrics: metrics)
+    // A pass with atLeast 0 and an idle GPU proves nothing about use: the level stays where allocation left it.
+    guard highest > 0 else {
+      return StepOutcome(
+        .passed, "GPU utilisation stayed at 0% during \(answered) requests (allowed by atLeast 0; GPU use not proven)",
+        metrics: metrics, gpuProof: level)
+    }
+    return StepOutcome(
+      .passed, "GPU utilisation reached \(Int(highest))% during \(answered) requests", metrics: metrics, gpuProof: .gpuBusy)
+  }
+
+  /// Looks again at the pod a placement step found on a GPU node: by now it may be Running, which proves the
+  /// GPU was allocated to it.
+  func allocationProof(
+    _ placement: (pod: String, node: String, resource: String)?, run: RunContext
+  ) async -> (level: GPUProofLevel, evidence: String)? {
+    guard let placement else { return nil }
+    let pod = try? await client.get(ObjectReference(GroupVersionKind.pod, namespace: run.namespace, name: placement.pod))
+    let node = try? await client.get(ObjectReference(GroupVersionKind.node, name: placement.node))
+    guard let pod, let level = GPUInventory.proof(pod: pod, node: node, resource: placement.resource) else { return nil }
+    let count = GPUInventory.requested(placement.resource, pod: pod)
+    let evidence =
+      level == .gpuAllocated
+      ? "pod \(placement.pod) requests \(count) \(placement.resource) and runs on node \(placement.node)"
+      : "pod \(placement.pod) is on node \(placement.node) but not running with \(placement.resource)"
+    return (level, evidence)
   }
 }

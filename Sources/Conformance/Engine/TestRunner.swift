@@ -93,6 +93,7 @@ public struct TestRunner: Sendable {
     let started = ContinuousClock.now
     let deadline = started + (run.options.phaseTimeout ?? phase.timeout)
     var state = PhaseState()
+    if steps.contains(where: \.isGPUStep) { state.gpuProof = GPUProofLevel.none }
     var checks: [CheckResult] = []
     var cleanedUp = false
     for step in steps {
@@ -130,7 +131,7 @@ public struct TestRunner: Sendable {
       ?? (outcome == .skipped ? checks.first { $0.outcome == .skipped }?.reason ?? "" : "")
     return PhaseReport(
       name: phase.name, file: phase.file, outcome: outcome, durationSeconds: (.now - started).seconds, reason: reason,
-      checks: checks)
+      checks: checks, gpuProof: state.gpuProof)
   }
 
   /// Failed when a check failed; skipped when nothing but cleanup ran; passed otherwise.
@@ -150,7 +151,7 @@ public struct TestRunner: Sendable {
     case .waitCondition(let target, let condition, let status):
       outcome = await waitCondition(target, condition: condition, status: status, step: step, run: run)
     case .waitPlacement(let isvc, let resource):
-      outcome = await waitPlacement(isvc, resource: resource, step: step, run: run)
+      outcome = await waitPlacement(isvc, resource: resource, step: step, state: &state, run: run)
     case .request(let isvc, let request, let expectation):
       outcome = await sendRequest(isvc, request, expectation: expectation, step: step, state: &state, run: run)
     case .expect(let response, let expectation):
@@ -160,13 +161,15 @@ public struct TestRunner: Sendable {
     case .observeGPUNodes(let resource, let atLeast, let required):
       outcome = await observeGPUNodes(resource: resource, atLeast: atLeast, required: required, state: &state)
     case .observeGPUUtilization(let isvc, let request, let atLeast, let metricsURL):
-      outcome = await observeGPUUtilization(isvc, request: request, atLeast: atLeast, metricsURL: metricsURL, step: step, run: run)
+      outcome = await observeGPUUtilization(
+        isvc, request: request, atLeast: atLeast, metricsURL: metricsURL, step: step, state: state, run: run)
     case .cleanup:
       outcome = StepOutcome(.passed, "cleanup runs separately")
     }
+    if let proven = outcome.gpuProof { state.gpuProof = max(state.gpuProof ?? GPUProofLevel.none, proven) }
     return CheckResult(
       name: step.name, action: step.action, outcome: outcome.outcome, durationSeconds: (.now - started).seconds,
-      reason: outcome.reason, diagnosis: outcome.diagnosis, metrics: outcome.metrics)
+      reason: outcome.reason, diagnosis: outcome.diagnosis, metrics: outcome.metrics, timeline: outcome.timeline)
   }
 }
 
@@ -176,12 +179,20 @@ struct StepOutcome: Sendable {
   var reason: String
   var diagnosis: [String] = []
   var metrics: [String: Double] = [:]
+  /// What the step proved about GPU use, if it is a GPU step (raises the phase's level, never lowers it).
+  var gpuProof: GPUProofLevel?
+  /// Replicas and latency over time, for observe steps under load.
+  var timeline: [TimelinePoint] = []
 
-  init(_ outcome: TestOutcome, _ reason: String, diagnosis: [String] = [], metrics: [String: Double] = [:]) {
+  init(
+    _ outcome: TestOutcome, _ reason: String, diagnosis: [String] = [], metrics: [String: Double] = [:],
+    gpuProof: GPUProofLevel? = nil
+  ) {
     self.outcome = outcome
     self.reason = reason
     self.diagnosis = diagnosis
     self.metrics = metrics
+    self.gpuProof = gpuProof
   }
 }
 
@@ -195,6 +206,10 @@ struct PhaseState: Sendable {
   var loadEndedAt: ContinuousClock.Instant?
   /// Set once a step failed (or no GPU node was found): the remaining steps are skipped with this reason.
   var skipReason: String?
+  /// The highest GPU proof level reached so far; `nil` in phases without GPU steps.
+  var gpuProof: GPUProofLevel?
+  /// The predictor pod a placement step found on a GPU node, for the later GPU steps to look at again.
+  var gpuPlacement: (pod: String, node: String, resource: String)?
 }
 
 /// What the whole run shares: options, parameters, and the ingress once it has been looked up.

@@ -21,12 +21,17 @@ public struct JobOptions: Sendable, Hashable {
   public var pushgateway: String?
   /// The ServiceAccount (and the prefix of its Roles).
   public var serviceAccount: String
+  /// The PrometheusRule's thresholds; `nil` renders no PrometheusRule (`--no-alerts`).
+  public var alerts: JobAlerts.Thresholds?
+  /// Whether to render the Grafana dashboard ConfigMap (`--no-dashboard` turns it off).
+  public var dashboard: Bool
 
   public init(
     schedule: String, image: String, namespace: String = "servestack-system",
     testNamespace: String = "servestack-conformance", keepResults: Int = 10, profile: String = "serverless",
     cronJobAPIVersion: String = "batch/v1", requireGPU: Bool = false, parameters: [String: String] = [:],
-    dcgmURL: String? = nil, pushgateway: String? = nil, serviceAccount: String = "servestack-conformance"
+    dcgmURL: String? = nil, pushgateway: String? = nil, serviceAccount: String = "servestack-conformance",
+    alerts: JobAlerts.Thresholds? = JobAlerts.Thresholds(), dashboard: Bool = true
   ) {
     self.schedule = schedule
     self.image = image
@@ -40,6 +45,8 @@ public struct JobOptions: Sendable, Hashable {
     self.dcgmURL = dcgmURL
     self.pushgateway = pushgateway
     self.serviceAccount = serviceAccount
+    self.alerts = alerts
+    self.dashboard = dashboard
   }
 
   /// Checks the schedule, image, counts and names.
@@ -60,6 +67,13 @@ public struct JobOptions: Sendable, Hashable {
     }
     guard ["batch/v1", "batch/v1beta1"].contains(cronJobAPIVersion) else {
       throw ConformanceError(.invalidOption, "CronJob API version \(cronJobAPIVersion): use batch/v1 or batch/v1beta1")
+    }
+    _ = try CronSchedule(schedule)
+    if let alerts {
+      for (flag, value) in [("--alert-p99-seconds", alerts.p99Seconds), ("--alert-cold-start-seconds", alerts.coldStartSeconds)]
+      where !(value.isFinite && value > 0) {
+        throw ConformanceError(.invalidOption, "\(flag) \(value) must be a number of seconds above 0")
+      }
     }
     for name in [namespace, testNamespace, serviceAccount] where !Self.isDNSLabel(name) {
       throw ConformanceError(.invalidOption, "'\(name)' is not a valid Kubernetes name (lowercase letters, digits, '-')")

@@ -3,7 +3,8 @@ public import ServestackCore
 import YAML
 
 /// Renders the periodic conformance job: its Namespaces, ServiceAccount, least-privilege Roles
-/// (``JobRBAC``), bindings and the CronJob running `servestack test` in the cluster.
+/// (``JobRBAC``), bindings and the CronJob running `servestack test` in the cluster, then its alerts
+/// (``JobAlerts``, a PrometheusRule) and Grafana dashboard (``JobDashboard``, a ConfigMap) unless turned off.
 public enum JobRenderer {
   /// Labels on everything the job manifests create.
   static let labels: JSONValue = ["app.kubernetes.io/name": "servestack-conformance", "app.kubernetes.io/managed-by": "servestack"]
@@ -35,7 +36,7 @@ public enum JobRenderer {
     let testRole = "\(sa)-tests"
     let resultRole = "\(sa)-results"
     let clusterRole = "servestack:\(options.namespace):\(sa)-nodes"
-    return [
+    var objects: [JSONValue] = [
       ["apiVersion": "v1", "kind": "Namespace", "metadata": metadata(options.namespace)],
       ["apiVersion": "v1", "kind": "Namespace", "metadata": metadata(options.testNamespace)],
       ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(sa, options.namespace)],
@@ -47,6 +48,12 @@ public enum JobRenderer {
       binding("ClusterRoleBinding", clusterRole, namespace: nil, role: clusterRole),
       cronJob(options),
     ]
+    if let thresholds = options.alerts {
+      let period = try CronSchedule(options.schedule).longestGapSeconds
+      objects.append(JobAlerts.prometheusRule(options, thresholds: thresholds, periodSeconds: period))
+    }
+    if options.dashboard { objects.append(JobDashboard.configMap(options)) }
+    return objects
   }
 
   /// The arguments of `servestack test` in the CronJob's container.
@@ -104,6 +111,12 @@ public enum JobRenderer {
   /// The objects as a YAML stream (`---` between documents).
   public static func yaml(_ options: JobOptions) throws -> String {
     try YAMLEmitter.emit(try objects(options))
+  }
+
+  /// Whether the cluster serves `monitoring.coreos.com/v1` PrometheusRule (the Prometheus Operator's CRD).
+  public static func servesPrometheusRules(_ client: KubeClient) async -> Bool {
+    let kind = GroupVersionKind(group: "monitoring.coreos.com", version: "v1", kind: "PrometheusRule")
+    return (try? await client.mapper.mapping(for: kind)) != nil
   }
 
   /// `batch/v1` when the cluster serves CronJobs there (Kubernetes 1.21+), else `batch/v1beta1`.

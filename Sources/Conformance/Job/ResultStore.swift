@@ -51,6 +51,7 @@ public struct ResultStore: Sendable {
       ],
       "data": [
         "report.json": .string(report.jsonText), "metrics.prom": .string(report.prometheusText),
+        "report.html": .string(report.html),
         "summary.txt": .string(report.consoleTable()),
       ],
     ]

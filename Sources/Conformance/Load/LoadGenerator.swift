@@ -57,6 +57,9 @@ public struct LoadResult: Sendable {
   public var firstError: String?
   /// The merged histogram (microseconds), for callers that want other quantiles.
   public var histogram: Histogram<UInt64>
+  /// Every answered request: when it was answered (seconds since the load started) and its latency, in
+  /// answer order; the report's latency-over-time chart is drawn from these.
+  public var answers: [LoadSample] = []
 
   public var requestsPerSecond: Double { elapsedSeconds > 0 ? Double(requests) / elapsedSeconds : 0 }
 }
@@ -77,7 +80,7 @@ public struct LoadGenerator: Sendable {
         group.addTask {
           // Each worker sends for the whole duration from when it starts: on a busy machine a worker may
           // start late, and a shared deadline could pass before it sent anything.
-          await worker(options, endpoint: endpoint, deadline: .now + options.duration, budget: budget)
+          await worker(options, endpoint: endpoint, deadline: .now + options.duration, budget: budget, started: started)
         }
       }
       var results: [WorkerResult] = []
@@ -89,7 +92,8 @@ public struct LoadGenerator: Sendable {
     return LoadResult(
       requests: total.requests, errors: total.errors, statuses: total.statuses,
       latency: LatencySummary(histogram: total.histogram), firstLatencySeconds: total.firstAnswer?.latency,
-      elapsedSeconds: (ContinuousClock.now - started).seconds, firstError: total.firstError, histogram: total.histogram)
+      elapsedSeconds: (ContinuousClock.now - started).seconds, firstError: total.firstError, histogram: total.histogram,
+      answers: total.answers.sorted { $0.atSeconds < $1.atSeconds })
   }
 
   struct WorkerResult: Sendable {
@@ -99,10 +103,12 @@ public struct LoadGenerator: Sendable {
     var errors = 0
     var firstError: String?
     var firstAnswer: (at: ContinuousClock.Instant, latency: Double)?
+    var answers: [LoadSample] = []
 
     /// Adds another worker's counts; the earliest first answer and the first error seen are kept.
     mutating func add(_ other: WorkerResult) {
       histogram.add(other.histogram)
+      answers += other.answers
       statuses.merge(other.statuses, uniquingKeysWith: +)
       requests += other.requests
       errors += other.errors
@@ -112,7 +118,8 @@ public struct LoadGenerator: Sendable {
   }
 
   func worker(
-    _ options: LoadOptions, endpoint: InferenceEndpoint, deadline: ContinuousClock.Instant, budget: RequestBudget
+    _ options: LoadOptions, endpoint: InferenceEndpoint, deadline: ContinuousClock.Instant, budget: RequestBudget,
+    started: ContinuousClock.Instant
   ) async -> WorkerResult {
     var result = WorkerResult()
     while ContinuousClock.now < deadline, !Task.isCancelled {
@@ -127,6 +134,7 @@ public struct LoadGenerator: Sendable {
       if problems.isEmpty {
         LatencySummary.record(response.latency, into: &result.histogram)
         if result.firstAnswer == nil { result.firstAnswer = (.now, response.latency.seconds) }
+        result.answers.append(LoadSample(atSeconds: (ContinuousClock.now - started).seconds, latencySeconds: response.latency.seconds))
       } else {
         result.errors += 1
         if result.firstError == nil { result.firstError = problems.joined(separator: "; ") }
@@ -145,3 +153,4 @@ final class RequestBudget: Sendable {
   /// Takes one request from the budget; false when none is left.
   func take() -> Bool { remaining.subtract(1, ordering: .relaxed).oldValue > 0 }
 }
+

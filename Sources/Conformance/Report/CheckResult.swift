@@ -23,10 +23,12 @@ public struct CheckResult: Sendable, Hashable {
   public var diagnosis: [String]
   /// Figures measured by the check (`scaleUpSeconds`, `latencyP99Seconds`), in the report's units.
   public var metrics: [String: Double]
+  /// For an observe step under load: replicas and latency quantiles over time (empty otherwise).
+  public var timeline: [TimelinePoint]
 
   public init(
     name: String, action: String, outcome: TestOutcome, durationSeconds: Double, reason: String,
-    diagnosis: [String] = [], metrics: [String: Double] = [:]
+    diagnosis: [String] = [], metrics: [String: Double] = [:], timeline: [TimelinePoint] = []
   ) {
     self.name = name
     self.action = action
@@ -35,5 +37,6 @@ public struct CheckResult: Sendable, Hashable {
     self.reason = reason
     self.diagnosis = diagnosis
     self.metrics = metrics
+    self.timeline = timeline
   }
 }

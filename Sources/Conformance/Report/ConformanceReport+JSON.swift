@@ -61,17 +61,39 @@ extension ConformanceReport {
       "durationSeconds": .double(round(phase.durationSeconds)), "reason": .string(phase.reason),
     ]
     if let file = phase.file { object["file"] = .string(file) }
+    if let proof = phase.gpuProof { object["gpuProof"] = .string(proof.rawValue) }
     object["metrics"] = metricsJSON(phase.metrics)
     object["checks"] = .array(phase.checks.map(json(check:)))
     return .object(object)
   }
 
   static func json(check: CheckResult) -> JSONValue {
-    [
+    var object: JSONObject = [
       "name": .string(check.name), "action": .string(check.action), "result": .string(check.outcome.rawValue),
       "durationSeconds": .double(round(check.durationSeconds)), "reason": .string(check.reason),
       "diagnosis": .array(check.diagnosis.map { .string($0) }), "metrics": metricsJSON(check.metrics),
     ]
+    if !check.timeline.isEmpty { object["timeline"] = .array(check.timeline.map(json(point:))) }
+    return .object(object)
+  }
+
+  static func json(point: TimelinePoint) -> JSONValue {
+    var object: JSONObject = ["seconds": .double(round(point.seconds)), "answered": .int(point.answered)]
+    if let ready = point.readyReplicas { object["readyReplicas"] = .int(ready) }
+    for (key, value) in [
+      ("latencyP50Seconds", point.latencyP50Seconds), ("latencyP95Seconds", point.latencyP95Seconds),
+      ("latencyP99Seconds", point.latencyP99Seconds),
+    ] {
+      if let value { object[key] = .double(round(value)) }
+    }
+    return .object(object)
+  }
+
+  static func point(_ reader: Reader) throws(ConformanceError) -> TimelinePoint {
+    TimelinePoint(
+      seconds: try reader.number("seconds"), readyReplicas: reader.value["readyReplicas"]?.intValue,
+      answered: reader.value["answered"]?.intValue ?? 0, latencyP50Seconds: reader.value["latencyP50Seconds"]?.doubleValue,
+      latencyP95Seconds: reader.value["latencyP95Seconds"]?.doubleValue, latencyP99Seconds: reader.value["latencyP99Seconds"]?.doubleValue)
   }
 
   static func metricsJSON(_ metrics: [String: Double]) -> JSONValue {
@@ -88,8 +110,10 @@ extension ConformanceReport {
           name: try check.string("name"), action: try check.string("action"), outcome: try check.outcome("result"),
           durationSeconds: try check.number("durationSeconds"), reason: check.optionalString("reason") ?? "",
           diagnosis: (check.value["diagnosis"]?.arrayValue ?? []).compactMap(\.stringValue),
-          metrics: (check.value["metrics"]?.objectValue ?? [:]).reduce(into: [:]) { $0[$1.key] = $1.value.doubleValue })
-      })
+          metrics: (check.value["metrics"]?.objectValue ?? [:]).reduce(into: [:]) { $0[$1.key] = $1.value.doubleValue },
+          timeline: check.value["timeline"] == nil ? [] : try check.array("timeline").map { p throws(ConformanceError) in try Self.point(p) })
+      },
+      gpuProof: try reader.gpuProof("gpuProof"))
   }
 
   /// Durations to the millisecond: enough for people, stable in diffs.
@@ -132,6 +156,14 @@ struct Reader {
   func outcome(_ key: String) throws(ConformanceError) -> TestOutcome {
     guard let outcome = TestOutcome(rawValue: try string(key)) else { throw missing(key, "passed, failed or skipped") }
     return outcome
+  }
+
+  func gpuProof(_ key: String) throws(ConformanceError) -> GPUProofLevel? {
+    guard let text = optionalString(key) else { return nil }
+    guard let level = GPUProofLevel(rawValue: text) else {
+      throw missing(key, GPUProofLevel.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return level
   }
 
   func date(_ key: String) throws(ConformanceError) -> Date {

@@ -33,6 +33,9 @@ extension ConformanceReport {
       let figures = phase.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.figure($0.key, $0.value))" }
       lines.append("\(phase.name): " + figures.joined(separator: " "))
     }
+    for phase in phases {
+      if let proof = phase.gpuProof { lines.append("\(phase.name): GPU proof: \(proof.summary)") }
+    }
     let s = summary
     lines.append(
       "\(outcome == .failed ? "FAILED" : "PASSED"): \(s.passed) passed, \(s.failed) failed, \(s.skipped) skipped "

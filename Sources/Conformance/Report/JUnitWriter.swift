@@ -25,6 +25,10 @@ extension ConformanceReport {
       ]
       if let file = phase.file { properties.append(("file", file)) }
       if let ingressURL { properties.append(("ingress", ingressURL)) }
+      if let proof = phase.gpuProof {
+        properties.append(("gpuProof", proof.rawValue))
+        properties.append(("gpuProof.text", proof.summary))
+      }
       for (name, value) in phase.metrics.sorted(by: { $0.key < $1.key }) {
         properties.append(("metric.\(name)", String(Self.round(value))))
       }

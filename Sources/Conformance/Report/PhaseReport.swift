@@ -8,10 +8,12 @@ public struct PhaseReport: Sendable, Hashable {
   /// Why the phase was skipped or failed, in one line (the first failed check's reason).
   public var reason: String
   public var checks: [CheckResult]
+  /// For a phase with GPU steps: the highest level of GPU use its checks proved (`nil` for other phases).
+  public var gpuProof: GPUProofLevel?
 
   public init(
     name: String, file: String? = nil, outcome: TestOutcome, durationSeconds: Double, reason: String = "",
-    checks: [CheckResult]
+    checks: [CheckResult], gpuProof: GPUProofLevel? = nil
   ) {
     self.name = name
     self.file = file
@@ -19,6 +21,7 @@ public struct PhaseReport: Sendable, Hashable {
     self.durationSeconds = durationSeconds
     self.reason = reason
     self.checks = checks
+    self.gpuProof = gpuProof
   }
 
   /// The metrics of every check, merged (later checks win on equal names).

@@ -31,6 +31,13 @@ extension ConformanceReport {
       phases.flatMap { phase in
         phase.checks.map { (Self.labels(["phase": phase.name, "check": $0.name]), $0.outcome == .passed ? 1 : 0) }
       })
+    let proofs = phases.compactMap { phase in phase.gpuProof.map { (Self.labels(["phase": phase.name]), Double($0.rank)) } }
+    if !proofs.isEmpty {
+      family(
+        "servestack_test_gpu_proof_level",
+        "GPU use the phase proved: 0 nothing, 1 placed on a GPU node, 2 GPU allocated to the pod, 3 GPU busy during requests (DCGM).",
+        proofs)
+    }
     var latency: [(String, Double)] = []
     var other: [String: [(String, Double)]] = [:]
     for phase in phases {

@@ -38,6 +38,14 @@ public struct ConformanceStep: Sendable {
     case cleanup
   }
 
+  /// Steps about GPUs: a phase with one reports a ``GPUProofLevel``.
+  public var isGPUStep: Bool {
+    switch kind {
+    case .waitPlacement, .observeGPUNodes, .observeGPUUtilization: true
+    default: false
+    }
+  }
+
   /// An object named in a `wait` step.
   public struct ObjectTarget: Sendable, Hashable, CustomStringConvertible {
     public var apiVersion: String

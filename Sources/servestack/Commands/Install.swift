@@ -111,7 +111,8 @@ extension Servestack {
       return InstallTestRunner(
         http: try InferenceClient.makeHTTPClient(connections: 8), options: options,
         reportJSON: tests.run.reportJson.map { URL(fileURLWithPath: $0) },
-        reportJUnit: tests.run.reportJunit.map { URL(fileURLWithPath: $0) })
+        reportJUnit: tests.run.reportJunit.map { URL(fileURLWithPath: $0) },
+        reportHTML: tests.run.reportHtml.map { URL(fileURLWithPath: $0) })
     }
 
     /// The same install again (without --from: the rerun verifies what succeeded and continues).

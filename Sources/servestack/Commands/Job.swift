@@ -12,7 +12,8 @@ extension Servestack {
       abstract: "Render (or apply) the periodic in-cluster conformance CronJob with least-privilege RBAC.",
       discussion: """
         Renders two Namespaces (the job's and the tests'), a ServiceAccount, Roles allowing only what the tests \
-        touch, their bindings, and a CronJob running `servestack test` on the schedule. Each run's result is kept \
+        touch, their bindings, a CronJob running `servestack test` on the schedule, a PrometheusRule (alerts; \
+        --no-alerts) and a Grafana dashboard ConfigMap (--no-dashboard). Each run's result is kept \
         as a ConfigMap in the job's namespace (the last --keep-results), with its Prometheus metrics in \
         metrics.prom, and pushed to a Pushgateway with --pushgateway. Prints YAML unless --apply.
         """)
@@ -53,6 +54,18 @@ extension Servestack {
     @Option(help: ArgumentHelp("batch/v1 (default) or batch/v1beta1 (Kubernetes 1.20); --apply asks the cluster.", valueName: "version"))
     var cronjobApiVersion: String?
 
+    @Flag(help: "Render no PrometheusRule (alerts on failed runs, no recent success, p99 latency, cold start).")
+    var noAlerts = false
+
+    @Option(help: ArgumentHelp("Alert when a run's p99 latency under load is above this many seconds.", valueName: "seconds"))
+    var alertP99Seconds = 2.0
+
+    @Option(help: ArgumentHelp("Alert when a run's cold start is above this many seconds.", valueName: "seconds"))
+    var alertColdStartSeconds = 60.0
+
+    @Flag(help: "Render no Grafana dashboard ConfigMap.")
+    var noDashboard = false
+
     @Flag(help: "Apply the objects (server-side apply) instead of printing them.")
     var apply = false
 
@@ -72,7 +85,9 @@ extension Servestack {
       var options = JobOptions(
         schedule: schedule, image: image, namespace: namespace, testNamespace: testNamespace, keepResults: keepResults,
         profile: profile, cronJobAPIVersion: cronjobApiVersion ?? "batch/v1", requireGPU: requireGPU, parameters: parameters,
-        dcgmURL: dcgmUrl, pushgateway: pushgateway)
+        dcgmURL: dcgmUrl, pushgateway: pushgateway,
+        alerts: noAlerts ? nil : JobAlerts.Thresholds(p99Seconds: alertP99Seconds, coldStartSeconds: alertColdStartSeconds),
+        dashboard: !noDashboard)
       guard apply else {
         let objects = try JobRenderer.objects(options)
         switch outputOptions.output {
@@ -84,6 +99,13 @@ extension Servestack {
       let client = try KubeClient(
         connection: try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context)))
       if cronjobApiVersion == nil { options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(client) }
+      if options.alerts != nil, !(await JobRenderer.servesPrometheusRules(client)) {
+        // Without the Prometheus Operator the whole apply would fail on one object nobody could use.
+        options.alerts = nil
+        Terminal.standardError.write(
+          "note: the cluster serves no monitoring.coreos.com/v1 PrometheusRule (no Prometheus Operator); "
+            + "the alerts are left out (print them with `servestack job` without --apply, or pass --no-alerts)\n")
+      }
       let objects = try JobRenderer.objects(options).map(KubeObject.init)
       let result = await client.applyMany(objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
       // A dry run creates no Namespace, so what goes into the job's own namespace is "would be created".

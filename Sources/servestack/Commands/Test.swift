@@ -108,6 +108,7 @@ extension Servestack {
       }
       if let path = run.reportJson { try ConformanceReport.write(report.jsonText, to: URL(fileURLWithPath: path)) }
       if let path = run.reportJunit { try ConformanceReport.write(report.junitXML, to: URL(fileURLWithPath: path)) }
+      if let path = run.reportHtml { try ConformanceReport.write(report.html, to: URL(fileURLWithPath: path)) }
       if let storeResults {
         let name = try await ResultStore(client: client, namespace: storeResults).save(report, keep: keepResults)
         terminal.write("result stored in configmap \(storeResults)/\(name)\n")

@@ -15,12 +15,16 @@ struct TestRunFlags: ParsableArguments {
   @Option(help: ArgumentHelp("Write the tests' JUnit XML report here.", valueName: "file"))
   var reportJunit: String?
 
+  @Option(help: ArgumentHelp("Write the tests' report as one self-contained HTML page here (charts, diagnosis).", valueName: "file"))
+  var reportHtml: String?
+
   var commandFlags: String {
     var flags = ""
     if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
     if requireGPU { flags += " --require-gpu" }
     if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
     if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
+    if let reportHtml { flags += " --report-html \(PhaseOptions.quoted(reportHtml))" }
     return flags
   }
 }

@@ -142,14 +142,17 @@ struct Faults {
     #expect(skipped.outcome == .passed && skipped.exitCode == 0)
     #expect(skipped.phase("gpu-inference")?.outcome == .skipped)
     #expect(skipped.phase("gpu-inference")?.reason == "no GPU node: 0 of 3 nodes have allocatable example.com/fpga")
+    #expect(skipped.phase("gpu-inference")?.gpuProof == GPUProofLevel.none)
   }
 
   @Test("11. a GPU that stays idle during the request fails gpu-busy (DCGM metrics)")
   func idleGPU() async throws {
     var behaviour = FakeInferenceController.Behaviour()
     behaviour.gpuBusyPercent = 0
-    try await Self.expectFailure(
+    let report = try await Self.expectFailure(
       ["gpu-inference"], at: "gpu-inference", "gpu-busy", reason: "stayed at 0% during", behaviour: behaviour)
+    // The hollow kubelet runs the pod that requests the GPU: allocation is proven, use is not.
+    #expect(report.phase("gpu-inference")?.gpuProof == .gpuAllocated)
   }
 
   @Test("12. failing requests under load fail scale-up even though replicas rose")

@@ -25,10 +25,16 @@ struct ConformanceClusterTests {
     let placement = try #require(report.check("gpu-inference", "scheduled-on-gpu-node"))
     #expect(placement.outcome == .passed && placement.reason.contains("on node hollow-node-0 (allocatable nvidia.com/gpu: 4)"), "\(placement.reason)")
     #expect(report.check("gpu-inference", "gpu-busy")?.outcome == .passed)
+    #expect(report.phase("gpu-inference")?.gpuProof == .gpuBusy)
+    #expect(report.phase("smoke")?.gpuProof == nil)
     let metrics = try #require(report.phase("autoscaling")?.metrics)
     #expect(metrics["scaleUpSeconds"] != nil && metrics["scaleDownSeconds"] != nil && metrics["coldStartSeconds"] != nil, "\(metrics)")
     #expect((metrics["latencyP50Seconds"] ?? 0) > 0 && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))
     #expect((metrics["maxReadyReplicas"] ?? 0) >= 2)
+    // The scale-up step keeps replicas and latency over time, for the HTML report's chart.
+    let timeline = report.check("autoscaling", "scale-up")?.timeline ?? []
+    #expect(timeline.count >= 3 && timeline.contains { ($0.readyReplicas ?? 0) >= 2 } && timeline.contains { $0.latencyP99Seconds != nil }, "\(timeline)")
+    #expect(report.html.contains("<svg class=\"chart scaling\""))
     // Reports validate.
     let directory = try TemporaryDirectory()
     #expect(try ReportFixtures.validateJSON(report.jsonText, in: directory) == nil)

@@ -18,9 +18,9 @@ struct ConformanceJobRenderTests {
     let objects = try JobRenderer.objects(Self.options)
     #expect(objects.map { $0["kind"]?.stringValue ?? "" } == [
       "Namespace", "Namespace", "ServiceAccount", "Role", "RoleBinding", "Role", "RoleBinding", "ClusterRole",
-      "ClusterRoleBinding", "CronJob",
+      "ClusterRoleBinding", "CronJob", "PrometheusRule", "ConfigMap",
     ])
-    let cronJob = try #require(objects.last)
+    let cronJob = try #require(objects.first { $0["kind"] == "CronJob" })
     #expect(cronJob["apiVersion"] == "batch/v1")
     #expect(cronJob[path: ["spec", "schedule"]] == "0 */6 * * *")
     #expect(cronJob[path: ["spec", "concurrencyPolicy"]] == "Forbid")
@@ -87,7 +87,7 @@ extension ConformanceClusterTests {
       let id = String(UUID().uuidString.prefix(6)).lowercased()
       var options = JobOptions(
         schedule: "*/30 * * * *", image: "servestack:test", namespace: "sst-job-\(id)", testNamespace: "sst-jobtests-\(id)",
-        keepResults: 2)
+        keepResults: 2, alerts: nil)
       options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(admin)
       #expect(options.cronJobAPIVersion == "batch/v1beta1")  // Kubernetes 1.20
       let objects = try await Self.rendered(options)
@@ -168,7 +168,7 @@ extension ConformanceClusterTests {
           "job", "--schedule", options.schedule, "--image", options.image, "--namespace", options.namespace,
           "--test-namespace", options.testNamespace, "--keep-results", String(options.keepResults),
           "--cronjob-api-version", options.cronJobAPIVersion,
-        ])
+        ] + (options.alerts == nil ? ["--no-alerts"] : []) + (options.dashboard ? [] : ["--no-dashboard"]))
       let documents = try YAMLParser.parseDocuments(output)
       #expect(documents == library)
       return documents.map(KubeObject.init)

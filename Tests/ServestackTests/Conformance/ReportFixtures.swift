@@ -31,7 +31,7 @@ enum ReportFixtures {
             CheckResult(
               name: "gpu-nodes", action: "observe", outcome: .skipped, durationSeconds: 0.1,
               reason: "no GPU node: 0 of 3 nodes have allocatable nvidia.com/gpu")
-          ]),
+          ], gpuProof: GPUProofLevel.none),
         PhaseReport(
           name: "autoscaling", file: "phases/90-autoscaling.yaml", outcome: .failed, durationSeconds: 80,
           reason: "ready replicas stayed at 1",
@@ -43,10 +43,25 @@ enum ReportFixtures {
                 "pod x-abc: Pending (Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.)",
                 "event Warning Failed pod x: Failed to pull image \"kserve/sklearnserver:v0.16.0\"\nline two",
               ],
-              metrics: ["latencyP50Seconds": 0.004, "latencyP99Seconds": 0.25, "coldStartSeconds": 3.5, "requests": 420]),
+              metrics: ["latencyP50Seconds": 0.004, "latencyP99Seconds": 0.25, "coldStartSeconds": 3.5, "requests": 420],
+              timeline: scalingTimeline()),
             CheckResult(name: "scale-down", action: "observe", outcome: .skipped, durationSeconds: 0, reason: "not run: step 'scale-up' failed"),
           ]),
       ])
+  }
+
+  /// A minute of load: replicas 0 → 1 → 3 → 2, latency high at the cold start and settling.
+  static func scalingTimeline() -> [TimelinePoint] {
+    (1...60).map { second in
+      let t = Double(second)
+      let ready = second < 4 ? 0 : second < 12 ? 1 : second < 45 ? 3 : 2
+      let base = second < 4 ? 3.2 : 0.02 + 0.3 / t
+      // Milliseconds, as the JSON report keeps them.
+      func ms(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+      return TimelinePoint(
+        seconds: t, readyReplicas: ready, answered: second < 4 ? 1 : 40, latencyP50Seconds: ms(base),
+        latencyP95Seconds: ms(base * 1.8), latencyP99Seconds: ms(base * 2.6 + (second == 30 ? 0.2 : 0)))
+    }
   }
 
   static var resources: URL {

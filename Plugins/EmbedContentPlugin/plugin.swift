@@ -17,7 +17,9 @@ struct EmbedContentPlugin: BuildToolPlugin {
         let url = dir.appendingPathComponent(name)
         // One level of subfolders (phases/versions/) is embedded too; list its files so edits rebuild.
         if let inner = try? FileManager.default.contentsOfDirectory(atPath: url.path) {
-          inputs += inner.sorted().filter { !$0.hasPrefix(".") && $0 != "README.md" }.map { url.appendingPathComponent($0) }
+          inputs += inner.sorted().filter { !$0.hasPrefix(".") && $0 != "README.md" }.map {
+            url.appendingPathComponent($0)
+          }
         } else {
           inputs.append(url)
         }

@@ -80,7 +80,7 @@ enum EntryPath {
     let parts: [String]
     do {
       parts = try components(target, archive: archive)
-    } catch where error.code == .absolutePath || error.code == .parentTraversal {
+    } catch  where error.code == .absolutePath || error.code == .parentTraversal {
       throw ArchiveError(
         .linkOutsideDestination, "the hard link points to '\(target)', outside the destination",
         entryPath: entryPath, archive: archive)

@@ -23,7 +23,8 @@ final class Extraction {
       guard !components.isEmpty else {
         // `./` (GNU tar's first entry for `tar -C dir .`) is the destination itself.
         guard entry.type == .directory else {
-          throw ArchiveError(.invalidPath, "the entry names no file (only '.' or '/')", entryPath: entry.path, archive: archive)
+          throw ArchiveError(
+            .invalidPath, "the entry names no file (only '.' or '/')", entryPath: entry.path, archive: archive)
         }
         continue
       }
@@ -45,7 +46,8 @@ final class Extraction {
           .deviceFile, "the entry is a \(entry.type.rawValue); device files, FIFOs and sockets are never extracted",
           entryPath: entry.path, archive: archive)
       case .other:
-        throw ArchiveError(.unsupportedEntry, "the entry has a type this tool does not extract", entryPath: entry.path, archive: archive)
+        throw ArchiveError(
+          .unsupportedEntry, "the entry has a type this tool does not extract", entryPath: entry.path, archive: archive)
       }
       result.entries.append(components.joined(separator: "/"))
     }
@@ -56,7 +58,9 @@ final class Extraction {
     let parent = try root.parent(of: components, entryPath: entry.path)
     let leaf = components[components.count - 1]
     if mkdirat(parent, leaf, 0o700) != 0 {
-      guard errno == EEXIST else { throw ArchiveError.posix("create the directory", entry.path, entryPath: entry.path, archive: archive) }
+      guard errno == EEXIST else {
+        throw ArchiveError.posix("create the directory", entry.path, entryPath: entry.path, archive: archive)
+      }
       var info = stat()
       guard fstatat(parent, leaf, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
         throw ArchiveError.posix("inspect", entry.path, entryPath: entry.path, archive: archive)
@@ -68,7 +72,9 @@ final class Extraction {
       }
     }
     let fd = openat(parent, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    guard fd >= 0 else { throw ArchiveError.posix("open the directory", entry.path, entryPath: entry.path, archive: archive) }
+    guard fd >= 0 else {
+      throw ArchiveError.posix("open the directory", entry.path, entryPath: entry.path, archive: archive)
+    }
     defer { close(fd) }
     // Owner rwx is kept so that later entries can be created inside.
     guard fchmod(fd, mode_t(entry.mode & 0o777 | 0o700)) == 0 else {
@@ -137,7 +143,9 @@ final class Extraction {
 
   private func makeSymlink(_ entry: TarEntry, _ components: [String]) throws(ArchiveError) {
     guard allowSymlinks else {
-      throw ArchiveError(.symlinkNotAllowed, "the archive holds a symbolic link, which this extraction does not allow", entryPath: entry.path, archive: archive)
+      throw ArchiveError(
+        .symlinkNotAllowed, "the archive holds a symbolic link, which this extraction does not allow",
+        entryPath: entry.path, archive: archive)
     }
     let target = entry.linkTarget ?? ""
     try EntryPath.checkSymlinkTarget(target, linkComponents: components, entryPath: entry.path, archive: archive)
@@ -161,7 +169,9 @@ final class Extraction {
     let targetLeaf = targetComponents[targetComponents.count - 1]
     var info = stat()
     guard fstatat(targetParent, targetLeaf, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else {
-      throw ArchiveError(.invalidLink, "the hard link target '\(target)' is no longer a regular file", entryPath: entry.path, archive: archive)
+      throw ArchiveError(
+        .invalidLink, "the hard link target '\(target)' is no longer a regular file", entryPath: entry.path,
+        archive: archive)
     }
     let parent = try root.parent(of: components, entryPath: entry.path)
     let leaf = components[components.count - 1]

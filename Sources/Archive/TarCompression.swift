@@ -44,7 +44,8 @@ public enum TarCompression: String, Sendable, CaseIterable {
     ]
     for (name, prefix) in others where starts(prefix) {
       throw ArchiveError(
-        .unsupportedFormat, "the file is \(name) data; only tar, tar+gzip and tar+zstd are supported — "
+        .unsupportedFormat,
+        "the file is \(name) data; only tar, tar+gzip and tar+zstd are supported — "
           + "recompress it, e.g. with `zstd`", archive: url)
     }
     return .none

@@ -32,7 +32,8 @@ public enum TarHeaderBlock {
       header += records + [UInt8](repeating: 0, count: Int(padding(Int64(records.count))))
     }
     header += block(
-      name: Array(nameBytes.prefix(100)), size: min(size, maxOctalSize), mode: mode, mtime: mtime, type: UInt8(ascii: "0"))
+      name: Array(nameBytes.prefix(100)), size: min(size, maxOctalSize), mode: mode, mtime: mtime,
+      type: UInt8(ascii: "0"))
     return header
   }
 
@@ -57,7 +58,9 @@ public enum TarHeaderBlock {
 
   private static func block(name: [UInt8], size: Int64, mode: UInt32, mtime: Int, type: UInt8) -> [UInt8] {
     var block = [UInt8](repeating: 0, count: 512)
-    func put(_ bytes: [UInt8], at offset: Int) { for (index, byte) in bytes.enumerated() { block[offset + index] = byte } }
+    func put(_ bytes: [UInt8], at offset: Int) {
+      for (index, byte) in bytes.enumerated() { block[offset + index] = byte }
+    }
     // libarchive's ustar template: numbers as zero-padded octal, then " \0" (8-byte fields) or " " (12-byte).
     func octal(_ value: Int64, digits: Int) -> [UInt8] {
       let text = String(value, radix: 8)

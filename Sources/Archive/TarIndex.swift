@@ -31,7 +31,8 @@ public struct TarIndex: Sendable {
       let entries = try await TarReader.withReader(archive: archive, limits: limits) { reader in
         guard reader.compression == .none else {
           throw ArchiveError(
-            .unsupportedFormat, "the archive is \(reader.compression.rawValue)-compressed: its entries are not byte ranges of the file",
+            .unsupportedFormat,
+            "the archive is \(reader.compression.rawValue)-compressed: its entries are not byte ranges of the file",
             archive: archive)
         }
         var entries: [Entry] = []
@@ -85,7 +86,9 @@ public struct TarIndex: Sendable {
       if got < 0 && errno == EINTR { continue }
       guard got > 0 else {
         if got == 0 {
-          throw ArchiveError(.io, "the archive ends inside the entry's data (was it truncated?)", entryPath: entry.path, archive: archive)
+          throw ArchiveError(
+            .io, "the archive ends inside the entry's data (was it truncated?)", entryPath: entry.path, archive: archive
+          )
         }
         throw ArchiveError.posix("read", archive.path, entryPath: entry.path, archive: archive)
       }

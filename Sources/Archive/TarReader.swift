@@ -272,7 +272,8 @@ public final class TarReader {
     entryCount += 1
     guard entryCount <= limits.maxEntries else {
       throw ArchiveError(
-        .tooManyEntries, "the archive has more than \(limits.maxEntries) entries; raise the limit only for a trusted archive",
+        .tooManyEntries,
+        "the archive has more than \(limits.maxEntries) entries; raise the limit only for a trusted archive",
         entryPath: entry.path, archive: url)
     }
     guard entry.size <= limits.maxEntrySize else {

@@ -71,7 +71,8 @@ extension TarWriter {
       try produce { bytes in
         written += Int64(bytes.count)
         guard written <= size else {
-          throw ArchiveError(.misuse, "more than the declared \(size) bytes were written", entryPath: name, archive: url)
+          throw ArchiveError(
+            .misuse, "more than the declared \(size) bytes were written", entryPath: name, archive: url)
         }
         try writeData(bytes, entry: name)
       }
@@ -82,7 +83,8 @@ extension TarWriter {
       throw error
     }
     guard written == size else {
-      throw fail(ArchiveError(.misuse, "\(written) bytes were written, not the declared \(size)", entryPath: name, archive: url))
+      throw fail(
+        ArchiveError(.misuse, "\(written) bytes were written, not the declared \(size)", entryPath: name, archive: url))
     }
     try finishEntry(name)
   }

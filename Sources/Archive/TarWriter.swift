@@ -75,7 +75,8 @@ public final class TarWriter {
     case .gzip:
       try check(archive_write_add_filter_gzip(handle), "adding gzip", entry: nil)
       // A NULL value turns the option off: no creation time in the gzip header, for reproducible bytes.
-      try check(archive_write_set_filter_option(handle, "gzip", "timestamp", nil), "disabling gzip timestamps", entry: nil)
+      try check(
+        archive_write_set_filter_option(handle, "gzip", "timestamp", nil), "disabling gzip timestamps", entry: nil)
     case .zstd:
       try check(archive_write_add_filter_zstd(handle), "adding zstd", entry: nil)
     }
@@ -152,7 +153,8 @@ public final class TarWriter {
     }
     let name = components.joined(separator: "/")
     guard paths.insert(name).inserted else {
-      throw ArchiveError(.duplicateEntry, "the archive already has an entry with this path", entryPath: path, archive: url)
+      throw ArchiveError(
+        .duplicateEntry, "the archive already has an entry with this path", entryPath: path, archive: url)
     }
     return (name, components)
   }

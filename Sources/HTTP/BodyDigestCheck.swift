@@ -1,5 +1,5 @@
-public import ServestackCore
 import Foundation
+public import ServestackCore
 
 /// Hashes a request body as libcurl reads it — across several requests when an upload is sent in pieces
 /// (the PATCH chunks of a blob) — and stops the request that would send the last byte, before sending it,

@@ -1,6 +1,6 @@
-import Synchronization
-import Foundation
 internal import CCurl
+import Foundation
+import Synchronization
 
 /// The loop run by a client's transfer thread; it owns the running transfers and is never shared.
 final class CurlDriver {
@@ -23,7 +23,9 @@ final class CurlDriver {
       }
       for id in cancellations { abort(id, reason: "was cancelled") }
       // libcurl may deliver the held-back data from inside curl_easy_pause, which can pause again.
-      for id in resumptions { if let transfer = active[id] { _ = curl_easy_pause(transfer.easy.handle, ss_CURLPAUSE_CONT) } }
+      for id in resumptions {
+        if let transfer = active[id] { _ = curl_easy_pause(transfer.easy.handle, ss_CURLPAUSE_CONT) }
+      }
       for spec in additions { start(spec) }
       if shuttingDown {
         stopAll()

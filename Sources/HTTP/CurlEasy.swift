@@ -1,5 +1,5 @@
-import Foundation
 internal import CCurl
+import Foundation
 
 /// Owns one `CURL*` easy handle, its error buffer and the `curl_slist`s it points to (libcurl does not copy
 /// lists), and frees them together.
@@ -41,8 +41,11 @@ final class CurlEasy {
   /// libcurl copies strings; nil restores the option's default (or disables it).
   func set(_ option: CURLoption, _ value: String?, _ name: String) throws(HTTPError) {
     let code: CURLcode
-    if let value { code = ss_curl_easy_setopt_string(handle, option, value) }
-    else { code = ss_curl_easy_setopt_string(handle, option, nil) }
+    if let value {
+      code = ss_curl_easy_setopt_string(handle, option, value)
+    } else {
+      code = ss_curl_easy_setopt_string(handle, option, nil)
+    }
     try check(code, name)
   }
 

@@ -1,5 +1,5 @@
-import Foundation
 internal import CCurl
+import Foundation
 
 /// The one place where libcurl's return codes become ``HTTPError``s.
 enum CurlErrors {
@@ -92,7 +92,8 @@ enum CurlErrors {
   static func setupError(_ code: CURLcode, option: String, url: String) -> HTTPError {
     let text = String(cString: curl_easy_strerror(code))
     let kind: HTTPError.Code = code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT ? .invalidURL : .other
-    return HTTPError(kind, "cannot prepare the request to \(url): \(option): \(text)", url: url, curlCode: Int(code.rawValue))
+    return HTTPError(
+      kind, "cannot prepare the request to \(url): \(option): \(text)", url: url, curlCode: Int(code.rawValue))
   }
 
   static func multiError(_ code: CURLMcode, operation: String, url: String) -> HTTPError {

@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import Synchronization
-internal import CCurl
 
 /// The thread of one ``HTTPClient``: it alone drives the client's curl multi handle. Other threads hand it
 /// work through a locked inbox and wake it with curl_multi_wakeup; it reports back through the

@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import ServestackCore
-internal import CCurl
 
 // libcurl's callbacks, all on the transfer thread inside curl_multi_perform. They return what libcurl
 // expects (bytes handled; 0 or an abort code to fail the transfer, after recording why in `failure`).
@@ -84,7 +84,8 @@ extension CurlTransfer {
       var got: Int
       repeat { got = pread(bodyFD, base, wanted, off_t(bodyStart + bodyPosition)) } while got < 0 && errno == EINTR
       guard got > 0 else {
-        let what = got == 0 ? "the request body file ended early (was it truncated?)" : "cannot read the request body file"
+        let what =
+          got == 0 ? "the request body file ended early (was it truncated?)" : "cannot read the request body file"
         failure = fileError(what, errno: got == 0 ? EIO : errno)
         return ss_CURL_READFUNC_ABORT
       }

@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import ServestackCore
-internal import CCurl
 
 extension CurlTransfer {
   /// Sets every libcurl option of the attempt: target, timeouts, protocol, proxy, TLS, credentials,

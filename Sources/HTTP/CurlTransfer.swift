@@ -1,6 +1,6 @@
+internal import CCurl
 import Foundation
 import ServestackCore
-internal import CCurl
 
 /// One attempt of a request on the transfer thread: the easy handle, the body being sent, the response
 /// being received. It lives only on that thread; libcurl's callbacks reach it through `userdata`.
@@ -89,7 +89,9 @@ final class CurlTransfer {
           "\(request.method) \(HTTPError.redacting(request.url)): the body's digest is \(digest), expected \(expected); the content was corrupted or replaced",
           url: request.url))
     }
-    if let check = request.bodyDigestCheck, let bodyHasher, (200..<300).contains(head.status), bodyPosition == bodyLength {
+    if let check = request.bodyDigestCheck, let bodyHasher, (200..<300).contains(head.status),
+      bodyPosition == bodyLength
+    {
       check.commit(bodyHasher)
     }
     var effective = easy.string(CURLINFO_EFFECTIVE_URL) ?? request.url
@@ -149,7 +151,9 @@ final class CurlTransfer {
       guard fileFD >= 0 else { throw fileError("cannot create \(url.path) for the response body", errno: errno) }
     case .fileRegion(let url, let offset, let length):
       guard offset >= 0, length >= 0 else {
-        throw HTTPError(.invalidRequest, "\(request.method) \(HTTPError.redacting(request.url)): bad file region \(offset)+\(length)", url: request.url)
+        throw HTTPError(
+          .invalidRequest, "\(request.method) \(HTTPError.redacting(request.url)): bad file region \(offset)+\(length)",
+          url: request.url)
       }
       fileFD = open(url.path, O_WRONLY | O_CLOEXEC)
       guard fileFD >= 0 else { throw fileError("cannot open \(url.path) for the response body", errno: errno) }

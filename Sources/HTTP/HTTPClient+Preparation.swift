@@ -43,11 +43,13 @@ extension HTTPClient {
     }
     let scheme = rawScheme.lowercased()
     guard scheme == "https" || scheme == "http" else {
-      throw HTTPError(.invalidURL, "\(target): unsupported scheme '\(rawScheme)'; use https:// or http://", url: request.url)
+      throw HTTPError(
+        .invalidURL, "\(target): unsupported scheme '\(rawScheme)'; use https:// or http://", url: request.url)
     }
     guard scheme == "https" || configuration.allowPlainHTTP else {
       throw HTTPError(
-        .invalidURL, "\(target): plain http is not allowed for this client; use https:// (or allow plain HTTP explicitly)",
+        .invalidURL,
+        "\(target): plain http is not allowed for this client; use https:// (or allow plain HTTP explicitly)",
         url: request.url)
     }
     try Self.validate(request.headers, request: request)

@@ -54,7 +54,9 @@ extension HTTPClient {
           body: HTTPBodyStream(chunks: body, flow: flow))
       case .failure(var error):
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else { throw error }
+        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else {
+          throw error
+        }
         try await pause(policy.backoff(afterAttempt: attempt), request, attempt)
       }
     }

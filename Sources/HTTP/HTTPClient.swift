@@ -1,4 +1,5 @@
 import Synchronization
+
 /// An HTTP/1.1 and HTTP/2 client over libcurl, shared by everything that talks to a cluster, a registry or
 /// a download server.
 ///
@@ -18,7 +19,11 @@ public final class HTTPClient: Sendable {
   /// ``HTTPError`` when libcurl cannot be initialized.
   public init(configuration: HTTPClientConfiguration = .init()) throws(HTTPError) {
     self.configuration = configuration
-    if case .environment = configuration.proxy { environmentProxy = .environment() } else { environmentProxy = ProxyRules() }
+    if case .environment = configuration.proxy {
+      environmentProxy = .environment()
+    } else {
+      environmentProxy = ProxyRules()
+    }
     loop = try CurlEventLoop(name: "servestack.http", maxConnectionsPerHost: configuration.maxConnectionsPerHost)
   }
 
@@ -65,7 +70,9 @@ public final class HTTPClient: Sendable {
           bodyDigest: result.digest, httpVersion: result.head.httpVersion, attempts: attempt, url: result.effectiveURL)
       case .failure(var error):
         error.attempts = attempt
-        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else { throw error }
+        guard attempt < policy.maxAttempts, Self.isRetryable(error, repeatable: request.isRepeatable) else {
+          throw error
+        }
         try await pause(policy.backoff(afterAttempt: attempt), request, attempt)
       }
     }

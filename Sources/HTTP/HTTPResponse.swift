@@ -47,11 +47,4 @@ public struct HTTPStreamingResponse: Sendable {
   /// Body chunks as they arrive; it ends when the server ends the body and throws ``HTTPError`` when the
   /// transfer fails.
   public var body: HTTPBodyStream
-
-  init(status: Int, headers: HTTPHeaders, httpVersion: String, body: HTTPBodyStream) {
-    self.status = status
-    self.headers = headers
-    self.httpVersion = httpVersion
-    self.body = body
-  }
 }

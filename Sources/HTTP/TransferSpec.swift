@@ -80,7 +80,12 @@ final class ResumeOnce<Value: Sendable>: Sendable {
   /// Returns false if it had already been resumed.
   @discardableResult
   func resume(_ value: Value) -> Bool {
-    guard let pending = continuation.withLock({ slot in defer { slot = nil }; return slot }) else { return false }
+    guard
+      let pending = continuation.withLock({ slot in
+        defer { slot = nil }
+        return slot
+      })
+    else { return false }
     pending.resume(returning: value)
     return true
   }

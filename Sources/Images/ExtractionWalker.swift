@@ -176,7 +176,8 @@ struct ExtractionWalker {
         result.problems.append(
           ExtractionProblem(
             object: object, field: field, text: text,
-            problem: "Istio injects this image at admission; give the istio-sidecar-injector ConfigMap too to resolve it"))
+            problem:
+              "Istio injects this image at admission; give the istio-sidecar-injector ConfigMap too to resolve it"))
       }
       return
     }
@@ -186,7 +187,8 @@ struct ExtractionWalker {
   private mutating func append(_ text: String, field: String, note: String?) {
     do throws(ValueError) {
       let reference = try ImageReference(text)
-      result.occurrences.append(ImageOccurrence(reference: reference, text: text, object: object, field: field, note: note))
+      result.occurrences.append(
+        ImageOccurrence(reference: reference, text: text, object: object, field: field, note: note))
     } catch {
       result.problems.append(ExtractionProblem(object: object, field: field, text: text, problem: error.problem))
     }

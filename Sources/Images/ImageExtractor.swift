@@ -1,6 +1,6 @@
 public import Foundation
-public import ServestackCore
 import Registry
+public import ServestackCore
 import YAML
 
 /// Finds the container images a set of Kubernetes manifests needs, and says why each one is needed.
@@ -89,7 +89,9 @@ struct IstioProxyImage: Sendable {
       let namespace = object["metadata"]?["namespace"]?.stringValue.map { "\($0)/" } ?? ""
       return IstioProxyImage(
         text: image.contains("/") ? image : "\(hub)/\(image):\(tag)",
-        note: "image: auto, resolved from ConfigMap \(namespace)istio-sidecar-injector global.hub + global.proxy.image + global.tag")
+        note:
+          "image: auto, resolved from ConfigMap \(namespace)istio-sidecar-injector global.hub + global.proxy.image + global.tag"
+      )
     }
     return nil
   }

@@ -32,7 +32,8 @@ public enum ImageLists {
         report.matching.append(list.name)
       } else {
         report.drifts.append(
-          DriftReport.Drift(list: list.name, extra: have.subtracting(need).sorted(), missing: need.subtracting(have).sorted()))
+          DriftReport.Drift(
+            list: list.name, extra: have.subtracting(need).sorted(), missing: need.subtracting(have).sorted()))
       }
     }
     let checked = Set(expected.keys.map(\.description))
@@ -60,13 +61,15 @@ public enum ImageLists {
           documents += try ImageExtractor.readManifests(file)
         }
         if !files.isEmpty {
-          result[ComponentVersion(component: component.lastPathComponent, version: version.lastPathComponent)] = documents
+          result[ComponentVersion(component: component.lastPathComponent, version: version.lastPathComponent)] =
+            documents
         }
       }
     }
     guard !result.isEmpty else {
       throw ImagesError(
-        .layout, "\(directory.path) holds no manifests laid out as <component>/<version>/*.yaml (e.g. istio/1.27.1/istio.yaml)")
+        .layout,
+        "\(directory.path) holds no manifests laid out as <component>/<version>/*.yaml (e.g. istio/1.27.1/istio.yaml)")
     }
     return result
   }
@@ -80,7 +83,8 @@ public enum ImageLists {
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
     } catch {
-      throw ImagesError(.io, "cannot list the image lists in \(directory.path): \(error.localizedDescription)", cause: error)
+      throw ImagesError(
+        .io, "cannot list the image lists in \(directory.path): \(error.localizedDescription)", cause: error)
     }
     var lists: [ImageList] = []
     for name in names.sorted() where name.hasSuffix(".txt") {
@@ -111,7 +115,8 @@ public enum ImageLists {
         written.append(url)
       }
     } catch {
-      throw ImagesError(.io, "cannot write image lists to \(directory.path): \(error.localizedDescription)", cause: error)
+      throw ImagesError(
+        .io, "cannot write image lists to \(directory.path): \(error.localizedDescription)", cause: error)
     }
     return written
   }

@@ -107,7 +107,8 @@ public struct ImageRewriter: Sendable {
       rewritten.append(copy)
     }
     let check = leftoverCheck(rewritten)
-    return ImageRewriteResult(objects: rewritten, changes: walker.changes, leftovers: check.leftovers, problems: check.problems)
+    return ImageRewriteResult(
+      objects: rewritten, changes: walker.changes, leftovers: check.leftovers, problems: check.problems)
   }
 
   /// Every reference in `objects` that is not in the private registry, with its object and field, and the

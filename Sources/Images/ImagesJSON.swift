@@ -25,7 +25,9 @@ extension DriftReport {
 extension ImageList {
   /// `images -o json`: one key per list, its references as an array.
   public static func json(_ lists: [ImageList]) -> JSONValue {
-    .object(JSONObject(uniqueKeysWithValues: lists.map { ($0.name, JSONValue.array($0.references.map { .string($0.description) })) }))
+    .object(
+      JSONObject(
+        uniqueKeysWithValues: lists.map { ($0.name, JSONValue.array($0.references.map { .string($0.description) })) }))
   }
 }
 

@@ -6,7 +6,9 @@ extension KubeError {
   /// The error a non-2xx answer stands for, from its Kubernetes `Status` body when there is one.
   /// `what` names the request (`apply deployment kserve/x`); the server's message follows it verbatim.
   static func from(response: HTTPResponse, what: String, object: ObjectReference?, source: String) -> KubeError {
-    from(status: response.status, body: response.body, headers: response.headers, what: what, object: object, source: source)
+    from(
+      status: response.status, body: response.body, headers: response.headers, what: what, object: object,
+      source: source)
   }
 
   static func from(
@@ -33,7 +35,9 @@ extension KubeError {
     var error = KubeError(
       code, message, httpStatus: status, reason: reason, serverMessage: serverMessage, causes: causes, object: object)
     if let retryAfter = headers["Retry-After"], let seconds = Int(retryAfter) { error.retryAfterSeconds = seconds }
-    if isStatus, let retry = json?[path: ["details", "retryAfterSeconds"]]?.intValue { error.retryAfterSeconds = retry }
+    if isStatus, let retry = json?[path: ["details", "retryAfterSeconds"]]?.intValue {
+      error.retryAfterSeconds = retry
+    }
     return error
   }
 
@@ -79,8 +83,10 @@ extension KubeError {
       error.code == .tls
       ? "; trust the CA that signed the API server's certificate with the kubeconfig cluster's certificate-authority "
         + "(or certificate-authority-data), and check its server and tls-server-name"
-      : code == .unreachable ? "; check that the cluster is up and the kubeconfig's server and certificates are right" : ""
-    return KubeError(code, "\(what): cannot reach the Kubernetes API at \(server) (\(source)): \(error.message)\(hint)", cause: error)
+      : code == .unreachable
+        ? "; check that the cluster is up and the kubeconfig's server and certificates are right" : ""
+    return KubeError(
+      code, "\(what): cannot reach the Kubernetes API at \(server) (\(source)): \(error.message)\(hint)", cause: error)
   }
 
   private static func fallbackText(_ body: [UInt8]) -> String {

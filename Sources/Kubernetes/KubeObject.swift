@@ -114,7 +114,8 @@ public struct KubeObject: Sendable, Hashable, CustomStringConvertible {
   }
 
   private static func object(_ map: [String: String]) -> JSONValue {
-    .object(JSONObject(uniqueKeysWithValues: map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+    .object(
+      JSONObject(uniqueKeysWithValues: map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
   }
 }
 

@@ -13,7 +13,8 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
   private static let suffixes: [(String, Decimal)] = [
     ("Ki", 1024), ("Mi", 1_048_576), ("Gi", 1_073_741_824), ("Ti", 1_099_511_627_776),
     ("Pi", 1_125_899_906_842_624), ("Ei", 1_152_921_504_606_846_976),
-    ("n", Decimal(sign: .plus, exponent: -9, significand: 1)), ("u", Decimal(sign: .plus, exponent: -6, significand: 1)),
+    ("n", Decimal(sign: .plus, exponent: -9, significand: 1)),
+    ("u", Decimal(sign: .plus, exponent: -6, significand: 1)),
     ("m", Decimal(sign: .plus, exponent: -3, significand: 1)), ("k", 1000), ("M", 1_000_000), ("G", 1_000_000_000),
     ("T", 1_000_000_000_000), ("P", 1_000_000_000_000_000), ("E", 1_000_000_000_000_000_000),
   ]
@@ -25,10 +26,12 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
   /// ``ValueError`` when `text` is not a quantity.
   public init(_ text: String) throws(ValueError) {
     self.text = text
-    let numberEnd = text.firstIndex { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "+" || $0 == "-")) } ?? text.endIndex
+    let numberEnd =
+      text.firstIndex { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "+" || $0 == "-")) } ?? text.endIndex
     let number = text[..<numberEnd]
     let suffix = text[numberEnd...]
-    guard number.contains(where: \.isNumber), Self.isPlainDecimal(number), let base = Decimal(string: String(number)) else {
+    guard number.contains(where: \.isNumber), Self.isPlainDecimal(number), let base = Decimal(string: String(number))
+    else {
       throw ValueError(kind: "quantity", value: text, problem: "expected a number such as 500m, 2Gi or 1.5")
     }
     if suffix.isEmpty {
@@ -38,7 +41,8 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
     } else if let exponent = Self.exponent(suffix) {
       value = base * Decimal(sign: .plus, exponent: exponent, significand: 1)
     } else {
-      throw ValueError(kind: "quantity", value: text, problem: "unknown suffix '\(suffix)' (use Ki, Mi, Gi, m, k, M, G or e<n>)")
+      throw ValueError(
+        kind: "quantity", value: text, problem: "unknown suffix '\(suffix)' (use Ki, Mi, Gi, m, k, M, G or e<n>)")
     }
   }
 

@@ -54,10 +54,14 @@ public struct Descriptor: Hashable, Sendable {
 
   /// The descriptor as JSON, members in the order the OCI spec lists them.
   public var json: JSONValue {
-    var object: JSONObject = ["mediaType": .string(mediaType), "digest": .string(digest.description), "size": .int(Int(size))]
+    var object: JSONObject = [
+      "mediaType": .string(mediaType), "digest": .string(digest.description), "size": .int(Int(size)),
+    ]
     for (key, value) in otherMembers { object[key] = value }
     if !annotations.isEmpty {
-      object["annotations"] = .object(JSONObject(uniqueKeysWithValues: annotations.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+      object["annotations"] = .object(
+        JSONObject(
+          uniqueKeysWithValues: annotations.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
     }
     if let platform { object["platform"] = platform.json }
     return .object(object)

@@ -17,7 +17,8 @@ public struct DockerConfig: Sendable {
     if let dir = environment["DOCKER_CONFIG"], !dir.isEmpty {
       return URL(fileURLWithPath: dir).appendingPathComponent("config.json")
     }
-    let home = environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+    let home =
+      environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
       ?? FileManager.default.homeDirectoryForCurrentUser
     return home.appendingPathComponent(".docker/config.json")
   }

@@ -17,7 +17,8 @@ public enum FileDigest {
   /// The same, on the calling thread (for code already on the blocking executor).
   public static func sha256Blocking(of url: URL) throws(RegistryError) -> (digest: Digest, size: Int64) {
     guard let handle = FileHandle(forReadingAtPath: url.path) else {
-      throw RegistryError(.fileIO, "cannot open \(url.path) to compute its digest; check that it exists and is readable")
+      throw RegistryError(
+        .fileIO, "cannot open \(url.path) to compute its digest; check that it exists and is readable")
     }
     defer { try? handle.close() }
     var hasher = SHA256Stream()

@@ -62,7 +62,8 @@ public struct ImageReference: Hashable, Sendable, Comparable, CustomStringConver
   public var familiar: String {
     var path = name
     if registry == Self.dockerHub {
-      path = repository.hasPrefix("library/") && !repository.dropFirst(8).contains("/")
+      path =
+        repository.hasPrefix("library/") && !repository.dropFirst(8).contains("/")
         ? String(repository.dropFirst(8)) : repository
     }
     if let tag { path += ":" + tag }

@@ -58,7 +58,8 @@ enum ImageReferenceParser {
   static func validateLength(_ name: String, in text: String? = nil) throws(ValueError) {
     if name.utf8.count > maximumNameLength {
       throw ValueError(
-        kind: "image reference", value: text ?? name, problem: "the name is longer than \(maximumNameLength) characters")
+        kind: "image reference", value: text ?? name, problem: "the name is longer than \(maximumNameLength) characters"
+      )
     }
   }
 

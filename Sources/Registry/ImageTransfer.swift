@@ -93,7 +93,9 @@ final class ProgressTracker: Sendable {
       state.done[digest] = bytes
       return (state.done.values.reduce(0, +), state.finished)
     }
-    report(TransferProgress(image: image, bytesDone: snapshot.0, bytesTotal: total, blobsDone: snapshot.1, blobsTotal: blobs))
+    report(
+      TransferProgress(image: image, bytesDone: snapshot.0, bytesTotal: total, blobsDone: snapshot.1, blobsTotal: blobs)
+    )
   }
 
   func finish(_ digest: Digest, size: Int64) {
@@ -102,6 +104,8 @@ final class ProgressTracker: Sendable {
       state.finished += 1
       return (state.done.values.reduce(0, +), state.finished)
     }
-    report?(TransferProgress(image: image, bytesDone: snapshot.0, bytesTotal: total, blobsDone: snapshot.1, blobsTotal: blobs))
+    report?(
+      TransferProgress(image: image, bytesDone: snapshot.0, bytesTotal: total, blobsDone: snapshot.1, blobsTotal: blobs)
+    )
   }
 }

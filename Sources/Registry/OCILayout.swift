@@ -39,7 +39,8 @@ public final class OCILayout: Sendable {
     } catch let error as RegistryError {
       throw error
     } catch {
-      throw RegistryError(.fileIO, "cannot create the OCI layout at \(root.path): \(error.localizedDescription)", cause: error)
+      throw RegistryError(
+        .fileIO, "cannot create the OCI layout at \(root.path): \(error.localizedDescription)", cause: error)
     }
     try layout.checkMarker()
     return layout
@@ -63,7 +64,8 @@ public final class OCILayout: Sendable {
     guard json["imageLayoutVersion"]?.stringValue == Self.layoutVersion else {
       throw RegistryError(
         .invalidArgument,
-        "\(root.path): unsupported OCI layout version \(json["imageLayoutVersion"]?.description ?? "none") (expected 1.0.0)")
+        "\(root.path): unsupported OCI layout version \(json["imageLayoutVersion"]?.description ?? "none") (expected 1.0.0)"
+      )
     }
   }
 
@@ -99,7 +101,8 @@ public final class OCILayout: Sendable {
       throw error
     } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw RegistryError(.fileIO, "cannot write blob \(digest) into \(root.path): \(error.localizedDescription)", cause: error)
+      throw RegistryError(
+        .fileIO, "cannot write blob \(digest) into \(root.path): \(error.localizedDescription)", cause: error)
     }
     return digest
   }
@@ -116,7 +119,8 @@ public final class OCILayout: Sendable {
     let (digest, size) = try await FileDigest.sha256(of: file)
     if let expected, expected != digest {
       throw RegistryError(
-        .digestMismatch, "the content of \(file.path) has digest \(digest), not the expected \(expected); it was not stored")
+        .digestMismatch,
+        "the content of \(file.path) has digest \(digest), not the expected \(expected); it was not stored")
     }
     if hasBlob(digest, size: size) {
       if !copy { try? FileManager.default.removeItem(at: file) }
@@ -134,7 +138,8 @@ public final class OCILayout: Sendable {
       throw error
     } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw RegistryError(.fileIO, "cannot store \(file.path) as blob \(digest): \(error.localizedDescription)", cause: error)
+      throw RegistryError(
+        .fileIO, "cannot store \(file.path) as blob \(digest): \(error.localizedDescription)", cause: error)
     }
     return (digest, size)
   }
@@ -161,7 +166,8 @@ public final class OCILayout: Sendable {
     } catch let error as RegistryError {
       throw error
     } catch {
-      throw RegistryError(.fileIO, "cannot create \(target.deletingLastPathComponent().path): \(error.localizedDescription)")
+      throw RegistryError(
+        .fileIO, "cannot create \(target.deletingLastPathComponent().path): \(error.localizedDescription)")
     }
   }
 
@@ -170,17 +176,20 @@ public final class OCILayout: Sendable {
     do {
       return Array(try Data(contentsOf: blobURL(digest)))
     } catch {
-      throw RegistryError(.fileIO, "blob \(digest) is missing from the OCI layout \(root.path); pull the image again", cause: error)
+      throw RegistryError(
+        .fileIO, "blob \(digest) is missing from the OCI layout \(root.path); pull the image again", cause: error)
     }
   }
 
   /// The stored manifest for `descriptor`, its digest checked.
   public func manifest(_ descriptor: Descriptor) throws(RegistryError) -> Manifest {
     let bytes = try readBlob(descriptor.digest)
-    let manifest = try Manifest(bytes: bytes, mediaType: descriptor.mediaType, context: "\(root.path) \(descriptor.digest)")
+    let manifest = try Manifest(
+      bytes: bytes, mediaType: descriptor.mediaType, context: "\(root.path) \(descriptor.digest)")
     guard manifest.digest == descriptor.digest else {
       throw RegistryError(
-        .digestMismatch, "manifest \(descriptor.digest) in \(root.path) is corrupt (its content hashes to \(manifest.digest))")
+        .digestMismatch,
+        "manifest \(descriptor.digest) in \(root.path) is corrupt (its content hashes to \(manifest.digest))")
     }
     return manifest
   }

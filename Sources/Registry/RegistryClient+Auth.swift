@@ -103,7 +103,8 @@ extension RegistryClient {
         return .basic(username: credential.username, password: credential.password)
       }
       // A pull,push token also serves pulls of the same repository.
-      let keys = [scope.description] + (scope.isPullOnly ? [AuthScope.push(scope.primaryRepository ?? "").description] : [])
+      let keys =
+        [scope.description] + (scope.isPullOnly ? [AuthScope.push(scope.primaryRepository ?? "").description] : [])
       for key in keys {
         if let cached = state.tokens[key], cached.expires > Date() { return .bearer(cached.token) }
       }
@@ -142,7 +143,8 @@ extension RegistryClient {
     switch await task.result {
     case .success(let token): return token
     case .failure(let error as RegistryError): throw error
-    case .failure(let error): throw RegistryError(.unreachable, "getting a token from \(registry) failed: \(error)", cause: error)
+    case .failure(let error):
+      throw RegistryError(.unreachable, "getting a token from \(registry) failed: \(error)", cause: error)
     }
   }
 

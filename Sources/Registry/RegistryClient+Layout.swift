@@ -13,7 +13,8 @@ extension RegistryClient {
   /// ``RegistryError`` from the registry or the layout; nothing is named in index.json unless every blob
   /// and manifest was stored and verified.
   public func pull(
-    _ reference: ImageReference, into layout: OCILayout, name: String? = nil, options: TransferOptions = TransferOptions()
+    _ reference: ImageReference, into layout: OCILayout, name: String? = nil,
+    options: TransferOptions = TransferOptions()
   ) async throws(RegistryError) -> PullResult {
     guard reference.registry == registry else {
       throw RegistryError(.invalidArgument, "\(reference) is not in registry \(registry)")
@@ -29,7 +30,8 @@ extension RegistryClient {
         let available = top.manifests.compactMap { $0.platform?.description }.joined(separator: ", ")
         throw RegistryError(
           .notFound,
-          "\(reference) has no image for \(options.platforms.map(\.description).joined(separator: ", ")) (it has: \(available))")
+          "\(reference) has no image for \(options.platforms.map(\.description).joined(separator: ", ")) (it has: \(available))"
+        )
       }
       for child in children {
         manifests.append(try await manifest(repository: repository, reference: child.digest.description))
@@ -116,7 +118,8 @@ extension RegistryClient {
   /// ``RegistryError``: `.notFound` when `name` is not in the source or a blob is missing from it;
   /// `.invalidArgument` when `target` pins another digest; registry refusals.
   public func push(
-    from source: some OCIImageSource, name: String, to target: ImageReference, options: TransferOptions = TransferOptions()
+    from source: some OCIImageSource, name: String, to target: ImageReference,
+    options: TransferOptions = TransferOptions()
   ) async throws(RegistryError) -> PushResult {
     guard target.registry == registry else {
       throw RegistryError(.invalidArgument, "\(target) is not in registry \(registry)")
@@ -131,7 +134,8 @@ extension RegistryClient {
     let repository = target.repository
     let reference = target.tag ?? top.digest.description
     var result = PushResult(target: target, digest: top.digest)
-    if let existing = try await manifestDescriptor(repository: repository, reference: reference, scope: .push(repository)),
+    if let existing = try await manifestDescriptor(
+      repository: repository, reference: reference, scope: .push(repository)),
       existing.digest == top.digest
     {
       result.manifestsSkipped = 1
@@ -155,7 +159,8 @@ extension RegistryClient {
       for blob in manifest.blobs where seen.insert(blob.digest).inserted {
         guard let location = source.blobLocation(blob.digest), location.length == blob.size else {
           throw RegistryError(
-            .notFound, "blob \(blob.digest) of \(name) is missing from \(source.sourceDescription); pull the image again")
+            .notFound,
+            "blob \(blob.digest) of \(name) is missing from \(source.sourceDescription); pull the image again")
         }
         blobs.append((blob, location))
       }

@@ -175,13 +175,15 @@ extension RegistryClient {
     if let size, let actualSize = FileDigest.size(of: partial), actualSize != size {
       try? FileManager.default.removeItem(at: partial)
       throw RegistryError(
-        .digestMismatch, "\(registry)/\(repository) blob \(digest) has \(actualSize) bytes, not the \(size) its manifest says")
+        .digestMismatch,
+        "\(registry)/\(repository) blob \(digest) has \(actualSize) bytes, not the \(size) its manifest says")
     }
     try? FileManager.default.removeItem(at: destination)
     do {
       try FileManager.default.moveItem(at: partial, to: destination)
     } catch {
-      throw RegistryError(.fileIO, "cannot move the downloaded \(what) to \(destination.path): \(error.localizedDescription)")
+      throw RegistryError(
+        .fileIO, "cannot move the downloaded \(what) to \(destination.path): \(error.localizedDescription)")
     }
     rememberBlob(digest, in: repository)
     return BlobDownload(bytesReceived: received, resumedFrom: resumedFrom)

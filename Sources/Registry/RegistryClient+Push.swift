@@ -79,7 +79,7 @@ extension RegistryClient {
       let result: MountResult
       do {
         result = try await mountBlob(repository: repository, digest: digest, from: source)
-      } catch where error.code == .unauthorized || error.code == .denied || error.code == .registryError {
+      } catch  where error.code == .unauthorized || error.code == .denied || error.code == .registryError {
         // No read access to the source (or a registry without mounts): uploading still works.
         continue
       }
@@ -104,7 +104,7 @@ extension RegistryClient {
           repository: repository, location: location, digest: digest, session: session, progress: progress)
         outcome = .uploadedMonolithic
       }
-    } catch where error.code == .corruptSource {
+    } catch  where error.code == .corruptSource {
       throw RegistryError(
         .corruptSource,
         "\(location.name) does not hash to \(digest), the digest that names it: it is corrupt, and its upload to "
@@ -130,7 +130,8 @@ extension RegistryClient {
   public func mountBlob(repository: String, digest: Digest, from source: String) async throws(RegistryError)
     -> MountResult
   {
-    let encodedSource = source.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? source
+    let encodedSource =
+      source.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? source
     var request = HTTPRequest(
       method: .post, url: url(repository, "blobs/uploads/?mount=\(digest)&from=\(encodedSource)"), body: .empty)
     request.safeToRepeat = true  // a repeated mount mounts the same blob, or opens one more session
@@ -169,7 +170,11 @@ extension RegistryClient {
     progress: (@Sendable (Int64) -> Void)?
   ) async throws(RegistryError) {
     let location: String
-    if let session { location = session } else { location = try await startUpload(repository: repository, digest: digest) }
+    if let session {
+      location = session
+    } else {
+      location = try await startUpload(repository: repository, digest: digest)
+    }
     var request = HTTPRequest(
       method: .put, url: Self.appendingDigest(location, digest),
       body: .fileRange(blob.file, offset: blob.offset, length: blob.length))
@@ -192,7 +197,11 @@ extension RegistryClient {
     let size = blob.length
     var check: BodyDigestCheck? = BodyDigestCheck(expected: digest, totalLength: size)
     var location: String
-    if let session { location = session } else { location = try await startUpload(repository: repository, digest: digest) }
+    if let session {
+      location = session
+    } else {
+      location = try await startUpload(repository: repository, digest: digest)
+    }
     var offset: Int64 = 0
     var chunks = 0
     let chunkSize = max(options.chunkSize, 1)
@@ -213,13 +222,15 @@ extension RegistryClient {
       if let newLocation = response.headers["Location"] { location = resolveLocation(newLocation) }
       guard let range = response.headers["Range"], let end = Self.rangeEnd(range) else {
         throw RegistryError(
-          .protocolError, "\(registry) accepted a chunk of blob \(digest) without saying how much it holds (no Range header)")
+          .protocolError,
+          "\(registry) accepted a chunk of blob \(digest) without saying how much it holds (no Range header)")
       }
       let held = end + 1
       guard held > offset, held <= size else {
         throw RegistryError(
           .protocolError,
-          "\(registry) says it holds \(held) bytes of blob \(digest) after a chunk ending at \(offset + length) of \(size)")
+          "\(registry) says it holds \(held) bytes of blob \(digest) after a chunk ending at \(offset + length) of \(size)"
+        )
       }
       if held != offset + length { check = nil }
       offset = held

@@ -40,7 +40,8 @@ public final class RegistryClient: Sendable {
     switch options.credentials {
     case .none: credential = nil
     case .explicit(let username, let password): credential = RegistryCredential(username: username, password: password)
-    case .dockerConfig: credential = try DockerConfig(contentsOf: DockerConfig.defaultPath).credential(forRegistry: registry)
+    case .dockerConfig:
+      credential = try DockerConfig(contentsOf: DockerConfig.defaultPath).credential(forRegistry: registry)
     case .dockerConfigFile(let url): credential = try DockerConfig(contentsOf: url).credential(forRegistry: registry)
     }
     var configuration = HTTPClientConfiguration()
@@ -115,7 +116,8 @@ public final class RegistryClient: Sendable {
     default:
       let hint = options.plainHTTP ? "" : " (if the registry serves plain HTTP, say so with --plain-http)"
       return RegistryError(
-        .unreachable, "cannot reach registry \(registry) while \(what): \(error.message). Check the address and network\(hint)",
+        .unreachable,
+        "cannot reach registry \(registry) while \(what): \(error.message). Check the address and network\(hint)",
         cause: error)
     }
   }
@@ -125,7 +127,8 @@ public final class RegistryClient: Sendable {
     if response.status == 401, credential == nil {
       return noCredentialsError(repository: repository, status: response.status, body: response.body)
     }
-    return RegistryError.status(response.status, body: response.body, registry: registry, repository: repository, what: what)
+    return RegistryError.status(
+      response.status, body: response.body, registry: registry, repository: repository, what: what)
   }
 
   /// A 401 when nothing was sent: "refused the credentials" would send the user looking for a wrong password.

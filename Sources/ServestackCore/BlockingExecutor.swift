@@ -1,5 +1,5 @@
-import Foundation
 import DequeModule
+import Foundation
 
 /// Runs blocking work (file hashing, libarchive, waiting for a child process) on a few dedicated threads,
 /// so that it never occupies a thread of Swift's cooperative pool.

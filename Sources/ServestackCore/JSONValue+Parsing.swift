@@ -8,7 +8,8 @@ extension JSONValue {
       bytes.withContiguousStorageIfAvailable { buffer in
         var parser = JSONParser(buffer)
         return Result { () throws(JSONError) in try parser.parseDocument() }
-      } ?? {
+      }
+      ?? {
         let copy = Array(bytes)
         return copy.withUnsafeBufferPointer { buffer in
           var parser = JSONParser(buffer)

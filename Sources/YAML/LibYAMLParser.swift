@@ -60,8 +60,9 @@ final class LibYAMLParser {
       let (line, column) = position(ofByte: p.problem_offset)
       var message = "invalid input: \(problem)"
       if p.problem_value != -1 { message += " (#\(String(p.problem_value, radix: 16, uppercase: true)))" }
-      return YAMLError(.reader, message + "; the file must be UTF-8 (or UTF-16) text", file: file,
-                       line: line, column: column)
+      return YAMLError(
+        .reader, message + "; the file must be UTF-8 (or UTF-16) text", file: file,
+        line: line, column: column)
     default:
       let code: YAMLError.Code = p.error == YAML_SCANNER_ERROR ? .scanner : .parser
       var message = problem
@@ -69,8 +70,9 @@ final class LibYAMLParser {
         let mark = p.context_mark
         message += " \(String(cString: context)) that started at line \(mark.line + 1), column \(mark.column + 1)"
       }
-      return YAMLError(code, message, file: file, line: Int(p.problem_mark.line) + 1,
-                       column: Int(p.problem_mark.column) + 1)
+      return YAMLError(
+        code, message, file: file, line: Int(p.problem_mark.line) + 1,
+        column: Int(p.problem_mark.column) + 1)
     }
   }
 

@@ -51,7 +51,8 @@ enum ScalarEvent {
     func refuse(_ type: String) -> YAMLError {
       let mark = event.pointee.start_mark
       return YAMLError(
-        .constructor, "the value '\(string(bytes))' tagged !!\(type) is not a valid \(type); fix the value or drop the tag",
+        .constructor,
+        "the value '\(string(bytes))' tagged !!\(type) is not a valid \(type); fix the value or drop the tag",
         file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
     }
     guard tag.hasPrefix(prefix) else {

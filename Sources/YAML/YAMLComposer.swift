@@ -110,8 +110,9 @@ struct YAMLComposer {
       throw error(.limit, "the YAML nests deeper than \(options.maximumDepth) levels; flatten it", at: mark)
     }
     stack.append(
-      Frame(isMapping: mapping, valueStart: values.count, keyStart: keys.count, line: Int(mark.line) + 1,
-            column: Int(mark.column) + 1, anchor: anchor.map { String(cString: $0) }))
+      Frame(
+        isMapping: mapping, valueStart: values.count, keyStart: keys.count, line: Int(mark.line) + 1,
+        column: Int(mark.column) + 1, anchor: anchor.map { String(cString: $0) }))
   }
 
   private mutating func close() throws(YAMLError) {
@@ -144,7 +145,9 @@ struct YAMLComposer {
     let name = String(cString: event.pointee.data.alias.anchor)
     guard let anchored = anchors[name] else {
       if stack.contains(where: { $0.anchor == name }) {
-        throw error(.alias, "the alias *\(name) refers to a node that contains it; recursive aliases cannot become JSON", at: mark)
+        throw error(
+          .alias, "the alias *\(name) refers to a node that contains it; recursive aliases cannot become JSON", at: mark
+        )
       }
       throw error(.alias, "found undefined alias *\(name); define the anchor &\(name) before using it", at: mark)
     }
@@ -203,7 +206,8 @@ struct YAMLComposer {
         stack[top].merges.append(object)
       }
     default:
-      throw error(.composer, "a merge key (<<) needs a mapping or a list of mappings; found \(kind(of: value))", at: mark)
+      throw error(
+        .composer, "a merge key (<<) needs a mapping or a list of mappings; found \(kind(of: value))", at: mark)
     }
   }
 

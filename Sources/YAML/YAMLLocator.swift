@@ -47,7 +47,9 @@ enum YAMLLocator {
     find(path, inDocument: index, of: source)?.node.written
   }
 
-  private static func find(_ path: [String], inDocument index: Int, of source: YAMLSource) -> (mark: YAMLMark, node: Node)? {
+  private static func find(_ path: [String], inDocument index: Int, of source: YAMLSource) -> (
+    mark: YAMLMark, node: Node
+  )? {
     let root = source.bytes.withUnsafeBufferPointer { buffer in
       try? tree(ofDocument: index, in: buffer, file: source.file)
     }
@@ -102,7 +104,8 @@ enum YAMLLocator {
 
     while true {
       try parser.next()
-      let mark = YAMLMark(line: Int(event.pointee.start_mark.line) + 1, column: Int(event.pointee.start_mark.column) + 1)
+      let mark = YAMLMark(
+        line: Int(event.pointee.start_mark.line) + 1, column: Int(event.pointee.start_mark.column) + 1)
       switch event.pointee.type {
       case YAML_DOCUMENT_START_EVENT:
         documentIndex += 1

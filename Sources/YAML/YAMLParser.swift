@@ -90,13 +90,16 @@ public enum YAMLParser {
   }
 
   /// Reads and parses a YAML file; errors name it by `path`.
-  public static func readDocuments(atPath path: String, options: Options = Options()) throws(YAMLError) -> [YAMLDocument] {
+  public static func readDocuments(atPath path: String, options: Options = Options()) throws(YAMLError)
+    -> [YAMLDocument]
+  {
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
       throw YAMLError(
-        .io, "cannot read the YAML file: \((error as NSError).localizedDescription); check the path and its permissions",
+        .io,
+        "cannot read the YAML file: \((error as NSError).localizedDescription); check the path and its permissions",
         file: path, cause: error)
     }
     return try parseLocatedDocuments(data, file: path, options: options)

@@ -21,13 +21,16 @@ enum Tools {
     defer { unlink(report) }
     var pid: pid_t = 0
     let argv: [UnsafeMutablePointer<CChar>?] = [
-      strdup("/usr/bin/time"), strdup("-f"), strdup("%M"), strdup("-o"), strdup(report), strdup("/bin/bash"), strdup("-c"),
+      strdup("/usr/bin/time"), strdup("-f"), strdup("%M"), strdup("-o"), strdup(report), strdup("/bin/bash"),
+      strdup("-c"),
       strdup("set -eo pipefail; " + command), nil,
     ]
     defer { for pointer in argv { free(pointer) } }
     let start = ContinuousClock.now
     let spawned = posix_spawn(&pid, "/usr/bin/time", nil, nil, argv, environ)
-    guard spawned == 0 else { throw BenchToolError("could not start /usr/bin/time: \(String(cString: strerror(spawned)))") }
+    guard spawned == 0 else {
+      throw BenchToolError("could not start /usr/bin/time: \(String(cString: strerror(spawned)))")
+    }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
       guard errno == EINTR else { throw BenchToolError("wait4 failed: \(String(cString: strerror(errno)))") }

@@ -64,7 +64,8 @@ struct BenchRow {
     let rate = Double(bytes) / seconds / 1e6
     let out = output.map(formatBytes) ?? ""
     let grown = growth.map(formatBytes) ?? "–"
-    return "| \(step) | \(tool) | \(Int(rate.rounded())) | \((seconds * 100).rounded() / 100) | \(formatBytes(peakRSS)) | \(grown) | \(out) |"
+    return
+      "| \(step) | \(tool) | \(Int(rate.rounded())) | \((seconds * 100).rounded() / 100) | \(formatBytes(peakRSS)) | \(grown) | \(out) |"
   }
 }
 
@@ -78,7 +79,8 @@ struct ArchiveBenchRun {
     let (files, payload) = try generate()
     print("data: \(files.count) files, \(formatBytes(payload)) in \(source.path)")
     print("libarchive: \(ArchiveLibrary.version)")
-    print("tar: \(firstLine(try Tools.output("tar --version")))  zstd: \(firstLine(try Tools.output("zstd --version")))")
+    print(
+      "tar: \(firstLine(try Tools.output("tar --version")))  zstd: \(firstLine(try Tools.output("zstd --version")))")
     var rows: [BenchRow] = []
     for compression in [TarCompression.none, .zstd] {
       let ours = work.appendingPathComponent("ours.\(compression.fileExtension)")
@@ -121,7 +123,9 @@ struct ArchiveBenchRun {
       let outGNU = work.appendingPathComponent("x-gnu")
       try FileManager.default.createDirectory(at: outGNU, withIntermediateDirectories: true)
       rows.append(
-        try Tools.measure("extract \(label)", "GNU tar \(zflag)-xf", payload, output: nil, "tar \(zflag)-xf \(ours.path) -C \(outGNU.path)"))
+        try Tools.measure(
+          "extract \(label)", "GNU tar \(zflag)-xf", payload, output: nil,
+          "tar \(zflag)-xf \(ours.path) -C \(outGNU.path)"))
       try verify(outGNU, against: digests, files: files)
       for url in [ours, gnu, outOurs, outGNU] { try? FileManager.default.removeItem(at: url) }
     }

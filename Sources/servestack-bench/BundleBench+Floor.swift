@@ -21,7 +21,9 @@ extension BundleBench {
       offsets.append((blob, repository, total))
       total += blob.size
     }
-    guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw BenchToolError("cannot create \(file.path)") }
+    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+      throw BenchToolError("cannot create \(file.path)")
+    }
     defer { try? FileManager.default.removeItem(at: file) }
     guard truncate(file.path, off_t(total)) == 0 else { throw BenchToolError("cannot size \(file.path)") }
     let client = try RegistryClient(host: registry.host, options: registryOptions())
@@ -32,7 +34,8 @@ extension BundleBench {
         let (blob, repository, offset) = offsets[next]
         next += 1
         group.addTask {
-          _ = try await client.downloadBlob(repository: repository, digest: blob.digest, size: blob.size, into: file, at: offset)
+          _ = try await client.downloadBlob(
+            repository: repository, digest: blob.digest, size: blob.size, into: file, at: offset)
         }
       }
       while next < min(8, offsets.count) { add() }
@@ -52,17 +55,21 @@ struct CreateTimes {
   static func median(_ values: [Double]) -> Double? {
     guard !values.isEmpty else { return nil }
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
   func summary(imageSet: String) -> String {
     func text(_ value: Double?) -> String { value.map { String(format: "%.2f s", $0) } ?? "–" }
-    var line = "\ncreate medians (\(ours.count) runs, image set \(imageSet)): floor \(text(Self.median(floor))), "
+    var line =
+      "\ncreate medians (\(ours.count) runs, image set \(imageSet)): floor \(text(Self.median(floor))), "
       + "servestack \(text(Self.median(ours))), skopeo + tar \(text(Self.median(skopeo)))"
     if let mine = Self.median(ours), let theirs = Self.median(skopeo) {
       line += String(format: "; create vs skopeo %.2f×", theirs / mine)
     }
-    if let mine = Self.median(ours), let floor = Self.median(floor) { line += String(format: "; servestack / floor %.2f", mine / floor) }
+    if let mine = Self.median(ours), let floor = Self.median(floor) {
+      line += String(format: "; servestack / floor %.2f", mine / floor)
+    }
     let peak = peaks.compactMap(\.self).max()
     line += "; peak RSS of create (whole bench process) \(peak.map(formatBytes) ?? "–")"
     return line

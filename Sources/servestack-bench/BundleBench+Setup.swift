@@ -10,14 +10,17 @@ enum BenchImages {
   static let names = ["app-small", "app-medium", "app-multi"]
 
   /// Writes the images into a new OCI layout at `directory`; returns the unique blob bytes.
-  static func make(in directory: URL, scale: Double, largeLayers: Bool = false) throws -> (layout: OCILayout, uniqueBytes: Int64) {
+  static func make(in directory: URL, scale: Double, largeLayers: Bool = false) throws -> (
+    layout: OCILayout, uniqueBytes: Int64
+  ) {
     let layout = try OCILayout.openOrCreate(at: directory)
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     var unique: Int64 = 0
     func layer(_ mib: Double) throws -> Descriptor {
       let size = max(Int64(mib * scale * 1_048_576), 4096)
       let temporary = layout.temporaryURL(suffix: "layer")
-      guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let handle = FileHandle(forWritingAtPath: temporary.path)
+      guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+        let handle = FileHandle(forWritingAtPath: temporary.path)
       else { throw BenchToolError("cannot write \(temporary.path)") }
       var hasher = SHA256Stream()
       var remaining = size

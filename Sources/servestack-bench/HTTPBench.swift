@@ -51,11 +51,21 @@ struct HTTPBench: AsyncParsableCommand {
     let sorted = latencies.sorted()
     print("HTTPClient (libcurl \(CurlLibrary.version))")
     print("  target:        \(target)  HTTP/\(versions.sorted().joined(separator: ","))")
-    print("  requests:      \(requests), \(concurrency) in flight, maxConnectionsPerHost \(maxConnections), non-2xx \(failures)")
-    print("  wall:          \(String(format: "%.3f", wall)) s  →  \(String(format: "%.0f", Double(requests) / wall)) requests/s")
-    print("  latency:       p50 \(Self.ms(Self.percentile(sorted, 0.50))) ms, p99 \(Self.ms(Self.percentile(sorted, 0.99))) ms, max \(Self.ms(sorted.last ?? 0)) ms")
-    print("  client CPU:    \(String(format: "%.3f", cpu)) s user+sys in this process = \(String(format: "%.0f", cpu / Double(requests) * 1e6)) µs per request (the server is another process)")
-    print("  threads:       process \(threadsBefore) before the client → \(threadsAfter) after the run; the client's transfer threads: \(client.threadsUsed)")
+    print(
+      "  requests:      \(requests), \(concurrency) in flight, maxConnectionsPerHost \(maxConnections), non-2xx \(failures)"
+    )
+    print(
+      "  wall:          \(String(format: "%.3f", wall)) s  →  \(String(format: "%.0f", Double(requests) / wall)) requests/s"
+    )
+    print(
+      "  latency:       p50 \(Self.ms(Self.percentile(sorted, 0.50))) ms, p99 \(Self.ms(Self.percentile(sorted, 0.99))) ms, max \(Self.ms(sorted.last ?? 0)) ms"
+    )
+    print(
+      "  client CPU:    \(String(format: "%.3f", cpu)) s user+sys in this process = \(String(format: "%.0f", cpu / Double(requests) * 1e6)) µs per request (the server is another process)"
+    )
+    print(
+      "  threads:       process \(threadsBefore) before the client → \(threadsAfter) after the run; the client's transfer threads: \(client.threadsUsed)"
+    )
     client.shutdown()
 
     guard !noCurl else { return }
@@ -67,8 +77,12 @@ struct HTTPBench: AsyncParsableCommand {
       try Self.timeCurl(curl, url: target, count: requests, concurrency: concurrency, caFile: caFile)
     }
     print("curl CLI --parallel --parallel-max \(concurrency) (one process, same URL list)")
-    print("  wall:          \(String(format: "%.3f", curlSeconds.wall)) s  →  \(String(format: "%.0f", Double(requests) / curlSeconds.wall)) requests/s")
-    print("  curl CPU:      \(String(format: "%.3f", curlSeconds.cpu)) s user+sys = \(String(format: "%.0f", curlSeconds.cpu / Double(requests) * 1e6)) µs per request")
+    print(
+      "  wall:          \(String(format: "%.3f", curlSeconds.wall)) s  →  \(String(format: "%.0f", Double(requests) / curlSeconds.wall)) requests/s"
+    )
+    print(
+      "  curl CPU:      \(String(format: "%.3f", curlSeconds.cpu)) s user+sys = \(String(format: "%.0f", curlSeconds.cpu / Double(requests) * 1e6)) µs per request"
+    )
   }
 
   /// Runs `count` GETs keeping `concurrency` in flight; returns per-request latencies (seconds).
@@ -103,14 +117,18 @@ struct HTTPBench: AsyncParsableCommand {
   static func timeCurl(_ curl: String, url: String, count: Int, concurrency: Int, caFile: String?) throws
     -> (wall: Double, cpu: Double)
   {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-bench-\(UUID().uuidString.prefix(8))")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "servestack-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let config = directory.appendingPathComponent("urls.txt")
     var text = ""
     for _ in 0..<count { text += "url = \"\(url)\"\noutput = \"/dev/null\"\n" }
     try Data(text.utf8).write(to: config)
-    var arguments = ["--silent", "--show-error", "--no-progress-meter", "--parallel", "--parallel-max", "\(concurrency)", "--noproxy", "*", "-K", config.path]
+    var arguments = [
+      "--silent", "--show-error", "--no-progress-meter", "--parallel", "--parallel-max", "\(concurrency)", "--noproxy",
+      "*", "-K", config.path,
+    ]
     if let caFile { arguments += ["--cacert", caFile] }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: curl)
@@ -190,12 +208,15 @@ final class BenchServer: Sendable {
     """#
 
   init() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-bench-\(UUID().uuidString.prefix(8))")
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "servestack-bench-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let scriptFile = directory.appendingPathComponent("server.py")
     let portFile = directory.appendingPathComponent("port")
     try Data(Self.script.utf8).write(to: scriptFile)
-    guard let python = HTTPBench.which("python3") else { throw ValidationError("python3 is needed for the loopback server") }
+    guard let python = HTTPBench.which("python3") else {
+      throw ValidationError("python3 is needed for the loopback server")
+    }
     process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [scriptFile.path, portFile.path]

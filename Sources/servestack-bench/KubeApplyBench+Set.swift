@@ -96,14 +96,17 @@ struct KubeBenchSet {
     if labels != object.labels { object.labels = labels }
     switch object.kind {
     case "ClusterRoleBinding", "RoleBinding":
-      if object[path: "roleRef", "kind"]?.stringValue == "ClusterRole", let name = object[path: "roleRef", "name"]?.stringValue,
+      if object[path: "roleRef", "kind"]?.stringValue == "ClusterRole",
+        let name = object[path: "roleRef", "name"]?.stringValue,
         clusterRoles.contains(name)
       {
         object.json.set(.string("\(name)-\(tag)"), at: ["roleRef", "name"])
       }
       if var subjects = object["subjects"]?.arrayValue {
         for index in subjects.indices {
-          if let ns = subjects[index]["namespace"]?.stringValue { subjects[index]["namespace"] = .string(namespace(ns, tag: tag)) }
+          if let ns = subjects[index]["namespace"]?.stringValue {
+            subjects[index]["namespace"] = .string(namespace(ns, tag: tag))
+          }
         }
         object["subjects"] = .array(subjects)
       }

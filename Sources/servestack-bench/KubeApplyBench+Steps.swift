@@ -6,7 +6,8 @@ import ServestackCore
 extension KubeApplyBench {
   static func fixturesFolder(_ given: String?) throws -> URL {
     if let given { return URL(fileURLWithPath: given) }
-    let shared = ProcessInfo.processInfo.environment["SERVESTACK_SHARED"].flatMap { $0.isEmpty ? nil : $0 } ?? "../shared"
+    let shared =
+      ProcessInfo.processInfo.environment["SERVESTACK_SHARED"].flatMap { $0.isEmpty ? nil : $0 } ?? "../shared"
     let url = URL(fileURLWithPath: shared).appendingPathComponent("fixtures/upstream")
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw ValidationError("no fixtures at \(url.path); pass --fixtures or set SERVESTACK_SHARED")
@@ -16,7 +17,9 @@ extension KubeApplyBench {
 
   /// Which objects are of namespaced kinds, by discovery; kinds the cluster does not know count as
   /// namespaced when the manifest gives a namespace (the dry run drops them anyway).
-  static func namespacedKinds(_ objects: [KubeObject], client: KubeClient) async throws -> @Sendable (KubeObject) -> Bool {
+  static func namespacedKinds(_ objects: [KubeObject], client: KubeClient) async throws
+    -> @Sendable (KubeObject) -> Bool
+  {
     var scoped: [String: Bool] = [:]
     for object in objects {
       guard let gvk = object.gvk, scoped[gvk.description] == nil else { continue }
@@ -75,7 +78,9 @@ extension KubeApplyBench {
   }
 
   static func report(_ rows: [Row], objects: Int) {
-    print("\n| round | tool | objects | first apply s | objects/s | server CPU s | client CPU s | re-apply s | objects/s | server CPU s | client CPU s |")
+    print(
+      "\n| round | tool | objects | first apply s | objects/s | server CPU s | client CPU s | re-apply s | objects/s | server CPU s | client CPU s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows {
       print(
@@ -84,7 +89,9 @@ extension KubeApplyBench {
           + "| \(format(row.reapply)) | \(String(format: "%.0f", Double(row.objects) / row.reapply)) "
           + "| \(format(row.serverCPU.1)) | \(format(row.clientCPU.1)) |")
     }
-    print("(server CPU: kube-apiserver + etcd user+system seconds during the run, from /proc; client CPU: this process for servestack, the kubectl child for kubectl)")
+    print(
+      "(server CPU: kube-apiserver + etcd user+system seconds during the run, from /proc; client CPU: this process for servestack, the kubectl child for kubectl)"
+    )
     func median(_ values: [Double]) -> Double {
       let sorted = values.sorted()
       return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -99,7 +106,9 @@ extension KubeApplyBench {
     print(
       "median re-apply:    servestack \(format(median(ours.map(\.reapply)))) s, kubectl \(format(median(theirs.map(\.reapply)))) s "
         + "→ \(String(format: "%.1f", reapplyRatio))× faster")
-    print("target ≥ 5×: first apply \(firstRatio >= 5 ? "met" : "NOT met"), re-apply \(reapplyRatio >= 5 ? "met" : "NOT met")")
+    print(
+      "target ≥ 5×: first apply \(firstRatio >= 5 ? "met" : "NOT met"), re-apply \(reapplyRatio >= 5 ? "met" : "NOT met")"
+    )
   }
 
   /// Deletes what the rounds created: namespaces (with everything in them) and cluster-scoped objects.
@@ -107,6 +116,8 @@ extension KubeApplyBench {
     let targets = objects.filter { $0.namespace == nil }.compactMap(\.reference)
     var failures = 0
     for reference in targets where (try? await client.delete(reference)) == nil { failures += 1 }
-    print("cleanup: deleted \(targets.count - failures) namespaces and cluster-scoped objects (namespaces finish in the background)")
+    print(
+      "cleanup: deleted \(targets.count - failures) namespaces and cluster-scoped objects (namespaces finish in the background)"
+    )
   }
 }

@@ -11,7 +11,8 @@ struct KubeApplyBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kube-apply", abstract: "applyMany versus kubectl apply --server-side on upstream manifests.")
 
-  @Option(help: "Kubeconfig of the cluster to apply to (objects go into fresh bench-* namespaces).") var kubeconfig: String
+  @Option(help: "Kubeconfig of the cluster to apply to (objects go into fresh bench-* namespaces).") var kubeconfig:
+    String
   @Option(help: "Rounds; each applies a fresh copy of the set with each tool, then re-applies it.") var rounds = 3
   @Option(help: "Copies of the filtered set per apply (distinct namespaces and names); 0: enough for 300 objects.")
   var copies = 0
@@ -28,19 +29,28 @@ struct KubeApplyBench: AsyncParsableCommand {
     let config = KubeConfigOptions(kubeconfig: kubeconfig)
     let client = try KubeClient(config: config)
     let set = try KubeBenchSet(fixtures: fixturesURL)
-    print("kube-apply: \(set.base.count) candidate objects from \(KubeBenchSet.manifests.count) manifests in \(fixturesURL.path)")
-    for (why, count) in set.excluded.sorted(by: { $0.key < $1.key }) { print("  left out before the dry run: \(count) × \(why)") }
+    print(
+      "kube-apply: \(set.base.count) candidate objects from \(KubeBenchSet.manifests.count) manifests in \(fixturesURL.path)"
+    )
+    for (why, count) in set.excluded.sorted(by: { $0.key < $1.key }) {
+      print("  left out before the dry run: \(count) × \(why)")
+    }
 
     let namespaced = try await Self.namespacedKinds(set.base.map(\.object), client: client)
     let accepted = try await Self.probe(set.base.map(\.object), client: client, namespaced: namespaced)
     let perCopy = KubeBenchSet.copy(accepted, tag: "x", namespaced: namespaced).count
     let copies = self.copies > 0 ? self.copies : Int((300.0 / Double(perCopy)).rounded(.up))
-    print("accepted by a server-side dry run: \(accepted.count) objects; with namespaces \(perCopy) per copy, \(copies) copies → \(perCopy * copies) objects per apply")
-    print("cluster-scoped objects (ClusterRole, ClusterRoleBinding, …) get a per-copy name suffix; namespaced ones move to <copy>-<namespace>")
+    print(
+      "accepted by a server-side dry run: \(accepted.count) objects; with namespaces \(perCopy) per copy, \(copies) copies → \(perCopy * copies) objects per apply"
+    )
+    print(
+      "cluster-scoped objects (ClusterRole, ClusterRoleBinding, …) get a per-copy name suffix; namespaced ones move to <copy>-<namespace>"
+    )
 
     var rows: [Row] = []
     var created: [[KubeObject]] = []
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-bench-kube-\(UUID().uuidString.prefix(8))")
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "servestack-bench-kube-\(UUID().uuidString.prefix(8))")
     defer { try? FileManager.default.removeItem(at: scratch) }
     for round in 1...max(1, rounds) {
       let stamp = String(Int(Date().timeIntervalSince1970) % 100000)
@@ -59,7 +69,9 @@ struct KubeApplyBench: AsyncParsableCommand {
               ours, round: round, config: config, concurrency: concurrency, skipUnchanged: !noSkipUnchanged))
         } else {
           let dir = scratch.appendingPathComponent("round\(round)")
-          rows.append(try await Self.kubectl(theirs, round: round, dir: dir, kubectl: kubectl, kubeconfig: kubeconfig, extra: kubectlArgs))
+          rows.append(
+            try await Self.kubectl(
+              theirs, round: round, dir: dir, kubectl: kubectl, kubeconfig: kubeconfig, extra: kubectlArgs))
         }
       }
     }
@@ -103,12 +115,19 @@ struct KubeApplyBench: AsyncParsableCommand {
       try await KubeClient(config: config).applyMany(objects, options: options)
     }
     for failure in (first.failures + again.failures).prefix(5) { print("  servestack failure: \(failure)") }
-    let note = "first: \(first.created) created, \(first.failures.count) failed, \(first.requests) requests; "
+    let note =
+      "first: \(first.created) created, \(first.failures.count) failed, \(first.requests) requests; "
       + "re-apply: \(again.unchanged) unchanged, \(again.configured) configured, \(again.failures.count) failed, \(again.requests) requests"
     print("round \(round) servestack: first \(format(firstTime)) s, re-apply \(format(againTime)) s (\(note))")
     var configured: [String: Int] = [:]
-    for result in again.results where result.outcome.label == "configured" { configured[result.reference?.gvk.kind ?? "?", default: 0] += 1 }
-    if !configured.isEmpty { print("  configured on re-apply (resourceVersion moved, see docs/benchmarks/kubernetes.md): \(configured.sorted { $0.key < $1.key })") }
+    for result in again.results where result.outcome.label == "configured" {
+      configured[result.reference?.gvk.kind ?? "?", default: 0] += 1
+    }
+    if !configured.isEmpty {
+      print(
+        "  configured on re-apply (resourceVersion moved, see docs/benchmarks/kubernetes.md): \(configured.sorted { $0.key < $1.key })"
+      )
+    }
     return Row(
       tool: "servestack", round: round, objects: objects.count, first: firstTime, reapply: againTime, note: note,
       serverCPU: (firstServer, againServer), clientCPU: (firstClient, againClient))
@@ -121,13 +140,21 @@ struct KubeApplyBench: AsyncParsableCommand {
     // kubectl applies a folder's files in name order and the objects of a file in order: namespaces first.
     let namespaces = objects.filter { $0.kind == "Namespace" }
     let rest = objects.filter { $0.kind != "Namespace" }
-    try YAMLEmitter.emit(namespaces.map(\.json)).write(to: dir.appendingPathComponent("00-namespaces.yaml"), atomically: true, encoding: .utf8)
-    try YAMLEmitter.emit(rest.map(\.json)).write(to: dir.appendingPathComponent("10-objects.yaml"), atomically: true, encoding: .utf8)
-    let arguments = ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", dir.path]
+    try YAMLEmitter.emit(namespaces.map(\.json)).write(
+      to: dir.appendingPathComponent("00-namespaces.yaml"), atomically: true, encoding: .utf8)
+    try YAMLEmitter.emit(rest.map(\.json)).write(
+      to: dir.appendingPathComponent("10-objects.yaml"), atomically: true, encoding: .utf8)
+    let arguments =
+      ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", dir.path]
       + extra.split(separator: " ").map(String.init)
-    let (first, _, firstServer, firstClient) = try await measure(ourselves: false) { try await runTimed(kubectl, arguments) }
-    let (again, _, againServer, againClient) = try await measure(ourselves: false) { try await runTimed(kubectl, arguments) }
-    let note = "first: exit \(first.status), \(first.applied) applied; re-apply: exit \(again.status), \(again.applied) applied"
+    let (first, _, firstServer, firstClient) = try await measure(ourselves: false) {
+      try await runTimed(kubectl, arguments)
+    }
+    let (again, _, againServer, againClient) = try await measure(ourselves: false) {
+      try await runTimed(kubectl, arguments)
+    }
+    let note =
+      "first: exit \(first.status), \(first.applied) applied; re-apply: exit \(again.status), \(again.applied) applied"
     for line in (first.errors + again.errors).prefix(5) { print("  kubectl: \(line)") }
     print("round \(round) kubectl:    first \(format(first.seconds)) s, re-apply \(format(again.seconds)) s (\(note))")
     return Row(
@@ -149,7 +176,8 @@ struct KubeApplyBench: AsyncParsableCommand {
       process.arguments = arguments
       let out = Pipe()
       // stderr to a file, so that only one pipe needs draining while kubectl runs.
-      let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString.prefix(8)).err")
+      let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "kubectl-\(UUID().uuidString.prefix(8)).err")
       _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
       defer { try? FileManager.default.removeItem(at: errorFile) }
       let errorHandle = try FileHandle(forWritingTo: errorFile)

@@ -10,7 +10,9 @@ struct YAMLBench: AsyncParsableCommand {
     commandName: "yaml",
     abstract: "YAML parse throughput (MB/s) vs PyYAML CSafeLoader on the upstream manifests.")
 
-  @Option(help: "Folder searched for *.yaml (default: $SERVESTACK_SHARED/fixtures/upstream or /work/shared/fixtures/upstream).")
+  @Option(
+    help:
+      "Folder searched for *.yaml (default: $SERVESTACK_SHARED/fixtures/upstream or /work/shared/fixtures/upstream).")
   var files: String?
 
   @Option(help: "Passes over all files; the largest file is timed alone, best of this many.")
@@ -44,16 +46,22 @@ struct YAMLBench: AsyncParsableCommand {
     let swiftAll = seconds(all)
     let swiftRate = Double(totalBytes * n) / swiftAll / 1e6
     let swiftLargest = seconds(best)
-    print(String(format: "servestack: all files %.3f s/pass, %.1f MB/s (%d documents)", swiftAll / Double(n), swiftRate, documents))
-    print(String(format: "servestack: %@ (%@ MB) best %.3f s", paths[largest], mb(contents[largest].count), swiftLargest))
+    print(
+      String(
+        format: "servestack: all files %.3f s/pass, %.1f MB/s (%d documents)", swiftAll / Double(n), swiftRate,
+        documents))
+    print(
+      String(format: "servestack: %@ (%@ MB) best %.3f s", paths[largest], mb(contents[largest].count), swiftLargest))
 
     guard !noPython else { return }
     let python = try pyyaml(paths: paths, largest: largest, iterations: n)
     let pyRate = Double(totalBytes * n) / python.all / 1e6
     print(String(format: "PyYAML CSafeLoader: all files %.3f s/pass, %.1f MB/s", python.all / Double(n), pyRate))
     print(String(format: "PyYAML CSafeLoader: largest best %.3f s", python.largest))
-    print(String(format: "ratio (servestack / PyYAML throughput): all files %.1fx, largest file %.1fx",
-                 swiftRate / pyRate, python.largest / swiftLargest))
+    print(
+      String(
+        format: "ratio (servestack / PyYAML throughput): all files %.1fx, largest file %.1fx",
+        swiftRate / pyRate, python.largest / swiftLargest))
   }
 
   private func defaultFolder() -> String {

@@ -6,7 +6,8 @@ import ServestackCore
 struct Servestack: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "servestack",
-    abstract: "Install a KServe model-serving stack onto Kubernetes in phases, online or airgapped, and prove it works.",
+    abstract:
+      "Install a KServe model-serving stack onto Kubernetes in phases, online or airgapped, and prove it works.",
     discussion: """
       Exit codes: 0 success, 1 a check or test failed, 2 bad usage or input, \
       3 the cluster or registry could not be reached or refused us.

@@ -63,8 +63,8 @@ public final class ChildProcess: @unchecked Sendable {
     let argv = command.map { strdup($0) } + [nil]
     let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
     }
     var child: pid_t = 0
     let result = posix_spawn(&child, command[0], &actions, &attributes, argv, envp)

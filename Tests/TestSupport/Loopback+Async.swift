@@ -4,7 +4,9 @@ extension Loopback {
   /// Like ``waitForPort(_:process:timeout:)`` but sleeps between probes instead of blocking a thread (a
   /// probe of a loopback port answers at once). It probes once more after the deadline, so that a task
   /// that was not scheduled for a while does not give up without looking.
-  public static func waitForPortAsync(_ port: Int, process: ChildProcess? = nil, timeout: TimeInterval = 20) async throws {
+  public static func waitForPortAsync(_ port: Int, process: ChildProcess? = nil, timeout: TimeInterval = 20)
+    async throws
+  {
     let deadline = Date().addingTimeInterval(timeout)
     while true {
       if isListening(port) { return }

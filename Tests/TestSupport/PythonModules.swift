@@ -22,7 +22,8 @@ public enum PythonModules {
   /// are evaluated on the cooperative pool, where a blocked thread stalls other tests' timing.
   private static func imports(_ names: [String]) -> Bool {
     guard TestEnvironment.which("python3") != nil else { return false }
-    let program = "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in sys.argv[1:]) else 1)"
+    let program =
+      "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in sys.argv[1:]) else 1)"
     return (try? Shell.run("python3", ["-c", program] + names).status) == 0
   }
 }

@@ -25,7 +25,9 @@ public enum Shell {
       executable, arguments, environment: environment, currentDirectory: currentDirectory,
       logFile: directory.file("stdout"), errorFile: directory.file("stderr"), inputFile: inputFile)
     let status = process.waitForExit()
-    let read = { (name: String) in String(decoding: (try? Data(contentsOf: directory.file(name))) ?? Data(), as: UTF8.self) }
+    let read = { (name: String) in
+      String(decoding: (try? Data(contentsOf: directory.file(name))) ?? Data(), as: UTF8.self)
+    }
     return Output(status: status, stdout: read("stdout"), stderr: read("stderr"))
   }
 
@@ -35,9 +37,11 @@ public enum Shell {
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
     currentDirectory: URL? = nil
   ) throws -> String {
-    let output = try run(executable, arguments, environment: environment, input: input, currentDirectory: currentDirectory)
+    let output = try run(
+      executable, arguments, environment: environment, input: input, currentDirectory: currentDirectory)
     guard output.status == 0 else {
-      throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)")
+      throw TestSetupError(
+        "\(executable) \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)")
     }
     return output.stdout
   }

@@ -12,7 +12,9 @@ public struct TestCertificates: Sendable {
   public var clientKey: URL { directory.appendingPathComponent("client.key") }
 
   /// Generates the CA and certificates into `directory` (EC P-256, valid one day).
-  public static func make(in directory: URL, clientCommonName: String = "servestack-test-client") throws -> TestCertificates {
+  public static func make(in directory: URL, clientCommonName: String = "servestack-test-client") throws
+    -> TestCertificates
+  {
     let certs = TestCertificates(directory: directory)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let d = directory.path

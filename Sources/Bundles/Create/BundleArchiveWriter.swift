@@ -100,7 +100,8 @@ enum BundleArchiveWriter {
               if let progress, DispatchTime.now().uptimeNanoseconds - lastReport.uptimeNanoseconds > 100_000_000 {
                 lastReport = DispatchTime.now()
                 progress(
-                  BundleProgress(stage: .writing, bytesDone: done, bytesTotal: total, itemsDone: index, itemsTotal: entries.count))
+                  BundleProgress(
+                    stage: .writing, bytesDone: done, bytesTotal: total, itemsDone: index, itemsTotal: entries.count))
               }
             }
           }
@@ -129,7 +130,8 @@ enum BundleArchiveWriter {
       }
       try writer.finish()
       progress?(
-        BundleProgress(stage: .writing, bytesDone: total, bytesTotal: total, itemsDone: entries.count, itemsTotal: entries.count))
+        BundleProgress(
+          stage: .writing, bytesDone: total, bytesTotal: total, itemsDone: entries.count, itemsTotal: entries.count))
       let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
       return Written(checksums: checksums, archiveBytes: size)
     } catch {

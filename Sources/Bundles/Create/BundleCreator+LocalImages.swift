@@ -18,7 +18,8 @@ public struct LocalImage: Sendable {
 
 extension BundleCreator {
   /// Copies each local image (one image manifest, not an index) into the cache layout.
-  static func collectLocal(_ locals: [LocalImage], into layout: OCILayout) async throws(BundleError) -> [CollectedImage] {
+  static func collectLocal(_ locals: [LocalImage], into layout: OCILayout) async throws(BundleError) -> [CollectedImage]
+  {
     var collected: [CollectedImage] = []
     for local in locals {
       do {
@@ -28,7 +29,8 @@ extension BundleCreator {
         }
         let manifest = try source.manifest(entry)
         guard manifest.manifests.isEmpty, let config = manifest.config else {
-          throw BundleError(.invalidSpec, "\(local.name) in \(local.layout.path) must be one image manifest, not an index")
+          throw BundleError(
+            .invalidSpec, "\(local.name) in \(local.layout.path) must be one image manifest, not an index")
         }
         for blob in [config] + manifest.layers {
           try await layout.addBlob(fromFile: source.blobURL(blob.digest), expected: blob.digest, copy: true)
@@ -36,13 +38,15 @@ extension BundleCreator {
         try await layout.addBlob(fromFile: source.blobURL(manifest.digest), expected: manifest.digest, copy: true)
         let configJSON = try JSONValue(parsing: try layout.readBlob(config.digest))
         let platform = Platform(
-          os: configJSON["os"]?.stringValue ?? "linux", architecture: configJSON["architecture"]?.stringValue ?? "amd64",
+          os: configJSON["os"]?.stringValue ?? "linux",
+          architecture: configJSON["architecture"]?.stringValue ?? "amd64",
           variant: configJSON["variant"]?.stringValue)
         collected.append(CollectedImage(reference: local.name, stored: manifest, children: [], platforms: [platform]))
       } catch let error as BundleError {
         throw error
       } catch {
-        throw BundleError(.io, "cannot copy \(local.name) from \(local.layout.path): \(error.userMessage)", cause: error)
+        throw BundleError(
+          .io, "cannot copy \(local.name) from \(local.layout.path): \(error.userMessage)", cause: error)
       }
     }
     return collected

@@ -1,7 +1,7 @@
 public import Archive
 public import Foundation
-public import Registry
 import Images
+public import Registry
 import ServestackCore
 
 /// Options of ``BundleCreator/create(content:spec:options:)``.
@@ -70,7 +70,8 @@ public enum BundleCreator {
   /// #### Errors
   /// ``BundleError``: `.registry` when an image cannot be pulled (finished blobs stay in the cache), `.model`
   /// for missing model files, `.io` for local failures, `.invalidSpec` for a bad extra image.
-  public static func create(content: BundleContent, spec: BundleSpec, options: BundleCreateOptions) async throws(BundleError)
+  public static func create(content: BundleContent, spec: BundleSpec, options: BundleCreateOptions)
+    async throws(BundleError)
     -> BundleCreateResult
   {
     let platforms = try resolvePlatforms(spec: spec, options: options)
@@ -107,7 +108,9 @@ public enum BundleCreator {
     }
     images += try await collectLocal(options.localImages, into: layout)
     options.progress?(BundleProgress(stage: .models, itemsTotal: options.skipModels ? 0 : spec.models.count))
-    let models = options.skipModels ? [] : try packModels(spec, images: images, platform: platforms[0], layout: layout, options: options)
+    let models =
+      options.skipModels
+      ? [] : try packModels(spec, images: images, platform: platforms[0], layout: layout, options: options)
     if options.skipModels && !spec.models.isEmpty {
       warnings.append("models left out (--no-models): \(spec.models.map(\.name).joined(separator: ", "))")
     }
@@ -139,7 +142,8 @@ public enum BundleCreator {
   }
 
   /// The platforms a bundle is made for: `options.platforms` (`--platform`), else the spec's.
-  public static func resolvePlatforms(spec: BundleSpec, options: BundleCreateOptions) throws(BundleError) -> [Platform] {
+  public static func resolvePlatforms(spec: BundleSpec, options: BundleCreateOptions) throws(BundleError) -> [Platform]
+  {
     if !options.platforms.isEmpty { return options.platforms }
     var platforms: [Platform] = []
     for text in spec.platforms {
@@ -167,11 +171,15 @@ public enum BundleCreator {
       }
       var base: (manifest: Manifest, config: [UInt8])?
       if let baseText = model.base {
-        guard let reference = try? ImageReference(baseText), let image = images.first(where: { $0.reference == reference })
+        guard let reference = try? ImageReference(baseText),
+          let image = images.first(where: { $0.reference == reference })
         else { throw BundleError(.model, "model \(model.name): base image \(baseText) was not pulled") }
-        let manifest = image.children.isEmpty
+        let manifest =
+          image.children.isEmpty
           ? image.stored : image.children[image.platforms.firstIndex { platform.matches($0) } ?? 0]
-        guard let config = manifest.config else { throw BundleError(.model, "model \(model.name): base \(baseText) has no config") }
+        guard let config = manifest.config else {
+          throw BundleError(.model, "model \(model.name): base \(baseText) has no config")
+        }
         do {
           base = (manifest, try layout.readBlob(config.digest))
         } catch {

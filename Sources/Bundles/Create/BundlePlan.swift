@@ -53,14 +53,18 @@ struct BundlePlan {
     var modelEntries: [BundleEntry] = []
     for model in models {
       let manifest = model.car.manifest
-      indexEntries.append(manifest.descriptor(annotations: [Descriptor.refNameAnnotation: model.reference.description]).json)
+      indexEntries.append(
+        manifest.descriptor(annotations: [Descriptor.refNameAnnotation: model.reference.description]).json)
       addManifest(manifest)
       addBlobs(of: manifest)
       let files = model.car.files.map { BundleLayout.modelPath(model: model.spec.name, file: $0.path) }
-      for (file, path) in zip(model.car.files, files) { modelEntries.append(.file(path: path, file.source, expected: nil)) }
+      for (file, path) in zip(model.car.files, files) {
+        modelEntries.append(.file(path: path, file.source, expected: nil))
+      }
       modelRecords.append(
         BundleDescriptor.Model(
-          name: model.spec.name, version: model.spec.version, image: model.reference.description, digest: manifest.digest,
+          name: model.spec.name, version: model.spec.version, image: model.reference.description,
+          digest: manifest.digest,
           storageUri: model.spec.storageUri, files: files, size: model.car.modelBytes))
     }
     let index: JSONValue = [
@@ -87,7 +91,9 @@ struct BundlePlan {
     entries += configBlobs.map(blobEntry)
     entries += content.phaseFiles.map { .bytes(path: BundleLayout.phasePath($0.fileName), Array($0.text.utf8)) }
     entries += content.manifestFiles.map { .bytes(path: $0.path, $0.bytes) }
-    entries += content.imageLists.map { .bytes(path: BundleLayout.imageListPath("\($0.name).txt"), Array($0.text.utf8)) }
+    entries += content.imageLists.map {
+      .bytes(path: BundleLayout.imageListPath("\($0.name).txt"), Array($0.text.utf8))
+    }
     entries += modelEntries
     entries += layerBlobs.sorted { $0.digest < $1.digest }.map(blobEntry)
     var paths = Set<String>()

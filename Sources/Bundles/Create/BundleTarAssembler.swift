@@ -41,7 +41,9 @@ struct BundleTarAssembler: Sendable {
     var dataOffset: Int64 { headerOffset + Int64(header.count) }
   }
 
-  var partialURL: URL { output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial") }
+  var partialURL: URL {
+    output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial")
+  }
   var journalURL: URL { partialURL.appendingPathExtension("journal") }
 
   func assemble() async throws(BundleError) -> Assembled {
@@ -55,7 +57,8 @@ struct BundleTarAssembler: Sendable {
     let local: [String: Digest]
     let kept: [String]
     do {
-      (file, local, kept) = try await BlockingExecutor.shared.run { () throws -> (BundleTarFile, [String: Digest], [String]) in
+      (file, local, kept) = try await BlockingExecutor.shared.run {
+        () throws -> (BundleTarFile, [String: Digest], [String]) in
         let file = try BundleTarFile(partial, fresh: recorded.isEmpty, size: tail)
         let local = try file.writeFixedPart(placed, progress: progress)
         let kept = file.stillWhole(placed, recorded: recorded)
@@ -66,7 +69,9 @@ struct BundleTarAssembler: Sendable {
     }
     let journal = try BundlePartialJournal(at: journalURL, fingerprint: layout, kept: kept)
     let keptSet = Set(kept)
-    let downloads = placed.filter { if case .remote(let path, _, _) = $0.entry { !keptSet.contains(path) } else { false } }
+    let downloads = placed.filter {
+      if case .remote(let path, _, _) = $0.entry { !keptSet.contains(path) } else { false }
+    }
     let bytes = try await download(downloads, into: partial, journal: journal)
     var checksums = BundleChecksums()
     for item in placed {
@@ -76,7 +81,8 @@ struct BundleTarAssembler: Sendable {
       }
     }
     let checksumBytes = checksums.bytes
-    let signature: [UInt8]? = if let signingKey { Array(try signingKey.signature(for: checksumBytes).utf8) } else { nil }
+    let signature: [UInt8]? =
+      if let signingKey { Array(try signingKey.signature(for: checksumBytes).utf8) } else { nil }
     let archiveBytes: Int64
     do {
       archiveBytes = try await BlockingExecutor.shared.run { () throws -> Int64 in
@@ -113,7 +119,9 @@ struct BundleTarAssembler: Sendable {
   }
 
   /// Downloads `items` into their places, `parallel` at a time; returns the bytes received.
-  private func download(_ items: [Placed], into partial: URL, journal: BundlePartialJournal) async throws(BundleError) -> Int64 {
+  private func download(_ items: [Placed], into partial: URL, journal: BundlePartialJournal) async throws(BundleError)
+    -> Int64
+  {
     guard !items.isEmpty else { return 0 }
     let total = items.reduce(0) { $0 + $1.size }
     let tally = Mutex((bytes: [String: Int64](), done: 0, received: Int64(0)))
@@ -128,7 +136,9 @@ struct BundleTarAssembler: Sendable {
         return (state.bytes.values.reduce(0, +), state.done)
       }
       progress?(
-        BundleProgress(stage: .downloading, bytesDone: snapshot.0, bytesTotal: total, itemsDone: snapshot.1, itemsTotal: items.count))
+        BundleProgress(
+          stage: .downloading, bytesDone: snapshot.0, bytesTotal: total, itemsDone: snapshot.1, itemsTotal: items.count)
+      )
     }
     do {
       _ = try await concurrentMap(items, limit: parallel) { item in

@@ -77,7 +77,8 @@ final class BundleTarFile: @unchecked Sendable {
     return digests
   }
 
-  private func copy(_ source: URL, size: Int64, to offset: Int64, buffer: UnsafeMutableRawBufferPointer) throws(BundleError)
+  private func copy(_ source: URL, size: Int64, to offset: Int64, buffer: UnsafeMutableRawBufferPointer)
+    throws(BundleError)
     -> Digest
   {
     let input = open(source.path, O_RDONLY | O_CLOEXEC)
@@ -109,7 +110,8 @@ final class BundleTarFile: @unchecked Sendable {
       var hasher = SHA256Stream()
       var done: Int64 = 0
       while done < item.size {
-        let n = pread(fd, buffer.baseAddress, Int(min(Int64(buffer.count), item.size - done)), off_t(item.dataOffset + done))
+        let n = pread(
+          fd, buffer.baseAddress, Int(min(Int64(buffer.count), item.size - done)), off_t(item.dataOffset + done))
         if n < 0 && errno == EINTR { continue }
         guard n > 0 else { break }
         hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))

@@ -68,7 +68,8 @@ struct ImageCollector: Sendable {
           count += 1
           return count
         }
-        self.progress?(BundleProgress(stage: .resolving, itemsDone: done, itemsTotal: total, current: reference.description))
+        self.progress?(
+          BundleProgress(stage: .resolving, itemsDone: done, itemsTotal: total, current: reference.description))
         return outcome
       }
     } catch {
@@ -137,8 +138,11 @@ struct ImageCollector: Sendable {
       }
       children.append(manifest)
     }
-    let stored = kept.count == top.manifests.count ? top : try Self.filteredIndex(top, keeping: kept, context: reference.description)
-    return CollectedImage(reference: reference, stored: stored, children: children, platforms: kept.compactMap(\.platform))
+    let stored =
+      kept.count == top.manifests.count
+      ? top : try Self.filteredIndex(top, keeping: kept, context: reference.description)
+    return CollectedImage(
+      reference: reference, stored: stored, children: children, platforms: kept.compactMap(\.platform))
   }
 
   /// `index` listing only `children`; its other members are kept (its digest differs from the original's).

@@ -93,7 +93,9 @@ enum ModelCarBuilder {
       let manifest = try Manifest(bytes: manifestJSON.serializedBytes(), context: "modelcar \(name)")
       try layout.addBlob(manifest.bytes)
       let modelBytes = files.reduce(Int64(0)) { total, file in
-        total + Int64((try? FileManager.default.attributesOfItem(atPath: file.source.path)[.size] as? NSNumber)??.int64Value ?? 0)
+        total
+          + Int64(
+            (try? FileManager.default.attributesOfItem(atPath: file.source.path)[.size] as? NSNumber)??.int64Value ?? 0)
       }
       return ModelCar(manifest: manifest, files: files, modelBytes: modelBytes)
     } catch {
@@ -109,8 +111,9 @@ enum ModelCarBuilder {
         .model, "model \(model): \(source.path) does not exist; give the model's files with --model \(model)=DIR|FILE")
     }
     guard isDirectory.boolValue else { return [(source.lastPathComponent, source)] }
-    guard let enumerator = FileManager.default.enumerator(
-      at: source, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey, .isDirectoryKey])
+    guard
+      let enumerator = FileManager.default.enumerator(
+        at: source, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey, .isDirectoryKey])
     else {
       throw BundleError(.model, "model \(model): cannot list \(source.path)")
     }

@@ -28,7 +28,8 @@ public struct RegistryMirror: Sendable, Equatable {
   /// ``BundleError`` `.usage` naming what is wrong.
   public init(parsing text: String) throws(BundleError) {
     guard let equals = text.firstIndex(of: "=") else {
-      throw BundleError(.usage, "--registry-mirror \(text): expected UPSTREAM=URL, e.g. docker.io=http://127.0.0.1:5001")
+      throw BundleError(
+        .usage, "--registry-mirror \(text): expected UPSTREAM=URL, e.g. docker.io=http://127.0.0.1:5001")
     }
     let upstreamText = String(text[..<equals])
     let urlText = String(text[text.index(after: equals)...])
@@ -45,7 +46,8 @@ public struct RegistryMirror: Sendable, Equatable {
     while prefix.hasPrefix("/") { prefix.removeFirst() }
     while prefix.hasSuffix("/") { prefix.removeLast() }
     guard (try? ImageReference(registry: host, repository: prefix.isEmpty ? "probe" : prefix)) != nil else {
-      throw BundleError(.usage, "--registry-mirror \(text): '\(host)/\(prefix)' is not a registry host and repository prefix")
+      throw BundleError(
+        .usage, "--registry-mirror \(text): '\(host)/\(prefix)' is not a registry host and repository prefix")
     }
     self.init(upstream: upstreamReference.registry, host: host, prefix: prefix, plainHTTP: scheme == "http")
   }

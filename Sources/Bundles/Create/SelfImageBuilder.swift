@@ -36,7 +36,9 @@ public enum SelfImageBuilder {
       let oci = try OCILayout.openOrCreate(at: layout)
       let staging = oci.temporaryURL(suffix: "layer.tar")
       defer { try? FileManager.default.removeItem(at: staging) }
-      let files = try await BlockingExecutor.shared.run { try writeLayer(binary: binary, libraries: libraries, to: staging) }
+      let files = try await BlockingExecutor.shared.run {
+        try writeLayer(binary: binary, libraries: libraries, to: staging)
+      }
       let layer = try await oci.addBlob(fromFile: staging)
       let architecture = currentArchitecture()
       let config: JSONValue = [
@@ -44,7 +46,10 @@ public enum SelfImageBuilder {
         "config": [
           "User": "65532:65532", "Entrypoint": ["/usr/local/bin/servestack"], "WorkingDir": "/tmp",
           "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/nonroot"],
-          "Labels": ["org.opencontainers.image.title": "servestack", "org.opencontainers.image.version": .string(ToolInfo.version)],
+          "Labels": [
+            "org.opencontainers.image.title": "servestack",
+            "org.opencontainers.image.version": .string(ToolInfo.version),
+          ],
         ],
         "rootfs": ["type": "layers", "diff_ids": [.string(layer.digest.description)]],
         "history": [["created_by": "servestack SelfImageBuilder: binary and its shared libraries (ldd closure)"]],
@@ -53,12 +58,21 @@ public enum SelfImageBuilder {
       let configDigest = try oci.addBlob(configBytes)
       let manifest: JSONValue = [
         "schemaVersion": 2, "mediaType": .string(MediaType.ociManifest),
-        "config": ["mediaType": .string(MediaType.ociConfig), "digest": .string(configDigest.description), "size": .int(configBytes.count)],
-        "layers": [["mediaType": .string(MediaType.ociLayer), "digest": .string(layer.digest.description), "size": .int(Int(layer.size))]],
+        "config": [
+          "mediaType": .string(MediaType.ociConfig), "digest": .string(configDigest.description),
+          "size": .int(configBytes.count),
+        ],
+        "layers": [
+          [
+            "mediaType": .string(MediaType.ociLayer), "digest": .string(layer.digest.description),
+            "size": .int(Int(layer.size)),
+          ]
+        ],
       ]
       let manifestBytes = manifest.serializedBytes()
       let manifestDigest = try oci.addBlob(manifestBytes)
-      var descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: manifestDigest, size: Int64(manifestBytes.count))
+      var descriptor = Descriptor(
+        mediaType: MediaType.ociManifest, digest: manifestDigest, size: Int64(manifestBytes.count))
       descriptor.platform = Platform(os: "linux", architecture: architecture)
       try oci.setEntry(descriptor, named: reference)
       return Result(
@@ -101,7 +115,9 @@ public enum SelfImageBuilder {
     }
     try add(file: binary, at: "/usr/local/bin/servestack", mode: 0o755)
     for library in libraries { try add(file: URL(fileURLWithPath: library), at: library, mode: 0o755) }
-    try add(text: "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n", at: "/etc/passwd")
+    try add(
+      text: "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+      at: "/etc/passwd")
     try add(text: "root:x:0:\nnonroot:x:65532:\n", at: "/etc/group")
     try add(text: "passwd: files\ngroup: files\nhosts: files dns\n", at: "/etc/nsswitch.conf")
     for bundle in ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
@@ -122,10 +138,12 @@ public enum SelfImageBuilder {
   /// `dlopen` for name and user look-ups.
   static func sharedLibraries(of binary: URL) async throws -> [String] {
     let result = try await Subprocess.run(
-      .path(FilePath("/usr/bin/ldd")), arguments: [binary.path], output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+      .path(FilePath("/usr/bin/ldd")), arguments: [binary.path], output: .string(limit: 1 << 20),
+      error: .string(limit: 1 << 16))
     let output = result.standardOutput
     guard result.terminationStatus.isSuccess else {
-      throw BundleError(.image, "ldd \(binary.path) failed (is it a dynamically linked ELF binary?): \(output)\(result.standardError)")
+      throw BundleError(
+        .image, "ldd \(binary.path) failed (is it a dynamically linked ELF binary?): \(output)\(result.standardError)")
     }
     var libraries: [String] = []
     for line in output.split(separator: "\n") {

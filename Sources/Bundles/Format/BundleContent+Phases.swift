@@ -1,5 +1,5 @@
-public import Phases
 import Images
+public import Phases
 import ServestackCore
 import YAML
 
@@ -48,13 +48,15 @@ extension BundleContent {
           guard existing.bytes == file.bytes else {
             throw BundleError(
               .phases,
-              "two different manifests of \(component) \(version) are both named \(file.fileName); rename one in its phase file")
+              "two different manifests of \(component) \(version) are both named \(file.fileName); rename one in its phase file"
+            )
           }
         } else {
           manifestFiles.append(file)
         }
         entries.append([
-          "path": .string(BundleLayout.manifestReferenceFromPhase(component: component, version: version, file: file.fileName)),
+          "path": .string(
+            BundleLayout.manifestReferenceFromPhase(component: component, version: version, file: file.fileName)),
           "sha256": .string(manifest.digest.hex),
         ])
       }
@@ -90,7 +92,8 @@ extension BundleCreator {
   /// #### Errors
   /// As the two steps.
   public static func create(
-    spec: BundleSpec, phaseSet: PhaseSet, profile: Profile? = nil, fetcher: ManifestFetcher, options: BundleCreateOptions
+    spec: BundleSpec, phaseSet: PhaseSet, profile: Profile? = nil, fetcher: ManifestFetcher,
+    options: BundleCreateOptions
   ) async throws(BundleError) -> BundleCreateResult {
     var spec = spec
     let chosen: Profile

@@ -171,7 +171,8 @@ public struct BundleDescriptor: Sendable, Equatable {
 
   init(json document: JSONValue, source: String) throws(BundleError) {
     func bad(_ field: String, _ problem: String = "is missing or malformed") -> BundleError {
-      BundleError(.invalidBundle, "\(source): field '\(field)' \(problem); this is not a servestack bundle or it is damaged")
+      BundleError(
+        .invalidBundle, "\(source): field '\(field)' \(problem); this is not a servestack bundle or it is damaged")
     }
     func digest(_ value: JSONValue?, _ field: String) throws(BundleError) -> Digest {
       guard let text = value?.stringValue, let digest = try? Digest(text) else { throw bad(field) }
@@ -179,7 +180,10 @@ public struct BundleDescriptor: Sendable, Equatable {
     }
     guard let version = document["formatVersion"]?.intValue else { throw bad("formatVersion") }
     guard version == BundleLayout.formatVersion else {
-      throw bad("formatVersion", "is \(version); this servestack reads format \(BundleLayout.formatVersion) — use the servestack that made the bundle")
+      throw bad(
+        "formatVersion",
+        "is \(version); this servestack reads format \(BundleLayout.formatVersion) — use the servestack that made the bundle"
+      )
     }
     guard let name = document["name"]?.stringValue else { throw bad("name") }
     guard let created = document["created"]?.stringValue.flatMap({ ISO8601DateFormatter().date(from: $0) }) else {
@@ -206,7 +210,8 @@ public struct BundleDescriptor: Sendable, Equatable {
         Model(
           name: modelName, version: entry["version"]?.stringValue ?? "", image: image,
           digest: try digest(entry["digest"], "models[\(index)].digest"), storageUri: entry["storageUri"]?.stringValue,
-          files: entry["files"]?.arrayValue?.compactMap(\.stringValue) ?? [], size: Int64(entry["size"]?.intValue ?? 0)))
+          files: entry["files"]?.arrayValue?.compactMap(\.stringValue) ?? [], size: Int64(entry["size"]?.intValue ?? 0))
+      )
     }
     let totals = document["totals"]
     self.init(

@@ -28,7 +28,8 @@ public struct BundleSigningKey: Sendable {
   /// ``BundleError`` `.key` when the file cannot be read or holds no ed25519 private key (the key is never
   /// shown).
   public init(contentsOf url: URL) throws(BundleError) {
-    let raw = try KeyFile.read(url, pemLabel: "PRIVATE KEY", derPrefix: KeyFile.pkcs8Prefix, what: "ed25519 private key")
+    let raw = try KeyFile.read(
+      url, pemLabel: "PRIVATE KEY", derPrefix: KeyFile.pkcs8Prefix, what: "ed25519 private key")
     guard (try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)) != nil else {
       throw BundleError(.key, "\(url.path) does not hold a usable ed25519 private key")
     }
@@ -115,7 +116,8 @@ enum KeyFile {
       guard let der = Data(base64Encoded: String(body)).map(Array.init), der.count == derPrefix.count + 32,
         Array(der.prefix(derPrefix.count)) == derPrefix
       else {
-        throw BundleError(.key, "\(url.path) holds a PEM \(pemLabel) that is not an \(what) (other algorithms are not supported)")
+        throw BundleError(
+          .key, "\(url.path) holds a PEM \(pemLabel) that is not an \(what) (other algorithms are not supported)")
       }
       return Array(der.suffix(32))
     }

@@ -77,7 +77,8 @@ public struct BundleSpec: Sendable, Equatable {
       guard let file = BuiltinContent.files(in: "bundles").first(where: { $0.name == "\(wanted).yaml" }) else {
         throw BundleError(
           .invalidSpec,
-          "no built-in bundle spec named '\(wanted)' (built in: \(builtinNames.joined(separator: ", "))); give a file path to use your own")
+          "no built-in bundle spec named '\(wanted)' (built in: \(builtinNames.joined(separator: ", "))); give a file path to use your own"
+        )
       }
       return try parse(Array(file.text.utf8), origin: "built-in bundles/\(file.name)", directory: nil)
     }
@@ -86,7 +87,8 @@ public struct BundleSpec: Sendable, Equatable {
     do {
       bytes = Array(try Data(contentsOf: url))
     } catch {
-      throw BundleError(.invalidSpec, "cannot read the bundle spec \(url.path): \(error.localizedDescription)", cause: error)
+      throw BundleError(
+        .invalidSpec, "cannot read the bundle spec \(url.path): \(error.localizedDescription)", cause: error)
     }
     return try parse(bytes, origin: url.path, directory: url.deletingLastPathComponent())
   }
@@ -121,11 +123,13 @@ public struct BundleSpec: Sendable, Equatable {
       else {
         throw bad("models[\(index)].name", "is missing or not lower-case letters, digits, '-', '.', '_'")
       }
-      let version = entry["version"].flatMap { value -> String? in
-        value.stringValue ?? value.intValue.map(String.init) ?? value.doubleValue.map { String($0) }
-      } ?? "latest"
+      let version =
+        entry["version"].flatMap { value -> String? in
+          value.stringValue ?? value.intValue.map(String.init) ?? value.doubleValue.map { String($0) }
+        } ?? "latest"
       let path = entry["path"]?.stringValue.map { text in
-        text.hasPrefix("/") ? URL(fileURLWithPath: text)
+        text.hasPrefix("/")
+          ? URL(fileURLWithPath: text)
           : (directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent(text)
       }
       models.append(

@@ -102,7 +102,8 @@ public enum AirgapInstaller {
   /// ``BundleError``: `.verificationFailed` (nothing pushed), `.registry` (the push failed), `.phases`,
   /// `.leftoverReferences` listing each reference with its phase, object and field (nothing is installed).
   /// The extracted copy is removed on every error.
-  public static func prepare(bundle: URL, registry: String, options: AirgapOptions = AirgapOptions()) async throws(BundleError)
+  public static func prepare(bundle: URL, registry: String, options: AirgapOptions = AirgapOptions())
+    async throws(BundleError)
     -> PreparedBundle
   {
     var pushOptions = options.push
@@ -177,11 +178,13 @@ public enum AirgapInstaller {
   static func leftovers(_ result: ImageRewriteResult, phase: String, pushed: BundlePushResult) -> [LeftoverReference] {
     var found = result.leftovers.map { LeftoverReference(occurrence: $0, reason: .otherRegistry, phase: phase) }
     let targets = pushed.images.map(\.target)
-    for occurrence in ImageExtractor().extract(from: result.objects).occurrences where !result.leftovers.contains(occurrence) {
+    for occurrence in ImageExtractor().extract(from: result.objects).occurrences
+    where !result.leftovers.contains(occurrence) {
       let reference = occurrence.reference
       let carried = targets.contains { target in
         target.repository == reference.repository && target.registry == reference.registry
-          && (reference.digest.map { $0 == target.digest || pushed.digest(of: target) == $0 } ?? (reference.tag == target.tag))
+          && (reference.digest.map { $0 == target.digest || pushed.digest(of: target) == $0 }
+            ?? (reference.tag == target.tag))
       }
       if !carried { found.append(LeftoverReference(occurrence: occurrence, reason: .notInBundle, phase: phase)) }
     }

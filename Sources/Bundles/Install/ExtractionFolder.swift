@@ -46,7 +46,8 @@ enum ExtractionFolder {
     do {
       try Data("\(getpid())\n".utf8).write(to: marker(of: root), options: .withoutOverwriting)
     } catch {
-      throw BundleError(.io, "cannot write in the work folder \(base.path): \(error.localizedDescription)", cause: error)
+      throw BundleError(
+        .io, "cannot write in the work folder \(base.path): \(error.localizedDescription)", cause: error)
     }
     return root
   }

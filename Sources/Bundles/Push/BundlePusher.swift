@@ -102,7 +102,9 @@ public enum BundlePusher {
   ///
   /// #### Errors
   /// ``BundleError`` `.verificationFailed` listing every problem; `.invalidBundle`; `.io`.
-  public static func extractVerified(_ bundle: URL, options: BundlePushOptions) async throws(BundleError) -> ExtractedBundle {
+  public static func extractVerified(_ bundle: URL, options: BundlePushOptions) async throws(BundleError)
+    -> ExtractedBundle
+  {
     try await extract(bundle, verification: try await verified(bundle, options: options), options: options)
   }
 
@@ -126,7 +128,8 @@ public enum BundlePusher {
   }
 
   /// Extracts a verified bundle into a new folder under the work directory.
-  static func extract(_ bundle: URL, verification: BundleVerification, options: BundlePushOptions) async throws(BundleError)
+  static func extract(_ bundle: URL, verification: BundleVerification, options: BundlePushOptions)
+    async throws(BundleError)
     -> ExtractedBundle
   {
     let base = options.workDirectory ?? FileManager.default.temporaryDirectory
@@ -229,7 +232,9 @@ public enum BundlePusher {
   ///
   /// #### Errors
   /// ``BundleError`` `.registry` naming the image and what the registry said.
-  public static func push(_ bundle: ExtractedBundle, options: BundlePushOptions) async throws(BundleError) -> BundlePushResult {
+  public static func push(_ bundle: ExtractedBundle, options: BundlePushOptions) async throws(BundleError)
+    -> BundlePushResult
+  {
     let entries: [Descriptor]
     do {
       entries = try bundle.layout.entries()
@@ -274,15 +279,17 @@ public enum BundlePusher {
         transfer.progress = { p in
           progress(
             BundleProgress(
-              stage: .pushing, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, itemsDone: index, itemsTotal: totalImages,
+              stage: .pushing, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, itemsDone: index,
+              itemsTotal: totalImages,
               current: target.description))
         }
       }
       do {
         let result = try await client.push(from: source, name: name, to: target, options: transfer)
         pushed.append(PushedImage(name: name, target: target, result: result))
-      } catch where error.code == .corruptSource {
-        let before = pushed.isEmpty
+      } catch  where error.code == .corruptSource {
+        let before =
+          pushed.isEmpty
           ? "nothing was pushed" : "the \(pushed.count) images before it were pushed whole"
         throw BundleError(
           .verificationFailed,

@@ -58,7 +58,7 @@ extension BundleTarSource {
     let index: TarIndex
     do {
       index = try await TarIndex.build(archive: bundle, limits: options.limits)
-    } catch where error.code == .cancelled {
+    } catch  where error.code == .cancelled {
       throw BundleError(.io, "verifying \(bundle.path) was cancelled")
     } catch {
       throw refusal(bundle, [.init(kind: .archive, path: nil, message: error.userMessage)])
@@ -76,7 +76,8 @@ extension BundleTarSource {
       throw BundleError(.invalidBundle, "\(bundle.path) is not a usable bundle: \(unusable)")
     }
     guard let descriptorBytes = check.descriptorBytes else {
-      throw BundleError(.invalidBundle, "\(bundle.path) is not a usable bundle: it has no \(BundleLayout.descriptorFile)")
+      throw BundleError(
+        .invalidBundle, "\(bundle.path) is not a usable bundle: it has no \(BundleLayout.descriptorFile)")
     }
     let descriptor: BundleDescriptor
     do {
@@ -114,12 +115,18 @@ struct InPlaceCheck: Sendable {
   mutating func run(_ index: TarIndex) {
     var seen = Set<String>()
     for item in index.entries {
-      guard let path = BundleVerifier.Scan.acceptedFile(item.entry, seen: &seen, problems: &scan.problems) else { continue }
+      guard let path = BundleVerifier.Scan.acceptedFile(item.entry, seen: &seen, problems: &scan.problems) else {
+        continue
+      }
       files[path] = item
     }
     do throws(ArchiveError) {
-      if let entry = files[BundleLayout.checksumsFile] { scan.checksums = try index.readBlocking(entry, maxBytes: 64 << 20) }
-      if let entry = files[BundleLayout.signatureFile] { scan.signature = try index.readBlocking(entry, maxBytes: 4096) }
+      if let entry = files[BundleLayout.checksumsFile] {
+        scan.checksums = try index.readBlocking(entry, maxBytes: 64 << 20)
+      }
+      if let entry = files[BundleLayout.signatureFile] {
+        scan.signature = try index.readBlocking(entry, maxBytes: 4096)
+      }
       descriptorBytes = try hash(BundleLayout.descriptorFile, index)
       _ = try hash(BundleLayout.ociLayoutFile, index)
       if let bytes = try hash(BundleLayout.ociIndexFile, index) { try readImages(bytes, index) }
@@ -146,12 +153,16 @@ struct InPlaceCheck: Sendable {
     for path in files.keys.sorted() where path.hasPrefix(BundleLayout.blobsPrefix) {
       guard let named = BundleLayout.blobDigest(atPath: path) else {
         scan.problems.append(
-          .init(kind: .unsafeEntry, path: path, message: "a file under \(BundleLayout.blobsPrefix) not named by a sha256 digest"))
+          .init(
+            kind: .unsafeEntry, path: path,
+            message: "a file under \(BundleLayout.blobsPrefix) not named by a sha256 digest"))
         continue
       }
       if scan.digests[path] == nil, let expected = listed[path], expected != named {
         scan.problems.append(
-          .init(kind: .mismatch, path: path, message: "checksums.txt says \(expected.hex), but the blob is named \(named.hex)"))
+          .init(
+            kind: .mismatch, path: path,
+            message: "checksums.txt says \(expected.hex), but the blob is named \(named.hex)"))
       }
     }
   }
@@ -198,7 +209,8 @@ struct InPlaceCheck: Sendable {
       let path = BundleLayout.blobPath(descriptor.digest)
       guard manifests[descriptor.digest] == nil, scan.digests[path] == nil else { continue }
       guard files[path] != nil else {
-        scan.problems.append(.init(kind: .missing, path: path, message: "\(parent) names this manifest, which the tarball does not hold"))
+        scan.problems.append(
+          .init(kind: .missing, path: path, message: "\(parent) names this manifest, which the tarball does not hold"))
         continue
       }
       guard let bytes = try hash(path, index) else { continue }
@@ -217,12 +229,17 @@ struct InPlaceCheck: Sendable {
       for blob in manifest.blobs {
         let blobPath = BundleLayout.blobPath(blob.digest)
         guard let entry = files[blobPath] else {
-          scan.problems.append(.init(kind: .missing, path: blobPath, message: "manifest \(path) names this blob, which the tarball does not hold"))
+          scan.problems.append(
+            .init(
+              kind: .missing, path: blobPath,
+              message: "manifest \(path) names this blob, which the tarball does not hold"))
           continue
         }
         if entry.size != blob.size {
           scan.problems.append(
-            .init(kind: .mismatch, path: blobPath, message: "it has \(entry.size) bytes; manifest \(path) says \(blob.size)"))
+            .init(
+              kind: .mismatch, path: blobPath, message: "it has \(entry.size) bytes; manifest \(path) says \(blob.size)"
+            ))
         }
       }
     }

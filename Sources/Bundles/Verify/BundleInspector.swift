@@ -42,9 +42,11 @@ public enum BundleInspector {
       throw BundleError.wrap(error, .invalidBundle, "cannot read the bundle \(archive.path)")
     }
     guard let descriptorBytes = scan.descriptor else {
-      throw BundleError(.invalidBundle, "\(archive.path) has no \(BundleLayout.descriptorFile); it is not a servestack bundle")
+      throw BundleError(
+        .invalidBundle, "\(archive.path) has no \(BundleLayout.descriptorFile); it is not a servestack bundle")
     }
-    let descriptor = try BundleDescriptor(yaml: descriptorBytes, source: "\(archive.lastPathComponent):\(BundleLayout.descriptorFile)")
+    let descriptor = try BundleDescriptor(
+      yaml: descriptorBytes, source: "\(archive.lastPathComponent):\(BundleLayout.descriptorFile)")
     let problems = scan.referenceProblems
     guard problems.isEmpty else {
       throw BundleError(
@@ -79,9 +81,11 @@ public enum BundleInspector {
       }
       images.append(
         BundleInspection.Image(
-          name: name, digest: entry.digest, mediaType: entry.mediaType, platforms: platforms, size: size, layers: layers))
+          name: name, digest: entry.digest, mediaType: entry.mediaType, platforms: platforms, size: size, layers: layers
+        ))
     }
-    let bytes = ((try? FileManager.default.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
+    let bytes =
+      ((try? FileManager.default.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
     return BundleInspection(
       archive: archive, archiveBytes: bytes, compression: (try? TarCompression.detect(fileAt: archive)) ?? .none,
       descriptor: descriptor, images: images, entriesRead: scan.entries)

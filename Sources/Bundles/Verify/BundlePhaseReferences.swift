@@ -14,7 +14,9 @@ enum BundlePhaseReferences {
   /// The bundle paths the `path:` manifests of phase file `file` (a tarball entry path) name, or a problem
   /// for each one that is absolute or leaves the bundle. A file that does not parse names nothing here
   /// (loading it fails later with its own message).
-  static func references(of file: String, text: [UInt8]) -> (paths: [(written: String, resolved: String)], problems: [BundleVerification.Problem]) {
+  static func references(of file: String, text: [UInt8]) -> (
+    paths: [(written: String, resolved: String)], problems: [BundleVerification.Problem]
+  ) {
     guard let spec = try? PhaseLoader.parse(String(decoding: text, as: UTF8.self), file: file, directory: nil) else {
       return ([], [])
     }

@@ -79,10 +79,12 @@ public enum BundleVerifier {
   ///   - key: checks the signature with it; a bundle without one is then a problem.
   ///   - requireSignature: a bundle that is not signed with a valid signature is a problem even without a key.
   public static func verify(
-    _ archive: URL, key: BundleVerifyingKey? = nil, requireSignature: Bool = false, limits: ArchiveLimits = defaultLimits,
+    _ archive: URL, key: BundleVerifyingKey? = nil, requireSignature: Bool = false,
+    limits: ArchiveLimits = defaultLimits,
     progress: BundleProgressHandler? = nil
   ) async throws(CancellationError) -> BundleVerification {
-    let total = ((try? FileManager.default.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
+    let total =
+      ((try? FileManager.default.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
     var scan: Scan
     do {
       scan = try await TarReader.withReader(archive: archive, limits: limits) { reader in
@@ -137,7 +139,8 @@ public enum BundleVerifier {
             hasher.update(chunk)
             if let progress, DispatchTime.now().uptimeNanoseconds - lastReport.uptimeNanoseconds > 100_000_000 {
               lastReport = DispatchTime.now()
-              progress(BundleProgress(stage: .verifying, bytesDone: bytes + hasher.count, bytesTotal: total, itemsDone: files))
+              progress(
+                BundleProgress(stage: .verifying, bytesDone: bytes + hasher.count, bytesTotal: total, itemsDone: files))
             }
           }
           let digest = hasher.finalize()
@@ -150,7 +153,10 @@ public enum BundleVerifier {
                 problems.append(.init(kind: .blobMismatch, path: path, message: "its content hashes to \(digest)"))
               }
             } else {
-              problems.append(.init(kind: .unsafeEntry, path: path, message: "a file under \(BundleLayout.blobsPrefix) not named by a sha256 digest"))
+              problems.append(
+                .init(
+                  kind: .unsafeEntry, path: path,
+                  message: "a file under \(BundleLayout.blobsPrefix) not named by a sha256 digest"))
             }
           }
         }
@@ -167,7 +173,8 @@ public enum BundleVerifier {
     ) -> String? {
       let path = entry.path.hasSuffix("/") && entry.type == .directory ? String(entry.path.dropLast()) : entry.path
       guard BundleLayout.isCleanPath(path) else {
-        problems.append(.init(kind: .unsafeEntry, path: entry.path, message: "the path is absolute, has '..', '.' or empty parts"))
+        problems.append(
+          .init(kind: .unsafeEntry, path: entry.path, message: "the path is absolute, has '..', '.' or empty parts"))
         return nil
       }
       guard seen.insert(path).inserted else {
@@ -180,7 +187,9 @@ public enum BundleVerifier {
       default:
         let target = entry.linkTarget.map { " to \($0)" } ?? ""
         problems.append(
-          .init(kind: .unsafeEntry, path: path, message: "a \(entry.type.rawValue)\(target); bundles hold only files and directories"))
+          .init(
+            kind: .unsafeEntry, path: path,
+            message: "a \(entry.type.rawValue)\(target); bundles hold only files and directories"))
         return nil
       }
     }
@@ -200,11 +209,14 @@ public enum BundleVerifier {
           for (path, expected) in listed.sorted(by: { $0.key < $1.key }) {
             guard let actual = digests[path] else {
               if unread.contains(path) { continue }
-              problems.append(.init(kind: .missing, path: path, message: "listed in checksums.txt but not in the tarball"))
+              problems.append(
+                .init(kind: .missing, path: path, message: "listed in checksums.txt but not in the tarball"))
               continue
             }
             if actual != expected {
-              problems.append(.init(kind: .mismatch, path: path, message: "sha256 is \(actual.hex), checksums.txt says \(expected.hex)"))
+              problems.append(
+                .init(
+                  kind: .mismatch, path: path, message: "sha256 is \(actual.hex), checksums.txt says \(expected.hex)"))
             }
           }
           for path in Set(digests.keys).union(unread).sorted() where listed[path] == nil {
@@ -215,14 +227,17 @@ public enum BundleVerifier {
           problems.append(.init(kind: .checksums, path: BundleLayout.checksumsFile, message: error.message))
         }
       } else {
-        problems.append(.init(kind: .checksums, path: BundleLayout.checksumsFile, message: "the bundle has no checksums.txt"))
+        problems.append(
+          .init(kind: .checksums, path: BundleLayout.checksumsFile, message: "the bundle has no checksums.txt"))
       }
       if let signature {
         if let key, let checksums {
           status = key.isValid(signatureText: signature, for: checksums) ? .valid : .invalid
           if status == .invalid {
             problems.append(
-              .init(kind: .signature, path: BundleLayout.signatureFile, message: "the signature does not match checksums.txt for this key"))
+              .init(
+                kind: .signature, path: BundleLayout.signatureFile,
+                message: "the signature does not match checksums.txt for this key"))
           }
         } else {
           status = .notChecked
@@ -234,7 +249,10 @@ public enum BundleVerifier {
         warnings.append("the bundle is not signed: only its integrity was checked, not who made it")
       }
       if requireSignature && key == nil && signature != nil {
-        problems.append(.init(kind: .signature, path: BundleLayout.signatureFile, message: "a signature is required; give --key to check it"))
+        problems.append(
+          .init(
+            kind: .signature, path: BundleLayout.signatureFile,
+            message: "a signature is required; give --key to check it"))
       }
       return BundleVerification(
         archive: archive, problems: problems, warnings: warnings, signature: status, files: files, bytes: bytes)

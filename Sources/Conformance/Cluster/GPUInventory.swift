@@ -4,7 +4,9 @@ import ServestackCore
 /// Nodes and their allocatable GPUs (an extended resource such as `nvidia.com/gpu`).
 enum GPUInventory {
   /// `(node, allocatable count)` for every node with more than zero of `resource`.
-  static func nodes(with resource: String, client: KubeClient) async throws(KubeError) -> (gpu: [(String, Int)], total: Int) {
+  static func nodes(with resource: String, client: KubeClient) async throws(KubeError) -> (
+    gpu: [(String, Int)], total: Int
+  ) {
     let nodes = try await client.list(GroupVersionKind.node, namespace: nil)
     let gpu = nodes.items.compactMap { node -> (String, Int)? in
       let count = allocatable(node, resource)
@@ -42,7 +44,9 @@ extension GPUProofLevel {
   /// extended resource only after its device manager allocated one.
   public static func proven(pod: KubeObject, node: KubeObject?, resource: String) -> GPUProofLevel? {
     guard let node, GPUInventory.allocatable(node, resource) > 0 else { return nil }
-    guard GPUInventory.requested(resource, pod: pod) > 0, pod[path: "status", "phase"]?.stringValue == "Running" else { return .placedOnGPUNode }
+    guard GPUInventory.requested(resource, pod: pod) > 0, pod[path: "status", "phase"]?.stringValue == "Running" else {
+      return .placedOnGPUNode
+    }
     let statuses = pod[path: "status", "containerStatuses"]?.arrayValue ?? []
     let started = !statuses.isEmpty && statuses.allSatisfy { $0[path: ["state", "running"]] != nil }
     return started ? .gpuAllocated : .placedOnGPUNode

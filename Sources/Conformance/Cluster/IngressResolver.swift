@@ -76,7 +76,9 @@ struct IngressResolver: Sendable {
   /// The InternalIP of the first Ready node (ExternalIP when it has no InternalIP).
   func nodeAddress() async -> (node: String, ip: String)? {
     guard let nodes = try? await client.list(GroupVersionKind.node, namespace: nil) else { return nil }
-    let sorted = nodes.items.sorted { ($0.condition("Ready")?.isTrue == true ? 0 : 1) < ($1.condition("Ready")?.isTrue == true ? 0 : 1) }
+    let sorted = nodes.items.sorted {
+      ($0.condition("Ready")?.isTrue == true ? 0 : 1) < ($1.condition("Ready")?.isTrue == true ? 0 : 1)
+    }
     for node in sorted {
       let addresses = node[path: "status", "addresses"]?.arrayValue ?? []
       for type in ["InternalIP", "ExternalIP"] {

@@ -14,16 +14,20 @@ struct InferenceServiceDiagnoser: Sendable {
     let reference = ObjectReference(KubeKinds.inferenceService, namespace: namespace, name: name)
     if let isvc = try? await client.getIfExists(reference) {
       findings += Self.conditionFindings(isvc, label: "InferenceService \(namespace)/\(name)")
-      if let failure = isvc[path: "status", "modelStatus", "lastFailureInfo"], let reason = failure["reason"]?.stringValue {
+      if let failure = isvc[path: "status", "modelStatus", "lastFailureInfo"],
+        let reason = failure["reason"]?.stringValue
+      {
         findings.append(
-          "InferenceService \(namespace)/\(name): model failure \(reason)\(failure["message"]?.stringValue.map { ": \($0)" } ?? "")")
+          "InferenceService \(namespace)/\(name): model failure \(reason)\(failure["message"]?.stringValue.map { ": \($0)" } ?? "")"
+        )
       }
     } else {
       findings.append("InferenceService \(namespace)/\(name) does not exist")
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(name)"
     let deployments =
-      (try? await client.list(GroupVersionKind.deployment, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      (try? await client.list(
+        GroupVersionKind.deployment, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
     let diagnoser = WorkloadDiagnoser(client: client)
     for deployment in deployments {
       guard let reference = deployment.reference else { continue }
@@ -35,12 +39,16 @@ struct InferenceServiceDiagnoser: Sendable {
       }
     }
     if deployments.isEmpty {
-      let pods = (try? await client.list(GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      let pods =
+        (try? await client.list(
+          GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
       for pod in pods.prefix(5) {
         guard let reference = pod.reference else { continue }
         findings += await diagnoser.diagnose(reference).findings.map(\.description)
       }
-      if pods.isEmpty { findings.append("no predictor Deployment or pod labelled \(selector) in namespace \(namespace)") }
+      if pods.isEmpty {
+        findings.append("no predictor Deployment or pod labelled \(selector) in namespace \(namespace)")
+      }
     }
     let ksvc = ObjectReference(KubeKinds.knativeService, namespace: namespace, name: "\(name)-predictor")
     if let service = try? await client.getIfExists(ksvc) {

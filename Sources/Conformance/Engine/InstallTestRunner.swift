@@ -31,7 +31,9 @@ public struct InstallTestRunner: TestPhaseRunning {
     self.reportHandler = reportHandler
   }
 
-  public func runTestPhases(_ phases: [PhaseSpec], parameters: PhaseParameters, client: KubeClient) async -> TestPhasesOutcome {
+  public func runTestPhases(_ phases: [PhaseSpec], parameters: PhaseParameters, client: KubeClient) async
+    -> TestPhasesOutcome
+  {
     var options = options
     options.profile = parameters.profile.rawValue
     let testPhases = phases.compactMap(TestPhase.init(spec:))

@@ -26,7 +26,8 @@ public struct TestRunOptions: Sendable {
   public var progress: (@Sendable (TestProgress) -> Void)?
 
   public init(
-    profile: String = "serverless", namespace: String? = nil, namespacePrefix: String = "servestack-test-", keep: Bool = false, requireGPU: Bool = false,
+    profile: String = "serverless", namespace: String? = nil, namespacePrefix: String = "servestack-test-",
+    keep: Bool = false, requireGPU: Bool = false,
     ingressURL: String? = nil, inCluster: Bool = false, parameters: [String: String] = [:],
     phaseTimeout: Duration? = nil, namespaceLabels: [String: String] = [:],
     progress: (@Sendable (TestProgress) -> Void)? = nil

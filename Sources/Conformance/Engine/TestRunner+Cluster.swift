@@ -22,14 +22,16 @@ extension TestRunner {
         let what = failure.reference?.description ?? "object #\(failure.index + 1)"
         guard let error = failure.outcome.error else { return what }
         if error.code == .unknownKind || error.code == .notFound, failure.reference?.gvk.kind == "InferenceService" {
-          return "\(what): \(error.message) — the cluster does not serve serving.kserve.io/v1beta1 InferenceService: is KServe installed?"
+          return
+            "\(what): \(error.message) — the cluster does not serve serving.kserve.io/v1beta1 InferenceService: is KServe installed?"
         }
         return "\(what): \(error.message)"
       }
       return StepOutcome(.failed, failures.first ?? "apply failed", diagnosis: Array(failures.dropFirst()))
     }
     let names = result.results.compactMap { $0.reference?.description }
-    return StepOutcome(.passed, "\(names.joined(separator: ", ")) \(result.created == result.results.count ? "created" : "applied")")
+    return StepOutcome(
+      .passed, "\(names.joined(separator: ", ")) \(result.created == result.results.count ? "created" : "applied")")
   }
 
   func waitCondition(
@@ -49,7 +51,8 @@ extension TestRunner {
     }
     let diagnosis: [String]
     if target.kind == "InferenceService" {
-      diagnosis = await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: target.name, namespace: run.namespace)
+      diagnosis = await InferenceServiceDiagnoser(client: client).diagnose(
+        inferenceService: target.name, namespace: run.namespace)
     } else {
       diagnosis = result.diagnosis?.findings.map(\.description) ?? []
     }
@@ -70,7 +73,8 @@ extension TestRunner {
     var lastState = "no predictor pod yet"
     while ContinuousClock.now < deadline && !Task.isCancelled {
       do {
-        let pods = try await client.list(GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector))
+        let pods = try await client.list(
+          GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector))
         let requesting = pods.items.filter { Self.requests(resource, pod: $0) }
         if let placed = requesting.first(where: { $0[path: "spec", "nodeName"]?.stringValue != nil }),
           let nodeName = placed[path: "spec", "nodeName"]?.stringValue
@@ -86,11 +90,14 @@ extension TestRunner {
           }
           return StepOutcome(
             .failed, "pod \(pod) was scheduled on node \(nodeName), which has no allocatable \(resource)",
-            diagnosis: ["node \(nodeName) allocatable: \(JSONDiff.brief(node[path: "status", "allocatable"] ?? .null))"])
+            diagnosis: ["node \(nodeName) allocatable: \(JSONDiff.brief(node[path: "status", "allocatable"] ?? .null))"]
+          )
         }
         if !pods.items.isEmpty && requesting.isEmpty {
           return StepOutcome(
-            .failed, "the predictor pods of \(isvc) do not request \(resource) (\(pods.items.compactMap(\.name).joined(separator: ", ")))")
+            .failed,
+            "the predictor pods of \(isvc) do not request \(resource) (\(pods.items.compactMap(\.name).joined(separator: ", ")))"
+          )
         }
         lastState = requesting.isEmpty ? "no predictor pod yet" : "pod \(requesting[0].name ?? "?") not scheduled yet"
       } catch {
@@ -98,9 +105,11 @@ extension TestRunner {
       }
       try? await Task.sleep(for: .milliseconds(500))
     }
-    let diagnosis = await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace)
+    let diagnosis = await InferenceServiceDiagnoser(client: client).diagnose(
+      inferenceService: isvc, namespace: run.namespace)
     return StepOutcome(
-      .failed, "no predictor pod of \(isvc) was scheduled on a node with \(resource) within \(formatSeconds(step.timeout.seconds)): \(lastState)",
+      .failed,
+      "no predictor pod of \(isvc) was scheduled on a node with \(resource) within \(formatSeconds(step.timeout.seconds)): \(lastState)",
       diagnosis: diagnosis)
   }
 
@@ -115,7 +124,9 @@ extension TestRunner {
         diagnosis: diagnosis)
     }
     if state.applied.isEmpty { return result(.skipped, "nothing to delete") }
-    if run.options.keep { return result(.skipped, "--keep: left \(state.applied.map(\.description).joined(separator: ", ")) in place") }
+    if run.options.keep {
+      return result(.skipped, "--keep: left \(state.applied.map(\.description).joined(separator: ", ")) in place")
+    }
     var failures: [String] = []
     let options = DeleteOptions(propagation: .background, waitUntilGone: true, timeout: step.timeout)
     for reference in state.applied.reversed() {

@@ -5,9 +5,12 @@ import ServestackCore
 
 extension TestRunner {
   /// Ready replicas of the InferenceService's predictor Deployments (every revision in Knative mode).
-  func readyReplicas(_ isvc: String, run: RunContext) async throws(KubeError) -> (ready: Int, desired: Int, names: [String]) {
+  func readyReplicas(_ isvc: String, run: RunContext) async throws(KubeError) -> (
+    ready: Int, desired: Int, names: [String]
+  ) {
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
-    let deployments = try await client.list(GroupVersionKind.deployment, namespace: run.namespace, options: ListOptions(labelSelector: selector))
+    let deployments = try await client.list(
+      GroupVersionKind.deployment, namespace: run.namespace, options: ListOptions(labelSelector: selector))
     var ready = 0
     var desired = 0
     for deployment in deployments.items {
@@ -105,7 +108,8 @@ extension TestRunner {
         problems.append("the load sent no request")
       } else if Double(result.errors) > allowed {
         problems.append(
-          "\(result.errors) of \(result.requests) requests failed (allowed \(Int(((load?.maxErrorRate ?? 0) * 100).rounded()))%): \(result.firstError ?? "")")
+          "\(result.errors) of \(result.requests) requests failed (allowed \(Int(((load?.maxErrorRate ?? 0) * 100).rounded()))%): \(result.firstError ?? "")"
+        )
       }
     }
     metrics["maxReadyReplicas"] = Double(maximum)
@@ -118,12 +122,14 @@ extension TestRunner {
     }
     let what = "ready replicas of \(isvc)"
     if reachedAt == nil {
-      var reason = "\(what) stayed at \(current) (wanted \(bound)) for \(formatSeconds((ContinuousClock.now - started).seconds))"
+      var reason =
+        "\(what) stayed at \(current) (wanted \(bound)) for \(formatSeconds((ContinuousClock.now - started).seconds))"
       if loadTask != nil { reason += " under load of \(load?.concurrency ?? 0) concurrent requests" }
       reason += "; desired \(desired), highest seen \(maximum)"
       if let lastError { reason += "; last error: \(lastError)" }
       var diagnosis = problems
-      diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace)
+      diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(
+        inferenceService: isvc, namespace: run.namespace)
       var outcome = StepOutcome(.failed, reason, diagnosis: diagnosis, metrics: metrics)
       outcome.timeline = timeline
       return outcome
@@ -135,7 +141,9 @@ extension TestRunner {
     }
     var reason = "\(what) \(current) (\(bound))"
     if let up = metrics["scaleUpSeconds"] { reason = "\(what) rose to \(maximum) after \(formatSeconds(up))" }
-    if let down = metrics["scaleDownSeconds"] { reason = "\(what) fell to \(current) \(formatSeconds(down)) after the load" }
+    if let down = metrics["scaleDownSeconds"] {
+      reason = "\(what) fell to \(current) \(formatSeconds(down)) after the load"
+    }
     if let p99 = metrics["latencyP99Seconds"], let requests = metrics["requests"] {
       reason += "; \(Int(requests)) requests, p99 \(formatSeconds(p99))"
     }
@@ -153,7 +161,9 @@ extension TestRunner {
     }
     let list = inventory.gpu.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
     if inventory.gpu.count >= atLeast {
-      return StepOutcome(.passed, "\(inventory.gpu.count) node\(inventory.gpu.count == 1 ? "" : "s") with allocatable \(resource): \(list)")
+      return StepOutcome(
+        .passed,
+        "\(inventory.gpu.count) node\(inventory.gpu.count == 1 ? "" : "s") with allocatable \(resource): \(list)")
     }
     let reason =
       "no GPU node: \(inventory.gpu.count) of \(inventory.total) nodes have allocatable \(resource)"
@@ -177,7 +187,9 @@ extension TestRunner {
         gpuProof: allocation?.level)
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
-    let pods = ((try? await client.list(GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector)))?.items ?? [])
+    let pods =
+      ((try? await client.list(
+        GroupVersionKind.pod, namespace: run.namespace, options: ListOptions(labelSelector: selector)))?.items ?? [])
       .compactMap(\.name)
     let endpoint: InferenceEndpoint
     switch await self.endpoint(for: isvc, run: run) {
@@ -190,7 +202,9 @@ extension TestRunner {
       let end = ContinuousClock.now + window
       var answered = 0
       while ContinuousClock.now < end && !Task.isCancelled {
-        if await inference.send(request, to: endpoint).status.map({ (200..<300).contains($0) }) == true { answered += 1 }
+        if await inference.send(request, to: endpoint).status.map({ (200..<300).contains($0) }) == true {
+          answered += 1
+        }
       }
       return answered
     }
@@ -224,17 +238,20 @@ extension TestRunner {
     }
     guard let highest else {
       return StepOutcome(
-        .failed, "DCGM reports no GPU for the predictor pod\(pods.count == 1 ? "" : "s") \(pods.joined(separator: ", "))",
+        .failed,
+        "DCGM reports no GPU for the predictor pod\(pods.count == 1 ? "" : "s") \(pods.joined(separator: ", "))",
         diagnosis: ["pods with GPU metrics: \(seenPods.isEmpty ? "none" : seenPods.sorted().joined(separator: ", "))"],
         gpuProof: level)
     }
     let metrics = ["gpuUtilizationMaxPercent": highest]
     if answered == 0 {
-      return StepOutcome(.failed, "no request was answered while the GPU was sampled", metrics: metrics, gpuProof: level)
+      return StepOutcome(
+        .failed, "no request was answered while the GPU was sampled", metrics: metrics, gpuProof: level)
     }
     if highest < atLeast {
       return StepOutcome(
-        .failed, "the GPU of \(pods.joined(separator: ", ")) stayed at \(Int(highest))% during \(answered) requests (wanted at least \(Int(atLeast))%)",
+        .failed,
+        "the GPU of \(pods.joined(separator: ", ")) stayed at \(Int(highest))% during \(answered) requests (wanted at least \(Int(atLeast))%)",
         metrics: metrics, gpuProof: level)
     }
     // A pass with atLeast 0 and an idle GPU proves nothing about use: the level stays where allocation left it.
@@ -244,7 +261,8 @@ extension TestRunner {
         metrics: metrics, gpuProof: level)
     }
     return StepOutcome(
-      .passed, "GPU utilisation reached \(Int(highest))% during \(answered) requests", metrics: metrics, gpuProof: .gpuBusy)
+      .passed, "GPU utilisation reached \(Int(highest))% during \(answered) requests", metrics: metrics,
+      gpuProof: .gpuBusy)
   }
 
   /// Looks again at the pod a placement step found on a GPU node: by now it may be Running, which proves the
@@ -253,9 +271,12 @@ extension TestRunner {
     _ placement: (pod: String, node: String, resource: String)?, run: RunContext
   ) async -> (level: GPUProofLevel, evidence: String)? {
     guard let placement else { return nil }
-    let pod = try? await client.get(ObjectReference(GroupVersionKind.pod, namespace: run.namespace, name: placement.pod))
+    let pod = try? await client.get(
+      ObjectReference(GroupVersionKind.pod, namespace: run.namespace, name: placement.pod))
     let node = try? await client.get(ObjectReference(GroupVersionKind.node, name: placement.node))
-    guard let pod, let level = GPUInventory.proof(pod: pod, node: node, resource: placement.resource) else { return nil }
+    guard let pod, let level = GPUInventory.proof(pod: pod, node: node, resource: placement.resource) else {
+      return nil
+    }
     let count = GPUInventory.requested(placement.resource, pod: pod)
     let evidence =
       level == .gpuAllocated

@@ -1,7 +1,7 @@
-import Synchronization
 import Foundation
 import Kubernetes
 import ServestackCore
+import Synchronization
 
 extension TestRunner {
   /// Where requests to `isvc` go: the ingress (given, or discovered once per run) with the host of the
@@ -15,12 +15,14 @@ extension TestRunner {
       return .failure(StepFailure("cannot read InferenceService \(run.namespace)/\(isvc): \(error.message)"))
     }
     if run.options.ingressURL == nil && run.options.inCluster,
-      let address = object[path: "status", "address", "url"]?.stringValue, let host = InferenceEndpoint.host(ofURL: address)
+      let address = object[path: "status", "address", "url"]?.stringValue,
+      let host = InferenceEndpoint.host(ofURL: address)
     {
       return .success(InferenceEndpoint(ingressURL: Self.origin(of: address), host: host))
     }
     guard let url = object[path: "status", "url"]?.stringValue, let host = InferenceEndpoint.host(ofURL: url) else {
-      return .failure(StepFailure("InferenceService \(run.namespace)/\(isvc) has no status.url, so its host is unknown"))
+      return .failure(
+        StepFailure("InferenceService \(run.namespace)/\(isvc) has no status.url, so its host is unknown"))
     }
     let ingress: Result<IngressResolver.Ingress, ConformanceError>
     if let given = run.options.ingressURL {
@@ -53,7 +55,10 @@ extension TestRunner {
     switch await self.endpoint(for: isvc, run: run) {
     case .success(let found): endpoint = found
     case .failure(let failure):
-      return StepOutcome(.failed, failure.reason, diagnosis: await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace))
+      return StepOutcome(
+        .failed, failure.reason,
+        diagnosis: await InferenceServiceDiagnoser(client: client).diagnose(
+          inferenceService: isvc, namespace: run.namespace))
     }
     var request = request
     // The step's timeout is per attempt; the phase deadline still bounds the whole.
@@ -76,12 +81,16 @@ extension TestRunner {
 
   /// A request that failed: the problems first, then what the cluster says about the InferenceService when
   /// the answer came from the infrastructure (no answer, 404 from the gateway, 5xx).
-  func failedRequest(_ response: InferenceResponse, _ problems: [String], isvc: String, run: RunContext) async -> StepOutcome {
+  func failedRequest(_ response: InferenceResponse, _ problems: [String], isvc: String, run: RunContext) async
+    -> StepOutcome
+  {
     var diagnosis = Array(problems.dropFirst())
-    diagnosis.append("request: \(response.target), latency \(formatSeconds(response.latency.seconds)), attempts \(response.attempts)")
+    diagnosis.append(
+      "request: \(response.target), latency \(formatSeconds(response.latency.seconds)), attempts \(response.attempts)")
     let infrastructure = response.status.map { $0 == 404 || $0 >= 500 } ?? true
     if infrastructure {
-      diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(inferenceService: isvc, namespace: run.namespace)
+      diagnosis += await InferenceServiceDiagnoser(client: client).diagnose(
+        inferenceService: isvc, namespace: run.namespace)
     }
     let prefix = response.status == nil ? "" : "\(response.request.line): "
     return StepOutcome(.failed, prefix + problems[0], diagnosis: diagnosis)

@@ -102,11 +102,14 @@ public struct TestRunner: Sendable {
         result = await cleanup(step, state: &state, run: run)
         cleanedUp = true
       } else if let reason = state.skipReason {
-        result = CheckResult(name: step.name, action: step.action, outcome: .skipped, durationSeconds: 0, reason: reason)
+        result = CheckResult(
+          name: step.name, action: step.action, outcome: .skipped, durationSeconds: 0, reason: reason)
       } else if ContinuousClock.now >= deadline {
         result = CheckResult(
           name: step.name, action: step.action, outcome: .failed, durationSeconds: 0,
-          reason: "the phase's timeout (\(formatSeconds((run.options.phaseTimeout ?? phase.timeout).seconds))) ran out before this step")
+          reason:
+            "the phase's timeout (\(formatSeconds((run.options.phaseTimeout ?? phase.timeout).seconds))) ran out before this step"
+        )
       } else {
         let stepStarted = ContinuousClock.now
         var limited = step
@@ -120,7 +123,8 @@ public struct TestRunner: Sendable {
       run.options.progress?(.checkFinished(phase: phase.name, result))
     }
     if !cleanedUp && !state.applied.isEmpty {
-      let implicit = ConformanceStep(name: "cleanup", action: "cleanup", kind: .cleanup, timeout: .seconds(120), profiles: nil, source: phase.file)
+      let implicit = ConformanceStep(
+        name: "cleanup", action: "cleanup", kind: .cleanup, timeout: .seconds(120), profiles: nil, source: phase.file)
       let result = await cleanup(implicit, state: &state, run: run)
       checks.append(result)
       run.options.progress?(.checkFinished(phase: phase.name, result))

@@ -22,7 +22,8 @@ public struct CronSchedule: Sendable, Hashable {
     let expanded = macros[text.trimmingCharacters(in: .whitespaces)] ?? text
     let fields = expanded.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     guard fields.count == 5 else {
-      throw ConformanceError(.invalidOption, "--schedule '\(text)' is not a five-field cron schedule such as \"0 */6 * * *\"")
+      throw ConformanceError(
+        .invalidOption, "--schedule '\(text)' is not a five-field cron schedule such as \"0 */6 * * *\"")
     }
     minutes = try Self.field(fields[0], 0...59, text)
     hours = try Self.field(fields[1], 0...23, text)
@@ -33,7 +34,8 @@ public struct CronSchedule: Sendable, Hashable {
     dayEither = fields[2] != "*" && fields[4] != "*"
   }
 
-  static func field(_ text: String, _ range: ClosedRange<Int>, _ schedule: String) throws(ConformanceError) -> Set<Int> {
+  static func field(_ text: String, _ range: ClosedRange<Int>, _ schedule: String) throws(ConformanceError) -> Set<Int>
+  {
     var values = Set<Int>()
     for part in text.split(separator: ",") {
       let pieces = part.split(separator: "/", maxSplits: 1).map(String.init)
@@ -46,7 +48,9 @@ public struct CronSchedule: Sendable, Hashable {
         low = bounds[0]
         high = bounds.count == 2 ? bounds[1] : (pieces.count == 2 ? range.upperBound : bounds[0])
       }
-      guard let step, step > 0, range.contains(low), range.contains(high), low <= high else { throw bad(text, schedule) }
+      guard let step, step > 0, range.contains(low), range.contains(high), low <= high else {
+        throw bad(text, schedule)
+      }
       values.formUnion(stride(from: low, through: high, by: step))
     }
     guard !values.isEmpty else { throw bad(text, schedule) }
@@ -69,7 +73,9 @@ public struct CronSchedule: Sendable, Hashable {
     for day in 0..<(366 + 31) {
       let date = start.addingTimeInterval(Double(day) * 86_400)
       let parts = calendar.dateComponents([.day, .month, .weekday], from: date)
-      guard let dom = parts.day, let month = parts.month, let weekday = parts.weekday, months.contains(month) else { continue }
+      guard let dom = parts.day, let month = parts.month, let weekday = parts.weekday, months.contains(month) else {
+        continue
+      }
       let domHit = daysOfMonth.contains(dom)
       let dowHit = daysOfWeek.contains(weekday - 1)
       guard dayEither ? (domHit || dowHit) : (domHit && dowHit) else { continue }

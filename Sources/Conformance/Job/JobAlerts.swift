@@ -20,7 +20,9 @@ public enum JobAlerts {
   /// The rule group (what `promtool check rules` reads: `{groups: [...]}`).
   public static func ruleGroups(_ options: JobOptions, thresholds: Thresholds, periodSeconds: Int) -> JSONValue {
     let window = "\(2 * periodSeconds)s"
-    func alert(_ name: String, _ expr: String, _ severity: String, _ summary: String, _ description: String) -> JSONValue {
+    func alert(_ name: String, _ expr: String, _ severity: String, _ summary: String, _ description: String)
+      -> JSONValue
+    {
       [
         "alert": .string(name), "expr": .string(expr),
         "labels": ["severity": .string(severity), "namespace": .string(options.namespace)],
@@ -32,24 +34,28 @@ public enum JobAlerts {
       alert(
         "ServestackConformanceFailed", "servestack_test_run_passed == 0", "warning",
         "The last servestack conformance run failed",
-        "The periodic conformance job's last run had a failed phase ({{ $value }}). `servestack status` or \(results) shows the failed checks and their diagnosis."),
+        "The periodic conformance job's last run had a failed phase ({{ $value }}). `servestack status` or \(results) shows the failed checks and their diagnosis."
+      ),
       alert(
         "ServestackConformanceNoRecentSuccess",
         "max_over_time(servestack_test_run_passed[\(window)]) < 1"
           + " or (time() - servestack_test_run_timestamp_seconds) > \(2 * periodSeconds)"
           + " or absent_over_time(servestack_test_run_timestamp_seconds[\(window)])",
         "critical", "No successful servestack conformance run within two schedule periods",
-        "No run of the periodic conformance job (schedule \"\(options.schedule)\") passed within \(window), two schedule periods: it fails, does not run, or does not push metrics. Check the CronJob \(options.namespace)/\(options.serviceAccount) and \(results)."),
+        "No run of the periodic conformance job (schedule \"\(options.schedule)\") passed within \(window), two schedule periods: it fails, does not run, or does not push metrics. Check the CronJob \(options.namespace)/\(options.serviceAccount) and \(results)."
+      ),
       alert(
         "ServestackConformanceLatencyHigh",
         "servestack_test_request_latency_seconds{quantile=\"0.99\"} > \(number(thresholds.p99Seconds))", "warning",
         "Conformance p99 latency above \(number(thresholds.p99Seconds))s",
-        "In the last conformance run, phase {{ $labels.phase }} measured a p99 request latency of {{ $value }}s under load (threshold \(number(thresholds.p99Seconds))s)."),
+        "In the last conformance run, phase {{ $labels.phase }} measured a p99 request latency of {{ $value }}s under load (threshold \(number(thresholds.p99Seconds))s)."
+      ),
       alert(
         "ServestackConformanceColdStartSlow",
         "servestack_test_cold_start_seconds > \(number(thresholds.coldStartSeconds))", "warning",
         "Conformance cold start above \(number(thresholds.coldStartSeconds))s",
-        "In the last conformance run, phase {{ $labels.phase }} took {{ $value }}s to answer its first request from zero replicas (threshold \(number(thresholds.coldStartSeconds))s)."),
+        "In the last conformance run, phase {{ $labels.phase }} took {{ $value }}s to answer its first request from zero replicas (threshold \(number(thresholds.coldStartSeconds))s)."
+      ),
     ]
     return ["groups": [["name": "servestack-conformance", "rules": .array(rules)]]]
   }
@@ -58,7 +64,9 @@ public enum JobAlerts {
   public static func prometheusRule(_ options: JobOptions, thresholds: Thresholds, periodSeconds: Int) -> JSONValue {
     [
       "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-      "metadata": ["name": .string(options.serviceAccount), "namespace": .string(options.namespace), "labels": JobRenderer.labels],
+      "metadata": [
+        "name": .string(options.serviceAccount), "namespace": .string(options.namespace), "labels": JobRenderer.labels,
+      ],
       "spec": ruleGroups(options, thresholds: thresholds, periodSeconds: periodSeconds),
     ]
   }

@@ -24,7 +24,9 @@ public enum JobDashboard {
   }
 
   static let panels: [Panel] = [
-    Panel(title: "Last run", type: "stat", unit: "none", targets: [Target(expr: "servestack_test_run_passed", legend: "passed")], width: 6, height: 5),
+    Panel(
+      title: "Last run", type: "stat", unit: "none",
+      targets: [Target(expr: "servestack_test_run_passed", legend: "passed")], width: 6, height: 5),
     Panel(
       title: "Time since last run", type: "stat", unit: "s",
       targets: [Target(expr: "time() - servestack_test_run_timestamp_seconds", legend: "age")], width: 6, height: 5),
@@ -45,7 +47,11 @@ public enum JobDashboard {
       targets: [Target(expr: "servestack_test_phase_duration_seconds", legend: "{{phase}}")]),
     Panel(
       title: "Request latency under load", type: "timeseries", unit: "s",
-      targets: [Target(expr: "servestack_test_request_latency_seconds{quantile=~\"0.5|0.95|0.99\"}", legend: "{{phase}} p{{quantile}}")]),
+      targets: [
+        Target(
+          expr: "servestack_test_request_latency_seconds{quantile=~\"0.5|0.95|0.99\"}",
+          legend: "{{phase}} p{{quantile}}")
+      ]),
     Panel(
       title: "Scale up, scale down, cold start", type: "timeseries", unit: "s",
       targets: [
@@ -75,12 +81,13 @@ public enum JobDashboard {
         "datasource": ["type": "prometheus", "uid": "${datasource}"],
         "gridPos": ["x": .int(x), "y": .int(y), "w": .int(panel.width), "h": .int(panel.height)],
         "fieldConfig": ["defaults": ["unit": .string(panel.unit)], "overrides": []],
-        "targets": .array(panel.targets.enumerated().map { offset, target in
-          [
-            "refId": .string(String(UnicodeScalar(UInt8(65 + offset)))), "expr": .string(target.expr),
-            "legendFormat": .string(target.legend), "datasource": ["type": "prometheus", "uid": "${datasource}"],
-          ]
-        }),
+        "targets": .array(
+          panel.targets.enumerated().map { offset, target in
+            [
+              "refId": .string(String(UnicodeScalar(UInt8(65 + offset)))), "expr": .string(target.expr),
+              "legendFormat": .string(target.legend), "datasource": ["type": "prometheus", "uid": "${datasource}"],
+            ]
+          }),
       ])
       x += panel.width
       rowHeight = max(rowHeight, panel.height)
@@ -102,7 +109,10 @@ public enum JobDashboard {
     labels["grafana_dashboard"] = "1"
     return [
       "apiVersion": "v1", "kind": "ConfigMap",
-      "metadata": ["name": .string("\(options.serviceAccount)-dashboard"), "namespace": .string(options.namespace), "labels": labels],
+      "metadata": [
+        "name": .string("\(options.serviceAccount)-dashboard"), "namespace": .string(options.namespace),
+        "labels": labels,
+      ],
       "data": ["servestack-conformance.json": .string(dashboard.serialized(.pretty) + "\n")],
     ]
   }

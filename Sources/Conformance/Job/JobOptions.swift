@@ -56,8 +56,10 @@ public struct JobOptions: Sendable, Hashable {
   public func validate() throws(ConformanceError) {
     let fields = schedule.split(separator: " ", omittingEmptySubsequences: true)
     let allowed = Set("0123456789*/,-")
-    guard fields.count == 5, fields.allSatisfy({ $0.allSatisfy { allowed.contains($0) } }) || schedule.hasPrefix("@") else {
-      throw ConformanceError(.invalidOption, "--schedule '\(schedule)' is not a five-field cron schedule such as \"0 */6 * * *\"")
+    guard fields.count == 5, fields.allSatisfy({ $0.allSatisfy { allowed.contains($0) } }) || schedule.hasPrefix("@")
+    else {
+      throw ConformanceError(
+        .invalidOption, "--schedule '\(schedule)' is not a five-field cron schedule such as \"0 */6 * * *\"")
     }
     guard !image.isEmpty, !image.contains(" ") else {
       throw ConformanceError(.invalidOption, "--image '\(image)' is not an image reference")
@@ -70,13 +72,16 @@ public struct JobOptions: Sendable, Hashable {
     }
     _ = try CronSchedule(schedule)
     if let alerts {
-      for (flag, value) in [("--alert-p99-seconds", alerts.p99Seconds), ("--alert-cold-start-seconds", alerts.coldStartSeconds)]
+      for (flag, value) in [
+        ("--alert-p99-seconds", alerts.p99Seconds), ("--alert-cold-start-seconds", alerts.coldStartSeconds),
+      ]
       where !(value.isFinite && value > 0) {
         throw ConformanceError(.invalidOption, "\(flag) \(value) must be a number of seconds above 0")
       }
     }
     for name in [namespace, testNamespace, serviceAccount] where !Self.isDNSLabel(name) {
-      throw ConformanceError(.invalidOption, "'\(name)' is not a valid Kubernetes name (lowercase letters, digits, '-')")
+      throw ConformanceError(
+        .invalidOption, "'\(name)' is not a valid Kubernetes name (lowercase letters, digits, '-')")
     }
   }
 

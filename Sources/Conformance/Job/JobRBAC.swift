@@ -15,7 +15,9 @@ public enum JobRBAC {
 
   /// Rules of the Role in the test namespace.
   public static let testNamespaceRules: [Rule] = [
-    Rule(groups: ["serving.kserve.io"], resources: ["inferenceservices"], verbs: ["get", "list", "watch", "create", "patch", "delete"]),
+    Rule(
+      groups: ["serving.kserve.io"], resources: ["inferenceservices"],
+      verbs: ["get", "list", "watch", "create", "patch", "delete"]),
     Rule(groups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"]),
     Rule(groups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["get", "list", "watch"]),
     Rule(groups: ["serving.knative.dev"], resources: ["services"], verbs: ["get"]),
@@ -54,8 +56,11 @@ public enum JobRBAC {
       AccessCheck(verb: "deletecollection", group: "", resource: "namespaces"),
       AccessCheck(verb: "create", group: "serving.kserve.io", resource: "inferenceservices", namespace: "default"),
       AccessCheck(verb: "list", group: "serving.kserve.io", resource: "inferenceservices", namespace: "kube-system"),
-      AccessCheck(verb: "deletecollection", group: "serving.kserve.io", resource: "inferenceservices", namespace: options.testNamespace),
-      AccessCheck(verb: "update", group: "serving.kserve.io", resource: "inferenceservices", namespace: options.testNamespace),
+      AccessCheck(
+        verb: "deletecollection", group: "serving.kserve.io", resource: "inferenceservices",
+        namespace: options.testNamespace),
+      AccessCheck(
+        verb: "update", group: "serving.kserve.io", resource: "inferenceservices", namespace: options.testNamespace),
       AccessCheck(verb: "create", group: "", resource: "pods", namespace: options.testNamespace),
       AccessCheck(verb: "create", group: "", resource: "pods", subresource: "exec", namespace: options.testNamespace),
       AccessCheck(verb: "create", group: "apps", resource: "deployments", namespace: options.testNamespace),

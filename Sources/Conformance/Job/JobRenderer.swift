@@ -7,7 +7,9 @@ import YAML
 /// (``JobAlerts``, a PrometheusRule) and Grafana dashboard (``JobDashboard``, a ConfigMap) unless turned off.
 public enum JobRenderer {
   /// Labels on everything the job manifests create.
-  static let labels: JSONValue = ["app.kubernetes.io/name": "servestack-conformance", "app.kubernetes.io/managed-by": "servestack"]
+  static let labels: JSONValue = [
+    "app.kubernetes.io/name": "servestack-conformance", "app.kubernetes.io/managed-by": "servestack",
+  ]
 
   /// The objects, in apply order.
   ///
@@ -23,13 +25,21 @@ public enum JobRenderer {
       return metadata
     }
     func rules(_ rules: [JobRBAC.Rule]) -> JSONValue {
-      .array(rules.map { ["apiGroups": .array($0.groups.map { .string($0) }), "resources": .array($0.resources.map { .string($0) }),
-        "verbs": .array($0.verbs.map { .string($0) })] })
+      .array(
+        rules.map {
+          [
+            "apiGroups": .array($0.groups.map { .string($0) }), "resources": .array($0.resources.map { .string($0) }),
+            "verbs": .array($0.verbs.map { .string($0) }),
+          ]
+        })
     }
     func binding(_ kind: String, _ name: String, namespace: String?, role: String) -> JSONValue {
       [
         "apiVersion": "rbac.authorization.k8s.io/v1", "kind": .string(kind), "metadata": metadata(name, namespace),
-        "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": .string(kind == "RoleBinding" ? "Role" : "ClusterRole"), "name": .string(role)],
+        "roleRef": [
+          "apiGroup": "rbac.authorization.k8s.io", "kind": .string(kind == "RoleBinding" ? "Role" : "ClusterRole"),
+          "name": .string(role),
+        ],
         "subjects": subject,
       ]
     }
@@ -40,11 +50,20 @@ public enum JobRenderer {
       ["apiVersion": "v1", "kind": "Namespace", "metadata": metadata(options.namespace)],
       ["apiVersion": "v1", "kind": "Namespace", "metadata": metadata(options.testNamespace)],
       ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(sa, options.namespace)],
-      ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": metadata(testRole, options.testNamespace), "rules": rules(JobRBAC.testNamespaceRules)],
+      [
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": metadata(testRole, options.testNamespace), "rules": rules(JobRBAC.testNamespaceRules),
+      ],
       binding("RoleBinding", testRole, namespace: options.testNamespace, role: testRole),
-      ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": metadata(resultRole, options.namespace), "rules": rules(JobRBAC.resultRules)],
+      [
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": metadata(resultRole, options.namespace), "rules": rules(JobRBAC.resultRules),
+      ],
       binding("RoleBinding", resultRole, namespace: options.namespace, role: resultRole),
-      ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": metadata(clusterRole), "rules": rules(JobRBAC.clusterRules)],
+      [
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": metadata(clusterRole),
+        "rules": rules(JobRBAC.clusterRules),
+      ],
       binding("ClusterRoleBinding", clusterRole, namespace: nil, role: clusterRole),
       cronJob(options),
     ]
@@ -64,7 +83,9 @@ public enum JobRenderer {
       "--report-junit", "/tmp/servestack/report.xml",
     ]
     if options.requireGPU { arguments.append("--require-gpu") }
-    for (name, value) in options.parameters.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "\(name)=\(value)"] }
+    for (name, value) in options.parameters.sorted(by: { $0.key < $1.key }) {
+      arguments += ["--set", "\(name)=\(value)"]
+    }
     if let dcgm = options.dcgmURL { arguments += ["--dcgm-url", dcgm] }
     if let gateway = options.pushgateway { arguments += ["--pushgateway", gateway] }
     return arguments
@@ -84,7 +105,9 @@ public enum JobRenderer {
     let pod: JSONValue = [
       "serviceAccountName": .string(options.serviceAccount),
       "restartPolicy": "Never",
-      "securityContext": ["runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532, "seccompProfile": ["type": "RuntimeDefault"]],
+      "securityContext": [
+        "runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532, "seccompProfile": ["type": "RuntimeDefault"],
+      ],
       "containers": [container],
       "volumes": [["name": "tmp", "emptyDir": ["sizeLimit": "64Mi"]]],
     ]

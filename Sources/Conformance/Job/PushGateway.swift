@@ -9,7 +9,9 @@ public enum PushGateway {
   ///
   /// #### Errors
   /// ``ConformanceError`` (`reportIO`) naming the gateway and its answer.
-  public static func push(_ report: ConformanceReport, to url: String, job: String = "servestack-conformance", http: HTTPClient)
+  public static func push(
+    _ report: ConformanceReport, to url: String, job: String = "servestack-conformance", http: HTTPClient
+  )
     async throws(ConformanceError)
   {
     var base = url
@@ -20,7 +22,8 @@ public enum PushGateway {
     do {
       let response = try await http.execute(request)
       guard response.isSuccess else {
-        throw ConformanceError(.reportIO, "the Pushgateway at \(base) answered \(response.status): \(response.text.prefix(200))")
+        throw ConformanceError(
+          .reportIO, "the Pushgateway at \(base) answered \(response.status): \(response.text.prefix(200))")
       }
     } catch let error as HTTPError {
       throw ConformanceError(.reportIO, "cannot push metrics to \(base): \(error.message)", cause: error)

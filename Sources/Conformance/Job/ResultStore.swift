@@ -35,7 +35,8 @@ public struct ResultStore: Sendable {
   public func save(_ report: ConformanceReport, keep: Int) async throws(KubeError) -> String {
     let stamp = report.finishedAt.formatted(
       Date.VerbatimFormatStyle(
-        format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
+        format:
+          "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
         timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
     let suffix = String((0..<4).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement() ?? "x" })
     let name = "servestack-test-result-\(stamp)-\(suffix)"
@@ -75,7 +76,9 @@ public struct ResultStore: Sendable {
           throw ConformanceError(.invalidReport, "no report.json")
         }
         let json: JSONValue
-        do { json = try JSONValue(parsing: text) } catch { throw ConformanceError(.invalidReport, "report.json: \(error)") }
+        do { json = try JSONValue(parsing: text) } catch {
+          throw ConformanceError(.invalidReport, "report.json: \(error)")
+        }
         result.report = try ConformanceReport(json: json)
       } catch {
         result.problem = error.message

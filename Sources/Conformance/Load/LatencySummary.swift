@@ -9,7 +9,9 @@ public struct LatencySummary: Sendable, Hashable {
   public var maxSeconds: Double
   public var meanSeconds: Double
 
-  public init(count: Int, p50Seconds: Double, p95Seconds: Double, p99Seconds: Double, maxSeconds: Double, meanSeconds: Double) {
+  public init(
+    count: Int, p50Seconds: Double, p95Seconds: Double, p99Seconds: Double, maxSeconds: Double, meanSeconds: Double
+  ) {
     self.count = count
     self.p50Seconds = p50Seconds
     self.p95Seconds = p95Seconds

@@ -24,11 +24,14 @@ public struct LoadOptions: Sendable {
     expectation: ResponseExpectation? = nil
   ) throws(ConformanceError) {
     guard (1...Self.maximumConcurrency).contains(concurrency) else {
-      throw ConformanceError(.invalidOption, "load concurrency \(concurrency) is out of range 1…\(Self.maximumConcurrency)")
+      throw ConformanceError(
+        .invalidOption, "load concurrency \(concurrency) is out of range 1…\(Self.maximumConcurrency)")
     }
     guard duration > .zero, duration <= Self.maximumDuration else {
       throw ConformanceError(
-        .invalidOption, "load duration \(formatSeconds(duration.seconds)) is out of range (0, \(formatSeconds(Self.maximumDuration.seconds))]")
+        .invalidOption,
+        "load duration \(formatSeconds(duration.seconds)) is out of range (0, \(formatSeconds(Self.maximumDuration.seconds))]"
+      )
     }
     if let maximumRequests, maximumRequests < 1 {
       throw ConformanceError(.invalidOption, "maximum requests \(maximumRequests) must be at least 1")
@@ -134,7 +137,8 @@ public struct LoadGenerator: Sendable {
       if problems.isEmpty {
         LatencySummary.record(response.latency, into: &result.histogram)
         if result.firstAnswer == nil { result.firstAnswer = (.now, response.latency.seconds) }
-        result.answers.append(LoadSample(atSeconds: (ContinuousClock.now - started).seconds, latencySeconds: response.latency.seconds))
+        result.answers.append(
+          LoadSample(atSeconds: (ContinuousClock.now - started).seconds, latencySeconds: response.latency.seconds))
       } else {
         result.errors += 1
         if result.firstError == nil { result.firstError = problems.joined(separator: "; ") }
@@ -153,4 +157,3 @@ final class RequestBudget: Sendable {
   /// Takes one request from the budget; false when none is left.
   func take() -> Bool { remaining.subtract(1, ordering: .relaxed).oldValue > 0 }
 }
-

@@ -92,12 +92,15 @@ extension ConformanceReport {
   static func point(_ reader: Reader) throws(ConformanceError) -> TimelinePoint {
     TimelinePoint(
       seconds: try reader.number("seconds"), readyReplicas: reader.value["readyReplicas"]?.intValue,
-      answered: reader.value["answered"]?.intValue ?? 0, latencyP50Seconds: reader.value["latencyP50Seconds"]?.doubleValue,
-      latencyP95Seconds: reader.value["latencyP95Seconds"]?.doubleValue, latencyP99Seconds: reader.value["latencyP99Seconds"]?.doubleValue)
+      answered: reader.value["answered"]?.intValue ?? 0,
+      latencyP50Seconds: reader.value["latencyP50Seconds"]?.doubleValue,
+      latencyP95Seconds: reader.value["latencyP95Seconds"]?.doubleValue,
+      latencyP99Seconds: reader.value["latencyP99Seconds"]?.doubleValue)
   }
 
   static func metricsJSON(_ metrics: [String: Double]) -> JSONValue {
-    .object(JSONObject(uniqueKeysWithValues: metrics.sorted { $0.key < $1.key }.map { ($0.key, .double(round($0.value))) }))
+    .object(
+      JSONObject(uniqueKeysWithValues: metrics.sorted { $0.key < $1.key }.map { ($0.key, .double(round($0.value))) }))
   }
 
   static func phase(_ reader: Reader) throws(ConformanceError) -> PhaseReport {
@@ -111,7 +114,8 @@ extension ConformanceReport {
           durationSeconds: try check.number("durationSeconds"), reason: check.optionalString("reason") ?? "",
           diagnosis: (check.value["diagnosis"]?.arrayValue ?? []).compactMap(\.stringValue),
           metrics: (check.value["metrics"]?.objectValue ?? [:]).reduce(into: [:]) { $0[$1.key] = $1.value.doubleValue },
-          timeline: check.value["timeline"] == nil ? [] : try check.array("timeline").map { p throws(ConformanceError) in try Self.point(p) })
+          timeline: check.value["timeline"] == nil
+            ? [] : try check.array("timeline").map { p throws(ConformanceError) in try Self.point(p) })
       },
       gpuProof: try reader.gpuProof("gpuProof"))
   }
@@ -168,7 +172,9 @@ struct Reader {
 
   func date(_ key: String) throws(ConformanceError) -> Date {
     let text = try string(key)
-    guard let date = (try? Date(text, strategy: ConformanceReport.timestampStyle)) ?? (try? Date(text, strategy: .iso8601)) else {
+    guard
+      let date = (try? Date(text, strategy: ConformanceReport.timestampStyle)) ?? (try? Date(text, strategy: .iso8601))
+    else {
       throw missing(key, "an ISO 8601 time")
     }
     return date

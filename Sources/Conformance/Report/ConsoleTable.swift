@@ -14,7 +14,9 @@ extension ConformanceReport {
         rows.append([phase.name, "-", phase.outcome.rawValue, formatSeconds(phase.durationSeconds), phase.reason])
       }
       for check in phase.checks {
-        rows.append([phase.name, check.name, check.outcome.rawValue, formatSeconds(check.durationSeconds), oneLine(check.reason)])
+        rows.append([
+          phase.name, check.name, check.outcome.rawValue, formatSeconds(check.durationSeconds), oneLine(check.reason),
+        ])
         if check.outcome == .failed && !check.diagnosis.isEmpty { notes[rows.count - 1] = check.diagnosis }
       }
     }

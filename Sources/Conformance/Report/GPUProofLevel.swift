@@ -28,7 +28,8 @@ public enum GPUProofLevel: String, Sendable, Hashable, CaseIterable, Comparable,
   /// One line for people: `GPU allocated to the pod (not proven: GPU busy during requests (DCGM))`.
   public var summary: String {
     let missing = notProven
-    return missing.isEmpty ? description : "\(description) (not proven: \(missing.map(\.description).joined(separator: "; ")))"
+    return missing.isEmpty
+      ? description : "\(description) (not proven: \(missing.map(\.description).joined(separator: "; ")))"
   }
 
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }

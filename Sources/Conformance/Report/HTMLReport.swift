@@ -61,7 +61,8 @@ extension ConformanceReport {
     var steps = ""
     for level in GPUProofLevel.allCases where level != .none {
       let state = level <= reached ? "proven" : "unproven"
-      steps += "<li class=\"\(state)\"><span class=\"mark\">\(level <= reached ? "✓" : "✗")</span> \(Self.html(level.description))</li>\n"
+      steps +=
+        "<li class=\"\(state)\"><span class=\"mark\">\(level <= reached ? "✓" : "✗")</span> \(Self.html(level.description))</li>\n"
     }
     return """
       <section class="gpu"><h2>GPU proof: \(Self.html(phase.name))</h2>

@@ -48,15 +48,19 @@ extension ConformanceReport {
           }
           xml += ">\n"
         case .failed:
-          xml += ">\n      <failure message=\"\(Self.escape(oneLine(check.reason)))\" type=\"\(Self.escape(check.action))\">"
-          xml += Self.escape(([check.reason] + check.diagnosis.map { "- " + $0 }).joined(separator: "\n"), attribute: false)
+          xml +=
+            ">\n      <failure message=\"\(Self.escape(oneLine(check.reason)))\" type=\"\(Self.escape(check.action))\">"
+          xml += Self.escape(
+            ([check.reason] + check.diagnosis.map { "- " + $0 }).joined(separator: "\n"), attribute: false)
           xml += "</failure>\n"
         case .skipped:
           xml += ">\n      <skipped message=\"\(Self.escape(oneLine(check.reason)))\"/>\n"
         }
         var out = check.outcome == .passed ? [check.reason] : []
         out += check.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.round($0.value))" }
-        if !out.isEmpty { xml += "      <system-out>\(Self.escape(out.joined(separator: "\n"), attribute: false))</system-out>\n" }
+        if !out.isEmpty {
+          xml += "      <system-out>\(Self.escape(out.joined(separator: "\n"), attribute: false))</system-out>\n"
+        }
         xml += "    </testcase>\n"
       }
       xml += "  </testsuite>\n"

@@ -12,7 +12,9 @@ extension ConformanceReport {
     func family(_ name: String, _ help: String, _ samples: [(String, Double)]) {
       families.append((name, help, samples.map { (labels: $0.0, value: $0.1) }))
     }
-    family("servestack_test_run_passed", "1 when the last conformance run had no failed phase.", [("", outcome == .passed ? 1 : 0)])
+    family(
+      "servestack_test_run_passed", "1 when the last conformance run had no failed phase.",
+      [("", outcome == .passed ? 1 : 0)])
     family(
       "servestack_test_run_timestamp_seconds", "When the last conformance run finished (Unix time).",
       [("", finishedAt.timeIntervalSince1970.rounded())])
@@ -31,7 +33,9 @@ extension ConformanceReport {
       phases.flatMap { phase in
         phase.checks.map { (Self.labels(["phase": phase.name, "check": $0.name]), $0.outcome == .passed ? 1 : 0) }
       })
-    let proofs = phases.compactMap { phase in phase.gpuProof.map { (Self.labels(["phase": phase.name]), Double($0.rank)) } }
+    let proofs = phases.compactMap { phase in
+      phase.gpuProof.map { (Self.labels(["phase": phase.name]), Double($0.rank)) }
+    }
     if !proofs.isEmpty {
       family(
         "servestack_test_gpu_proof_level",
@@ -45,7 +49,8 @@ extension ConformanceReport {
         if let quantile = Self.latencyQuantiles[name] {
           latency.append((Self.labels(["phase": phase.name, "quantile": quantile]), value))
         } else {
-          other["servestack_test_" + Self.snakeCase(name), default: []].append((Self.labels(["phase": phase.name]), value))
+          other["servestack_test_" + Self.snakeCase(name), default: []].append(
+            (Self.labels(["phase": phase.name]), value))
         }
       }
     }

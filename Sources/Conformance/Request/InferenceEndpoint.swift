@@ -1,4 +1,5 @@
 import Foundation
+
 /// Where an InferenceService is reached: the ingress address requests are sent to, and the host the ingress
 /// routes by (the InferenceService's `status.url` host), sent as the `Host` header as KServe's docs do with
 /// `curl -H "Host: ${SERVICE_HOSTNAME}" http://${INGRESS_HOST}:${INGRESS_PORT}/…`.

@@ -10,14 +10,17 @@ enum JSONDiff {
     return found
   }
 
-  private static func collect(_ expected: JSONValue, _ actual: JSONValue, _ path: String, _ found: inout [String], _ limit: Int) {
+  private static func collect(
+    _ expected: JSONValue, _ actual: JSONValue, _ path: String, _ found: inout [String], _ limit: Int
+  ) {
     guard found.count < limit else { return }
     if expected.semanticallyEquals(actual) { return }
     let here = path.isEmpty ? "value" : path
     switch (expected, actual) {
     case (.array(let e), .array(let a)):
       if e.count != a.count {
-        found.append("\(here): expected \(e.count) element\(e.count == 1 ? "" : "s"), got \(a.count) (\(brief(actual)))")
+        found.append(
+          "\(here): expected \(e.count) element\(e.count == 1 ? "" : "s"), got \(a.count) (\(brief(actual)))")
         return
       }
       for (index, pair) in zip(e, a).enumerated() { collect(pair.0, pair.1, "\(path)[\(index)]", &found, limit) }

@@ -51,7 +51,8 @@ public struct ResponseExpectation: Sendable, Hashable {
     for assertion in json {
       guard let actual = assertion.path.value(in: document) else {
         problems.append(
-          "\(assertion.path): missing (found only \(assertion.path.deepestExisting(in: document))) in \(JSONDiff.brief(document))")
+          "\(assertion.path): missing (found only \(assertion.path.deepestExisting(in: document))) in \(JSONDiff.brief(document))"
+        )
         continue
       }
       if actual.semanticallyEquals(assertion.equals) { continue }

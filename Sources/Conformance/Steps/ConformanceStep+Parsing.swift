@@ -5,7 +5,9 @@ extension ConformanceStep {
   ///
   /// #### Errors
   /// ``ConformanceError`` (`invalidPhase`) naming `source` and the field.
-  static func parse(action: String, body: JSONValue, source: String, defaultTimeout: Duration) throws(ConformanceError) -> ConformanceStep {
+  static func parse(action: String, body: JSONValue, source: String, defaultTimeout: Duration) throws(ConformanceError)
+    -> ConformanceStep
+  {
     let fields = StepFields(body: body, source: source, action: action)
     try fields.requireObject()
     let name = try fields.optionalString("name")
@@ -39,10 +41,12 @@ extension ConformanceStep {
         {
           target = ObjectTarget(apiVersion: apiVersion, kind: objectKind, name: objectName)
         } else {
-          throw fields.error("inferenceService", "a wait step names inferenceService: NAME or object: {apiVersion, kind, name}")
+          throw fields.error(
+            "inferenceService", "a wait step names inferenceService: NAME or object: {apiVersion, kind, name}")
         }
         let condition = try fields.optionalString("condition") ?? "Ready"
-        kind = .waitCondition(target: target, condition: condition, status: try fields.optionalString("status") ?? "True")
+        kind = .waitCondition(
+          target: target, condition: condition, status: try fields.optionalString("status") ?? "True")
         defaultName = condition.lowercased()
       }
     case "request":
@@ -51,7 +55,8 @@ extension ConformanceStep {
       let expectation = try body["expect"].map { value throws(ConformanceError) in
         try StepFields(body: value, source: source, action: "request.expect").expectation()
       }
-      kind = .request(inferenceService: try fields.string("inferenceService"), request: request, expectation: expectation)
+      kind = .request(
+        inferenceService: try fields.string("inferenceService"), request: request, expectation: expectation)
     case "expect":
       try fields.allow(["response", "status", "json", "bodyContains"])
       kind = .expect(response: try fields.string("response"), expectation: try fields.expectation())
@@ -62,7 +67,8 @@ extension ConformanceStep {
       try fields.allow([])
       kind = .cleanup
     default:
-      throw ConformanceError(.invalidPhase, "\(source): unknown step '\(action)'; use apply, wait, request, expect, observe or cleanup")
+      throw ConformanceError(
+        .invalidPhase, "\(source): unknown step '\(action)'; use apply, wait, request, expect, observe or cleanup")
     }
     return ConformanceStep(
       name: name ?? defaultName, action: action, kind: kind, timeout: timeout, profiles: profiles, source: source)
@@ -73,7 +79,8 @@ extension ConformanceStep {
   ) throws(ConformanceError) -> (Kind, String) {
     let present = ["replicas", "gpuNodes", "gpuUtilization"].filter { body[$0] != nil }
     guard present.count == 1 else {
-      throw ConformanceError(.invalidPhase, "\(source): an observe step has exactly one of replicas, gpuNodes, gpuUtilization")
+      throw ConformanceError(
+        .invalidPhase, "\(source): an observe step has exactly one of replicas, gpuNodes, gpuUtilization")
     }
     let inner = StepFields(body: body[present[0]] ?? .null, source: source, action: "observe.\(present[0])")
     try inner.requireObject()
@@ -92,7 +99,9 @@ extension ConformanceStep {
       if let loadBody = body["replicas"]?["load"] {
         let loadFields = StepFields(body: loadBody, source: source, action: "observe.replicas.load")
         try loadFields.requireObject()
-        try loadFields.allow(["method", "path", "body", "headers", "concurrency", "duration", "maxErrorRate", "expect", "timeout"])
+        try loadFields.allow([
+          "method", "path", "body", "headers", "concurrency", "duration", "maxErrorRate", "expect", "timeout",
+        ])
         let requestTimeout = try loadFields.optionalDuration("timeout") ?? .seconds(30)
         load = LoadSpec(
           request: try loadFields.request(timeout: requestTimeout),
@@ -103,19 +112,26 @@ extension ConformanceStep {
           duration: try loadFields.optionalDuration("duration") ?? .seconds(30),
           maxErrorRate: try loadFields.optionalDouble("maxErrorRate") ?? 0.01)
       }
-      return (.observeReplicas(inferenceService: try inner.string("inferenceService"), bound: bound, load: load),
-        load == nil ? "replicas" : "scale-up")
+      return (
+        .observeReplicas(inferenceService: try inner.string("inferenceService"), bound: bound, load: load),
+        load == nil ? "replicas" : "scale-up"
+      )
     case "gpuNodes":
       try inner.allow(["resource", "atLeast", "required"])
-      return (.observeGPUNodes(
-        resource: try inner.optionalString("resource") ?? "nvidia.com/gpu", atLeast: try inner.optionalInt("atLeast") ?? 1,
-        required: try inner.optionalBool("required") ?? false), "gpu-nodes")
+      return (
+        .observeGPUNodes(
+          resource: try inner.optionalString("resource") ?? "nvidia.com/gpu",
+          atLeast: try inner.optionalInt("atLeast") ?? 1,
+          required: try inner.optionalBool("required") ?? false), "gpu-nodes"
+      )
     default:
       try inner.allow(["inferenceService", "method", "path", "body", "headers", "atLeast", "metricsURL"])
-      return (.observeGPUUtilization(
-        inferenceService: try inner.string("inferenceService"), request: try inner.request(timeout: timeout),
-        atLeast: try inner.optionalDouble("atLeast") ?? 1, metricsURL: try inner.optionalString("metricsURL") ?? ""),
-        "gpu-busy")
+      return (
+        .observeGPUUtilization(
+          inferenceService: try inner.string("inferenceService"), request: try inner.request(timeout: timeout),
+          atLeast: try inner.optionalDouble("atLeast") ?? 1, metricsURL: try inner.optionalString("metricsURL") ?? ""),
+        "gpu-busy"
+      )
     }
   }
 }
@@ -225,7 +241,9 @@ struct StepFields {
         throw self.error("json[\(index)].path", error.description)
       }
     }
-    if body["json"] != nil && body["json"]?.arrayValue == nil { throw error("json", "expected a list of {path, equals}") }
+    if body["json"] != nil && body["json"]?.arrayValue == nil {
+      throw error("json", "expected a list of {path, equals}")
+    }
     return ResponseExpectation(
       status: try optionalInt("status") ?? 200, json: assertions, bodyContains: try optionalString("bodyContains"))
   }

@@ -15,15 +15,24 @@ public struct TestParameters: Sendable, Hashable {
     ("profile", .string, "serverless, serverless-kourier or raw"),
     ("domain", .string, "the domain of InferenceService hosts (only for messages; hosts come from status.url)"),
     ("deploymentMode", .string, "KServe's deployment mode for the profile: Serverless or RawDeployment"),
-    ("sklearnStorageUri", .string, "where the sklearn-iris model is: gs://kfserving-examples/… online, oci://<registry>/… in an airgap"),
+    (
+      "sklearnStorageUri", .string,
+      "where the sklearn-iris model is: gs://kfserving-examples/… online, oci://<registry>/… in an airgap"
+    ),
     ("requireGPU", .boolean, "true: no GPU node is a failure instead of a skip (--require-gpu)"),
     ("gpuResource", .string, "the extended resource of GPUs: nvidia.com/gpu"),
     ("gpuCount", .integer, "how many GPUs the GPU InferenceService asks for"),
-    ("gpuMinUtilization", .integer, "DCGM_FI_DEV_GPU_UTIL (percent) the GPU must reach during the request, where DCGM metrics are available"),
+    (
+      "gpuMinUtilization", .integer,
+      "DCGM_FI_DEV_GPU_UTIL (percent) the GPU must reach during the request, where DCGM metrics are available"
+    ),
     ("dcgmURL", .string, "a DCGM exporter's /metrics URL (--dcgm-url); empty: the GPU-busy check is skipped"),
     ("loadConcurrency", .integer, "requests in flight during the autoscaling load (--load-concurrency)"),
     ("loadDuration", .duration, "how long the autoscaling load runs (--load-duration)"),
-    ("minReplicas", .integer, "the autoscaling InferenceService's minReplicas: 0 (scale to zero) in serverless profiles, 1 in raw"),
+    (
+      "minReplicas", .integer,
+      "the autoscaling InferenceService's minReplicas: 0 (scale to zero) in serverless profiles, 1 in raw"
+    ),
     ("maxReplicas", .integer, "the autoscaling InferenceService's maxReplicas"),
     ("readyTimeout", .duration, "how long an InferenceService may take to become Ready"),
     ("scaleUpTimeout", .duration, "how long replicas may take to rise above minReplicas under load"),

@@ -1,6 +1,6 @@
-import ServestackCore
 public import Foundation
 public import Phases
+import ServestackCore
 
 extension TestPhase {
   /// The test phase of a validated phase file (`kind: test`); nil for other kinds.

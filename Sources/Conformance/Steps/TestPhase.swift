@@ -59,7 +59,8 @@ public struct TestPhase: Sendable {
       } catch {
         throw ConformanceError(.invalidPhase, "\(raw.source): \(error.message)")
       }
-      var step = try ConformanceStep.parse(action: raw.action, body: body, source: raw.source, defaultTimeout: .seconds(300))
+      var step = try ConformanceStep.parse(
+        action: raw.action, body: body, source: raw.source, defaultTimeout: .seconds(300))
       if let profiles = step.profiles, !profiles.contains(parameters.profile) { continue }
       seen[step.name, default: 0] += 1
       if let count = seen[step.name], count > 1 { step.name += "-\(count)" }
@@ -93,15 +94,20 @@ public struct TestPhase: Sendable {
     }
     var raw: [RawStep] = []
     for (index, item) in items.enumerated() {
-      guard let object = item.objectValue, object.count == 1, let action = object.keys.first, let body = object.values.first else {
+      guard let object = item.objectValue, object.count == 1, let action = object.keys.first,
+        let body = object.values.first
+      else {
         throw ConformanceError(
-          .invalidPhase, "\(file) step \(index + 1): a step is a mapping with one key: apply, wait, request, expect, observe, cleanup")
+          .invalidPhase,
+          "\(file) step \(index + 1): a step is a mapping with one key: apply, wait, request, expect, observe, cleanup")
       }
       raw.append(RawStep(action: action, body: body, source: "\(file) step \(index + 1) (\(action))"))
     }
     var timeout = Duration.seconds(15 * 60)
     if let text = document["timeout"]?.stringValue {
-      do { timeout = try GoDuration(text).duration } catch { throw ConformanceError(.invalidPhase, "\(file): timeout: \(error)") }
+      do { timeout = try GoDuration(text).duration } catch {
+        throw ConformanceError(.invalidPhase, "\(file): timeout: \(error)")
+      }
     }
     let profiles = document["profiles"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) }
     self.init(

@@ -28,10 +28,12 @@ enum AppliedDigest {
     if manager == KubeClientOptions.defaultFieldManager { return annotation }
     let allowed = manager.utf8.allSatisfy { byte in
       (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+        || byte == UInt8(ascii: "_")
         || byte == UInt8(ascii: ".")
     }
-    let usable = allowed && manager.count <= 40 && manager.first?.isLetter == true
+    let usable =
+      allowed && manager.count <= 40 && manager.first?.isLetter == true
       && manager.last.map { $0.isLetter || $0.isNumber } == true
     return annotation + "-" + (usable ? manager : String(Digest.sha256(manager).hex.prefix(16)))
   }
@@ -41,7 +43,9 @@ enum AppliedDigest {
     let annotation = annotation(for: manager)
     var json = desired.json
     json.remove(at: ["metadata", "annotations", annotation])
-    if json[path: ["metadata", "annotations"]]?.objectValue?.isEmpty == true { json.remove(at: ["metadata", "annotations"]) }
+    if json[path: ["metadata", "annotations"]]?.objectValue?.isEmpty == true {
+      json.remove(at: ["metadata", "annotations"])
+    }
     let digest = Digest.sha256(json.serializedBytes(.sortedKeys)).description
     json.set(.string(digest), at: ["metadata", "annotations", annotation])
     return KubeObject(json)
@@ -50,7 +54,8 @@ enum AppliedDigest {
   /// Whether applying `desired` (as returned by ``annotated(_:)``) as `manager` over `live` would change
   /// nothing. `live` must be the whole object, not its metadata only.
   static func isNoOp(applying desired: KubeObject, over live: KubeObject, manager: String) -> Bool {
-    guard let digest = desired.annotations[annotation(for: manager)], mayBeNoOp(live, digest: digest, manager: manager) else {
+    guard let digest = desired.annotations[annotation(for: manager)], mayBeNoOp(live, digest: digest, manager: manager)
+    else {
       return false
     }
     var wanted = desired.json
@@ -76,7 +81,9 @@ enum AppliedDigest {
   }
 
   /// The digest `desired` (as returned by ``annotated(_:manager:)``) carries for `manager`.
-  static func digest(of desired: KubeObject, manager: String) -> String? { desired.annotations[annotation(for: manager)] }
+  static func digest(of desired: KubeObject, manager: String) -> String? {
+    desired.annotations[annotation(for: manager)]
+  }
 
   private static func owns(_ annotation: String, in live: KubeObject, manager: String) -> Bool {
     let entries = live[path: "metadata", "managedFields"]?.arrayValue ?? []

@@ -47,24 +47,31 @@ extension KubeClient {
   /// #### Errors
   /// ``KubeError``: `invalid`/`badRequest` with the server's message, `conflict` when other managers own
   /// fields and `force` is off (not retried), `unknownKind`, and transport errors after retries.
-  public func apply(_ object: KubeObject, options: ApplyOptions = ApplyOptions()) async throws(KubeError) -> ApplyResponse {
+  public func apply(_ object: KubeObject, options: ApplyOptions = ApplyOptions()) async throws(KubeError)
+    -> ApplyResponse
+  {
     let gvk = try object.groupVersionKind()
     let location = try await locate(gvk, namespace: object.namespace, name: object.name)
     var body = object
     body.namespace = location.namespace
     let manager = options.fieldManager ?? self.options.fieldManager
-    return try await apply(options.recordDigest ? AppliedDigest.annotated(body, manager: manager) : body, at: location, options: options)
+    return try await apply(
+      options.recordDigest ? AppliedDigest.annotated(body, manager: manager) : body, at: location, options: options)
   }
 
-  func apply(_ object: KubeObject, at location: Location, options: ApplyOptions) async throws(KubeError) -> ApplyResponse {
+  func apply(_ object: KubeObject, at location: Location, options: ApplyOptions) async throws(KubeError)
+    -> ApplyResponse
+  {
     guard let name = location.name, !name.isEmpty else {
-      throw KubeError(.badRequest, "apply \(object.displayName): server-side apply needs metadata.name (generateName is not enough)")
+      throw KubeError(
+        .badRequest, "apply \(object.displayName): server-side apply needs metadata.name (generateName is not enough)")
     }
     let reference = ObjectReference(location.mapping.gvk, namespace: location.namespace, name: name)
     var body = object
     body.namespace = location.namespace
     var request = APIRequest(.patch, location.path(), repeats: .apply, what: "apply \(reference)", object: reference)
-    request.query = writeQuery(WriteOptions(dryRun: options.dryRun, fieldManager: options.fieldManager), force: options.force)
+    request.query = writeQuery(
+      WriteOptions(dryRun: options.dryRun, fieldManager: options.fieldManager), force: options.force)
     request.body = body.json.serializedBytes()
     request.contentType = "application/apply-patch+yaml"
     if options.metadataOnlyResponse { request.accept = metadataAcceptSingle }

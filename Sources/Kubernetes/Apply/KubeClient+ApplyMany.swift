@@ -16,7 +16,9 @@ extension KubeClient {
   /// same resourceVersion means unchanged (the apiserver does not write a no-op apply), another one
   /// configured. A dry run compares whole objects instead, since it moves no resourceVersion. When the prior
   /// state cannot be read at all, a 200 counts as configured.
-  public func applyMany(_ objects: [KubeObject], options: ApplyManyOptions = ApplyManyOptions()) async -> ApplyManyResult {
+  public func applyMany(_ objects: [KubeObject], options: ApplyManyOptions = ApplyManyOptions()) async
+    -> ApplyManyResult
+  {
     let started = ContinuousClock.now
     let requestsBefore = requestsSent
     let run = ApplyRun(client: self, options: options, count: objects.count)
@@ -59,7 +61,8 @@ actor ApplyRun {
 
   func results() -> [ObjectApplyResult] {
     outcomes.enumerated().map { index, result in
-      result ?? ObjectApplyResult(index: index, outcome: .failed(KubeError(.other, "object #\(index + 1) was not applied")))
+      result
+        ?? ObjectApplyResult(index: index, outcome: .failed(KubeError(.other, "object #\(index + 1) was not applied")))
     }
   }
 
@@ -71,7 +74,9 @@ actor ApplyRun {
   func createdNamespaces(_ objects: [KubeObject]) -> Set<String> {
     var names = Set<String>()
     for case let result? in outcomes {
-      if case .created = result.outcome, result.reference?.gvk == GroupVersionKind.namespace, let name = result.reference?.name {
+      if case .created = result.outcome, result.reference?.gvk == GroupVersionKind.namespace,
+        let name = result.reference?.name
+      {
         names.insert(name)
       }
     }
@@ -99,14 +104,17 @@ actor ApplyRun {
       do throws(KubeError) {
         let gvk = try object.groupVersionKind()
         guard let name = object.name, !name.isEmpty else {
-          throw KubeError(.badRequest, "\(object.displayName): metadata.name is missing; server-side apply needs a name")
+          throw KubeError(
+            .badRequest, "\(object.displayName): metadata.name is missing; server-side apply needs a name")
         }
         let location = try await client.locate(gvk, namespace: object.namespace ?? defaultNamespace, name: name)
         var body = object
         body.namespace = location.namespace
         if options.skipUnchanged { body = AppliedDigest.annotated(body, manager: manager) }
         planned.append(
-          Planned(index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name), body: body))
+          Planned(
+            index: index, location: location, reference: location.reference ?? ObjectReference(gvk, name: name),
+            body: body))
       } catch {
         let reference = object.reference
         if options.dryRun, error.code == .unknownKind, let gvk = object.gvk, Self.defines(newCRDs, gvk) {
@@ -125,7 +133,8 @@ actor ApplyRun {
       if options.skipUnchanged, case .present(let live, _) = priors[item.index],
         AppliedDigest.isNoOp(applying: item.body, over: live, manager: manager)
       {
-        await self.record(ObjectApplyResult(index: item.index, reference: item.reference, outcome: .unchanged, object: live))
+        await self.record(
+          ObjectApplyResult(index: item.index, reference: item.reference, outcome: .unchanged, object: live))
         return
       }
       let outcome: ApplyOutcome
@@ -135,13 +144,15 @@ actor ApplyRun {
         let response = try await client.apply(
           item.body, at: item.location,
           options: ApplyOptions(
-            force: options.force, dryRun: options.dryRun, fieldManager: options.fieldManager, metadataOnlyResponse: !full))
+            force: options.force, dryRun: options.dryRun, fieldManager: options.fieldManager,
+            metadataOnlyResponse: !full))
         returned = response.object
         outcome = Self.outcome(response, prior: priors[item.index], dryRun: options.dryRun, manager: manager)
       } catch {
         outcome = .failed(error.about(item.reference))
       }
-      await self.record(ObjectApplyResult(index: item.index, reference: item.reference, outcome: outcome, object: returned))
+      await self.record(
+        ObjectApplyResult(index: item.index, reference: item.reference, outcome: outcome, object: returned))
     }
   }
 
@@ -219,7 +230,9 @@ actor ApplyRun {
     for item in items {
       do {
         priors[item.index] =
-          try await client.getIfExists(item.reference, metadataOnly: metadataOnly).map { Prior.present($0, readAt: nil) } ?? .absent
+          try await client.getIfExists(item.reference, metadataOnly: metadataOnly).map {
+            Prior.present($0, readAt: nil)
+          } ?? .absent
       } catch {
         priors[item.index] = .unknown
       }
@@ -248,7 +261,10 @@ actor ApplyRun {
   /// The `time` of `manager`'s Apply entry in managedFields.
   static func applyTime(of object: KubeObject, manager: String) -> Date? {
     let entries = object[path: "metadata", "managedFields"]?.arrayValue ?? []
-    guard let entry = entries.first(where: { $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply" }),
+    guard
+      let entry = entries.first(where: {
+        $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply"
+      }),
       let time = entry["time"]?.stringValue
     else { return nil }
     return ExecCredentialPlugin.parseTimestamp(time)
@@ -260,14 +276,21 @@ actor ApplyRun {
     json.remove(at: ["metadata", "resourceVersion"])
     json.remove(at: ["metadata", "generation"])
     if let fields = json[path: ["metadata", "managedFields"]]?.arrayValue {
-      json.set(.array(fields.map { var entry = $0; entry["time"] = nil; return entry }), at: ["metadata", "managedFields"])
+      json.set(
+        .array(
+          fields.map {
+            var entry = $0
+            entry["time"] = nil
+            return entry
+          }), at: ["metadata", "managedFields"])
     }
     return json
   }
 
   static func defines(_ crds: [KubeObject], _ gvk: GroupVersionKind) -> Bool {
     crds.contains { crd in
-      crd[path: "spec", "group"]?.stringValue == gvk.group && crd[path: "spec", "names", "kind"]?.stringValue == gvk.kind
+      crd[path: "spec", "group"]?.stringValue == gvk.group
+        && crd[path: "spec", "names", "kind"]?.stringValue == gvk.kind
     }
   }
 }

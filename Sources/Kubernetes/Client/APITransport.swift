@@ -203,7 +203,8 @@ final class APITransport: Sendable {
     let key = credential.clientCertificate.map { $0.certificate + Array($0.key.value.utf8) }
     let existing = clients.withLock { $0.key == key ? $0.client : nil }
     if let existing { return existing }
-    let client = try Self.makeClient(connection: connection, options: options, certificate: credential.clientCertificate)
+    let client = try Self.makeClient(
+      connection: connection, options: options, certificate: credential.clientCertificate)
     clients.withLock { $0 = (key: key, client: client) }
     return client
   }

@@ -66,7 +66,9 @@ extension KubeClient {
   }
 
   private func review(_ check: AccessCheck) async -> AccessResult {
-    var attributes: JSONObject = ["verb": .string(check.verb), "group": .string(check.group), "resource": .string(check.resource)]
+    var attributes: JSONObject = [
+      "verb": .string(check.verb), "group": .string(check.group), "resource": .string(check.resource),
+    ]
     if let subresource = check.subresource { attributes["subresource"] = .string(subresource) }
     if let namespace = check.namespace { attributes["namespace"] = .string(namespace) }
     if let name = check.name { attributes["name"] = .string(name) }
@@ -76,7 +78,8 @@ extension KubeClient {
     ]
     // A review creates nothing, so it may be repeated like a read.
     var request = APIRequest(
-      .post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", repeats: .apply, what: "access review (\(check))")
+      .post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", repeats: .apply, what: "access review (\(check))"
+    )
     request.body = body.serializedBytes()
     request.contentType = "application/json"
     do {

@@ -53,7 +53,8 @@ extension KubeClient {
     var request = APIRequest(.delete, location.path(), repeats: .write, what: "delete \(target)", object: target)
     if options.dryRun { request.query.append(("dryRun", "All")) }
     var body: JSONObject = [
-      "apiVersion": "meta.k8s.io/v1", "kind": "DeleteOptions", "propagationPolicy": .string(options.propagation.rawValue),
+      "apiVersion": "meta.k8s.io/v1", "kind": "DeleteOptions",
+      "propagationPolicy": .string(options.propagation.rawValue),
     ]
     if let grace = options.gracePeriodSeconds { body["gracePeriodSeconds"] = .int(grace) }
     if options.dryRun { body["dryRun"] = ["All"] }

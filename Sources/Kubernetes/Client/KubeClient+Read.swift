@@ -11,7 +11,9 @@ public struct ListOptions: Sendable {
   /// Ask for `PartialObjectMetadataList`: names, resourceVersions, labels, no spec or status.
   public var metadataOnly: Bool
 
-  public init(labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500, metadataOnly: Bool = false) {
+  public init(
+    labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500, metadataOnly: Bool = false
+  ) {
     self.labelSelector = labelSelector
     self.fieldSelector = fieldSelector
     self.pageSize = pageSize
@@ -44,10 +46,12 @@ extension KubeClient {
   }
 
   /// The object, or nil when it does not exist.
-  public func getIfExists(_ reference: ObjectReference, metadataOnly: Bool = false) async throws(KubeError) -> KubeObject? {
+  public func getIfExists(_ reference: ObjectReference, metadataOnly: Bool = false) async throws(KubeError)
+    -> KubeObject?
+  {
     do {
       return try await get(reference, metadataOnly: metadataOnly)
-    } catch where error.code == .notFound {
+    } catch  where error.code == .notFound {
       return nil
     }
   }
@@ -69,13 +73,15 @@ extension KubeClient {
     while true {
       do {
         return try await listPages(location, options: options, what: what)
-      } catch where error.code == .gone && !restarted {
+      } catch  where error.code == .gone && !restarted {
         restarted = true
       }
     }
   }
 
-  private func listPages(_ location: Location, options: ListOptions, what: String) async throws(KubeError) -> KubeObjectList {
+  private func listPages(_ location: Location, options: ListOptions, what: String) async throws(KubeError)
+    -> KubeObjectList
+  {
     var items: [KubeObject] = []
     var continueToken: String?
     var resourceVersion = ""

@@ -168,7 +168,8 @@ private struct WatchLoop {
       throw error
     } catch {
       if Task.isCancelled { return .ended }
-      return .failed(KubeError(.unreachable, "\(request.what): the connection broke: \(error)", cause: error as? HTTPError))
+      return .failed(
+        KubeError(.unreachable, "\(request.what): the connection broke: \(error)", cause: error as? HTTPError))
     }
     if !buffer.isEmpty, let outcome = try handle(buffer) { return outcome }
     return .ended

@@ -19,7 +19,8 @@ extension KubeClient {
   ///
   /// #### Errors
   /// ``KubeError/Code/alreadyExists``, ``KubeError/Code/invalid`` (with the server's message), and others.
-  public func create(_ object: KubeObject, options: WriteOptions = WriteOptions()) async throws(KubeError) -> KubeObject {
+  public func create(_ object: KubeObject, options: WriteOptions = WriteOptions()) async throws(KubeError) -> KubeObject
+  {
     let gvk = try object.groupVersionKind()
     let location = try await locate(gvk, namespace: object.namespace, name: nil)
     var body = object
@@ -51,7 +52,9 @@ extension KubeClient {
   ///
   /// #### Errors
   /// ``KubeError/Code/conflict`` when the object changed since.
-  public func updateStatus(_ object: KubeObject, options: WriteOptions = WriteOptions()) async throws(KubeError) -> KubeObject {
+  public func updateStatus(_ object: KubeObject, options: WriteOptions = WriteOptions()) async throws(KubeError)
+    -> KubeObject
+  {
     try await update(object, subresource: "status", options: options)
   }
 
@@ -70,7 +73,8 @@ extension KubeClient {
     var body = object
     body.namespace = location.namespace
     let what = subresource.map { "update \($0) of \(reference)" } ?? "update \(reference)"
-    var request = APIRequest(.put, location.path(subresource: subresource), repeats: .write, what: what, object: reference)
+    var request = APIRequest(
+      .put, location.path(subresource: subresource), repeats: .write, what: what, object: reference)
     request.query = writeQuery(options)
     request.body = body.json.serializedBytes()
     request.contentType = "application/json"

@@ -27,7 +27,8 @@ public final class KubeClient: Sendable {
   }
 
   /// Loads the kubeconfig for `config` and makes a client for it.
-  public convenience init(config: KubeConfigOptions, options: KubeClientOptions = KubeClientOptions()) throws(KubeError) {
+  public convenience init(config: KubeConfigOptions, options: KubeClientOptions = KubeClientOptions()) throws(KubeError)
+  {
     try self.init(connection: KubeConfigLoader.load(config), options: options)
   }
 

@@ -81,7 +81,9 @@ actor CredentialStore {
         return .failure(.badConfig("cannot read the token file \(path) (\(connection.source))"))
       }
       let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      guard !token.isEmpty else { return .failure(.badConfig("the token file \(path) is empty (\(connection.source))")) }
+      guard !token.isEmpty else {
+        return .failure(.badConfig("the token file \(path) is empty (\(connection.source))"))
+      }
       credential.authorization = .bearer(Secret(token))
     case .exec(let config):
       execRuns += 1

@@ -36,7 +36,9 @@ enum ExecCredentialPlugin {
     guard let executable = resolve(config.command) else {
       var message = "\(who): command not found"
       message += config.command.contains("/") ? " (\(config.command) does not exist or is not executable)" : " on PATH"
-      if let hint = config.installHint, !hint.isEmpty { message += ". \(hint.trimmingCharacters(in: .whitespacesAndNewlines))" }
+      if let hint = config.installHint, !hint.isEmpty {
+        message += ". \(hint.trimmingCharacters(in: .whitespacesAndNewlines))"
+      }
       throw KubeError(.execPlugin, message)
     }
     let environment = self.environment(config, connection: connection)
@@ -59,7 +61,9 @@ enum ExecCredentialPlugin {
     let printed = json["apiVersion"]?.stringValue ?? ""
     guard printed == config.apiVersion else {
       throw KubeError(
-        .execPlugin, "\(who) printed an ExecCredential of apiVersion '\(printed)', but the kubeconfig asks for '\(config.apiVersion)'")
+        .execPlugin,
+        "\(who) printed an ExecCredential of apiVersion '\(printed)', but the kubeconfig asks for '\(config.apiVersion)'"
+      )
     }
     let status = json["status"] ?? .null
     var credential = ExecCredential()
@@ -70,7 +74,8 @@ enum ExecCredentialPlugin {
       credential.clientCertificate = Array(certificate.utf8)
       credential.clientKey = Secret(key)
     } else if (certificate?.isEmpty == false) != (key?.isEmpty == false) {
-      throw KubeError(.execPlugin, "\(who) printed only one of clientCertificateData and clientKeyData; both are needed")
+      throw KubeError(
+        .execPlugin, "\(who) printed only one of clientCertificateData and clientKeyData; both are needed")
     }
     guard credential.token != nil || credential.clientCertificate != nil else {
       throw KubeError(.execPlugin, "\(who) printed an ExecCredential without status.token or a client certificate")

@@ -41,7 +41,8 @@ struct MergedKubeConfig {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw .badConfig("\(display): cannot read the kubeconfig: \((error as NSError).localizedDescription)", cause: error)
+      throw .badConfig(
+        "\(display): cannot read the kubeconfig: \((error as NSError).localizedDescription)", cause: error)
     }
     let documents: [JSONValue]
     do {

@@ -59,7 +59,11 @@ public enum KubeConfigLoader {
       tried.append("KUBECONFIG=\(list) (\(paths.isEmpty ? "none of its files exist" : "\(paths.count) file(s)"))")
     } else if let home {
       let path = home + "/.kube/config"
-      if FileManager.default.fileExists(atPath: path) { paths = [path] } else { tried.append("~/.kube/config (absent)") }
+      if FileManager.default.fileExists(atPath: path) {
+        paths = [path]
+      } else {
+        tried.append("~/.kube/config (absent)")
+      }
     }
 
     var merged = MergedKubeConfig()
@@ -158,7 +162,8 @@ public enum KubeConfigLoader {
     switch (certificate, key) {
     case (nil, nil): break
     case (.some, nil):
-      throw .badConfig("\(user.field("client-key")): missing; a client certificate needs its key (client-key or client-key-data)")
+      throw .badConfig(
+        "\(user.field("client-key")): missing; a client certificate needs its key (client-key or client-key-data)")
     case (nil, .some):
       throw .badConfig("\(user.field("client-certificate")): missing; a client key needs its certificate")
     case (.some(let certificate), .some(let key)):
@@ -230,7 +235,8 @@ extension ExecCredentialConfig {
     }
     let mode = exec["interactiveMode"]?.stringValue
     if apiVersion.hasSuffix("/v1"), mode == nil {
-      throw .badConfig("\(prefix).interactiveMode: required for client.authentication.k8s.io/v1 (Never, IfAvailable or Always)")
+      throw .badConfig(
+        "\(prefix).interactiveMode: required for client.authentication.k8s.io/v1 (Never, IfAvailable or Always)")
     }
     guard ["Never", "IfAvailable", "Always"].contains(mode ?? "IfAvailable") else {
       throw .badConfig("\(prefix).interactiveMode: '\(mode ?? "")' is not Never, IfAvailable or Always")

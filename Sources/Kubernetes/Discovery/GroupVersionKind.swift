@@ -27,7 +27,8 @@ public struct GroupVersionKind: Hashable, Sendable, CustomStringConvertible {
     }
     guard Self.isValidVersion(version) else {
       throw KubeError(
-        .badRequest, "apiVersion '\(apiVersion)': version '\(version)' must be lower-case letters and digits (v1, v1beta1)")
+        .badRequest,
+        "apiVersion '\(apiVersion)': version '\(version)' must be lower-case letters and digits (v1, v1beta1)")
     }
     guard group.isEmpty && parts.count == 1 || Self.isValidGroup(group) else {
       throw KubeError(.badRequest, "apiVersion '\(apiVersion)': group '\(group)' is not a DNS subdomain")

@@ -83,7 +83,9 @@ public struct CRDVersionChanges: Sendable, Hashable, Codable, CustomStringConver
     }
     if let before, let after, before.name != after.name {
       throw KubeError(
-        .badRequest, "compare CRD versions: the older CRD is \(before.name) and the newer one \(after.name); compare a CRD with itself")
+        .badRequest,
+        "compare CRD versions: the older CRD is \(before.name) and the newer one \(after.name); compare a CRD with itself"
+      )
     }
     self.name = name
     let oldNames = before?.names ?? []
@@ -104,7 +106,8 @@ public struct CRDVersionChanges: Sendable, Hashable, Codable, CustomStringConver
       // The release drops the CRD: its objects go with it (or stay, unpruned), nothing to rewrite.
       storedVersionsToMigrate = []
     }
-    rollback = Self.rollback(name: name, before: before, after: after, stored: stored, migrated: storedVersionsToMigrate)
+    rollback = Self.rollback(
+      name: name, before: before, after: after, stored: stored, migrated: storedVersionsToMigrate)
   }
 
   /// The changes of every CRD in either list, matched by name and sorted by it; objects of other kinds are
@@ -136,7 +139,9 @@ public struct CRDVersionChanges: Sendable, Hashable, Codable, CustomStringConver
   ///
   /// #### Errors
   /// ``KubeError/Code/badRequest`` when either is not a v1 CRD.
-  public static func transitionalCRD(old: KubeObject, new: KubeObject, keeping: [String]? = nil) throws(KubeError) -> KubeObject {
+  public static func transitionalCRD(old: KubeObject, new: KubeObject, keeping: [String]? = nil) throws(KubeError)
+    -> KubeObject
+  {
     let changes = try CRDVersionChanges(old: old, new: new)
     let keep = (keeping ?? changes.storedVersionsToMigrate).filter { changes.versionsRemoved.contains($0) }
     guard !keep.isEmpty else { return new }
@@ -207,7 +212,8 @@ extension CRDVersionChanges {
       guard crd.kind == "CustomResourceDefinition", crd.apiVersion == "apiextensions.k8s.io/v1" else {
         throw KubeError(
           .badRequest,
-          "compare CRD versions: \(crd.displayName) (\(crd.apiVersion ?? "no apiVersion")) is not an apiextensions.k8s.io/v1 CustomResourceDefinition")
+          "compare CRD versions: \(crd.displayName) (\(crd.apiVersion ?? "no apiVersion")) is not an apiextensions.k8s.io/v1 CustomResourceDefinition"
+        )
       }
       guard let name = crd.name, !name.isEmpty else {
         throw KubeError(.badRequest, "compare CRD versions: a CustomResourceDefinition has no metadata.name")
@@ -221,7 +227,8 @@ extension CRDVersionChanges {
           throw KubeError(.badRequest, "compare CRD versions: crd \(name) has a spec.versions entry without a name")
         }
         guard !names.contains(version) else {
-          throw KubeError(.badRequest, "compare CRD versions: crd \(name) lists version \(version) twice in spec.versions")
+          throw KubeError(
+            .badRequest, "compare CRD versions: crd \(name) lists version \(version) twice in spec.versions")
         }
         names.append(version)
         if entry["served"]?.boolValue == true { servedNames.insert(version) }
@@ -230,7 +237,8 @@ extension CRDVersionChanges {
       guard storage.count == 1 else {
         let marked = storage.isEmpty ? "no version" : "\(storage.count) versions (\(storage.joined(separator: ", ")))"
         throw KubeError(
-          .badRequest, "compare CRD versions: crd \(name) marks \(marked) as storage in spec.versions; exactly one must be")
+          .badRequest,
+          "compare CRD versions: crd \(name) marks \(marked) as storage in spec.versions; exactly one must be")
       }
       self.storage = storage[0]
       // Manifests sometimes carry an empty `status.storedVersions`; only a live object's list says anything.

@@ -88,9 +88,9 @@ public struct StorageVersionMigrator: Sendable {
       do {
         _ = try await client.update(current, options: WriteOptions(fieldManager: options.fieldManager))
         return .migrated
-      } catch where error.code == .notFound {
+      } catch  where error.code == .notFound {
         return .skipped
-      } catch where error.code == .conflict && attempt < options.conflictRetries {
+      } catch  where error.code == .conflict && attempt < options.conflictRetries {
         attempt += 1
         do {
           guard let fresh = try await client.getIfExists(reference) else { return .skipped }
@@ -121,7 +121,7 @@ public struct StorageVersionMigrator: Sendable {
       do {
         let updated = try await client.updateStatus(crd, options: WriteOptions(fieldManager: options.fieldManager))
         return updated[path: "status", "storedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-      } catch where error.code == .conflict && attempt < options.conflictRetries {
+      } catch  where error.code == .conflict && attempt < options.conflictRetries {
         attempt += 1
       }
     }
@@ -142,7 +142,8 @@ public struct StorageVersionMigrator: Sendable {
       do {
         try await Task.sleep(for: .milliseconds(200))
       } catch {
-        throw KubeError(.cancelled, "migrate stored versions of crd \(target.crd): cancelled while waiting for discovery")
+        throw KubeError(
+          .cancelled, "migrate stored versions of crd \(target.crd): cancelled while waiting for discovery")
       }
     }
     throw KubeError(
@@ -169,15 +170,19 @@ extension StorageVersionMigrator {
       let versions = crd[path: "spec", "versions"]?.arrayValue ?? []
       let storage = versions.filter { $0["storage"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
       let served = versions.filter { $0["served"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
-      guard let group = crd[path: "spec", "group"]?.stringValue, let kind = crd[path: "spec", "names", "kind"]?.stringValue,
+      guard let group = crd[path: "spec", "group"]?.stringValue,
+        let kind = crd[path: "spec", "names", "kind"]?.stringValue,
         let plural = crd[path: "spec", "names", "plural"]?.stringValue, storage.count == 1
       else {
         throw KubeError(
-          .badResponse, "migrate stored versions of crd \(name): the CRD has no group, kind, plural or single storage version")
+          .badResponse,
+          "migrate stored versions of crd \(name): the CRD has no group, kind, plural or single storage version")
       }
       guard let access = served.contains(storage[0]) ? storage[0] : served.first else {
         throw KubeError(
-          .badRequest, "migrate stored versions of crd \(name): the CRD serves no version, so its objects cannot be rewritten; serve \(storage[0])")
+          .badRequest,
+          "migrate stored versions of crd \(name): the CRD serves no version, so its objects cannot be rewritten; serve \(storage[0])"
+        )
       }
       self.crd = name
       gvk = GroupVersionKind(group: group, version: access, kind: kind)

@@ -62,8 +62,11 @@ enum PodState {
 
   private static func terminatedDetail(_ status: JSONValue) -> String? {
     for container in status["containerStatuses"]?.arrayValue ?? [] {
-      if let terminated = container[path: ["state", "terminated"]], let code = terminated["exitCode"]?.intValue, code != 0 {
-        return "container \(container["name"]?.stringValue ?? "?"): \(terminated["reason"]?.stringValue ?? "Error") exit code \(code)"
+      if let terminated = container[path: ["state", "terminated"]], let code = terminated["exitCode"]?.intValue,
+        code != 0
+      {
+        return
+          "container \(container["name"]?.stringValue ?? "?"): \(terminated["reason"]?.stringValue ?? "Error") exit code \(code)"
       }
     }
     return nil
@@ -73,7 +76,9 @@ enum PodState {
     var images: [String: String] = [:]
     for key in ["initContainers", "containers"] {
       for container in pod.spec?[key]?.arrayValue ?? [] {
-        if let name = container["name"]?.stringValue, let image = container["image"]?.stringValue { images[name] = image }
+        if let name = container["name"]?.stringValue, let image = container["image"]?.stringValue {
+          images[name] = image
+        }
       }
     }
     return images

@@ -44,13 +44,16 @@ enum Rollout {
     if ready < wanted { return .pending("\(ready)/\(wanted) ready") }
     if let partition = s.json[path: ["spec", "updateStrategy", "rollingUpdate", "partition"]]?.intValue, partition > 0 {
       let updated = int(s, "status", "updatedReplicas")
-      if updated < wanted - partition { return .pending("\(updated)/\(wanted - partition) updated (partitioned roll out)") }
+      if updated < wanted - partition {
+        return .pending("\(updated)/\(wanted - partition) updated (partitioned roll out)")
+      }
       return .satisfied("partitioned roll out complete: \(updated) new pod(s) updated")
     }
     let current = s.json[path: ["status", "currentRevision"]]?.stringValue
     let update = s.json[path: ["status", "updateRevision"]]?.stringValue
     if let update, current != update {
-      return .pending("rolling update in progress: \(int(s, "status", "updatedReplicas"))/\(wanted) at revision \(update)")
+      return .pending(
+        "rolling update in progress: \(int(s, "status", "updatedReplicas"))/\(wanted) at revision \(update)")
     }
     return .satisfied("\(ready)/\(wanted) ready")
   }

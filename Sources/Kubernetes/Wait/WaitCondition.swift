@@ -83,20 +83,22 @@ public struct WaitCondition: Sendable {
   /// A Service has at least one ready endpoint address (watches the Endpoints of the same name).
   public static let serviceHasEndpoints = WaitCondition(
     name: "has ready endpoints", unmet: "no ready endpoints",
-    watchTarget: { ObjectReference(.endpoints, namespace: $0.namespace, name: $0.name) }
-  ) { endpoints in
-    guard let endpoints else { return .pending("no endpoints object yet") }
-    let (ready, notReady) = endpoints.endpointAddresses
-    if ready > 0 { return .satisfied("\(ready) ready endpoint(s)") }
-    return .pending(notReady > 0 ? "0 ready endpoints (\(notReady) not ready)" : "no endpoints (no ready pod matches the selector)")
-  }
+    watchTarget: { ObjectReference(.endpoints, namespace: $0.namespace, name: $0.name) },
+    evaluate: { endpoints in
+      guard let endpoints else { return .pending("no endpoints object yet") }
+      let (ready, notReady) = endpoints.endpointAddresses
+      if ready > 0 { return .satisfied("\(ready) ready endpoint(s)") }
+      return .pending(
+        notReady > 0 ? "0 ready endpoints (\(notReady) not ready)" : "no endpoints (no ready pod matches the selector)")
+    })
 
   /// The object no longer exists.
   public static let deleted = WaitCondition(name: "deleted") { object in
     guard let object else { return .satisfied("gone") }
     let finalizers = (object[path: "metadata", "finalizers"]?.arrayValue ?? []).compactMap(\.stringValue)
     if object.deletionTimestamp != nil {
-      return .pending(finalizers.isEmpty ? "being deleted" : "being deleted, finalizers: \(finalizers.joined(separator: ", "))")
+      return .pending(
+        finalizers.isEmpty ? "being deleted" : "being deleted, finalizers: \(finalizers.joined(separator: ", "))")
     }
     return .pending("still exists")
   }

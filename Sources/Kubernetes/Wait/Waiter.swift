@@ -59,7 +59,9 @@ public struct Waiter: Sendable {
     do {
       let location = try await client.locate(target)
       target.namespace = location.namespace
-      if subject.namespace == nil, try await client.locate(subject).namespace != nil { subject.namespace = location.namespace }
+      if subject.namespace == nil, try await client.locate(subject).namespace != nil {
+        subject.namespace = location.namespace
+      }
     } catch {
       return WaitResult(
         reference: subject, condition: condition.name, state: .failed(error.message), elapsed: .zero, error: error)
@@ -72,7 +74,8 @@ public struct Waiter: Sendable {
         return old != state
       }
       if changed, let progress {
-        progress(WaitProgress(reference: subjectReference, condition: condition.name, state: state, elapsed: .now - started))
+        progress(
+          WaitProgress(reference: subjectReference, condition: condition.name, state: state, elapsed: .now - started))
       }
     }
     let client = self.client
@@ -98,7 +101,8 @@ public struct Waiter: Sendable {
         "\(subject): will not become \(condition.name): \(final.text)" + (diagnosis.map { "; \($0.details)" } ?? ""),
         object: subject)
       return WaitResult(
-        reference: subject, condition: condition.name, state: final, elapsed: elapsed, diagnosis: diagnosis, error: error)
+        reference: subject, condition: condition.name, state: final, elapsed: elapsed, diagnosis: diagnosis,
+        error: error)
     case .failure(let error)?:
       return WaitResult(
         reference: subject, condition: condition.name, state: state, elapsed: elapsed, error: error.about(subject))
@@ -179,7 +183,7 @@ public struct Waiter: Sendable {
         let state = condition.evaluate(try await client.getIfExists(target))
         report(state)
         if case .pending = state {} else { return .success(state) }
-      } catch where error.category != .unreachable {
+      } catch  where error.category != .unreachable {
         return .failure(error)
       } catch {}
       try? await Task.sleep(for: .seconds(1))

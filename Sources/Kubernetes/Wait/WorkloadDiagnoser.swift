@@ -23,7 +23,9 @@ public struct WorkloadDiagnoser: Sendable {
     if reference.gvk.kind == "Pod" {
       findings = await describe(pods: [object])
     } else if let selector = Self.selector(object), let namespace = object.namespace {
-      let pods = (try? await client.list(GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
+      let pods =
+        (try? await client.list(
+          GroupVersionKind.pod, namespace: namespace, options: ListOptions(labelSelector: selector)))?.items ?? []
       findings = await describe(pods: pods)
       if findings.isEmpty && !Self.isHealthy(object) {
         findings += Self.conditionFindings(object, name: subject.description)
@@ -78,7 +80,8 @@ public struct WorkloadDiagnoser: Sendable {
     case "Deployment":
       let available = status["availableReplicas"]?.intValue ?? 0
       let updated = status["updatedReplicas"]?.intValue ?? 0
-      return updated < wanted ? "\(available)/\(wanted) available, \(updated)/\(wanted) updated" : "\(available)/\(wanted) available"
+      return updated < wanted
+        ? "\(available)/\(wanted) available, \(updated)/\(wanted) updated" : "\(available)/\(wanted) available"
     case "StatefulSet": return "\(status["readyReplicas"]?.intValue ?? 0)/\(wanted) ready"
     case "DaemonSet":
       return "\(status["numberAvailable"]?.intValue ?? 0)/\(status["desiredNumberScheduled"]?.intValue ?? 0) available"
@@ -128,7 +131,9 @@ public struct WorkloadDiagnoser: Sendable {
         || (condition.type == "Available" && condition.status == "False" && condition.message != nil)
       if bad {
         findings.append(
-          Finding(object: name, problem: condition.reason ?? condition.type, detail: condition.message.map { "(\($0))" } ?? ""))
+          Finding(
+            object: name, problem: condition.reason ?? condition.type, detail: condition.message.map { "(\($0))" } ?? ""
+          ))
       }
     }
     return findings
@@ -138,7 +143,8 @@ public struct WorkloadDiagnoser: Sendable {
   /// admission webhooks, pod security).
   private func ownedControllerFindings(_ object: KubeObject, selector: String) async -> [Finding] {
     guard object.kind == "Deployment", let namespace = object.namespace,
-      let sets = try? await client.list(GroupVersionKind.replicaSet, namespace: namespace, options: ListOptions(labelSelector: selector))
+      let sets = try? await client.list(
+        GroupVersionKind.replicaSet, namespace: namespace, options: ListOptions(labelSelector: selector))
     else { return [] }
     let owned = sets.items.filter { set in
       (set[path: "metadata", "ownerReferences"]?.arrayValue ?? []).contains { $0["uid"]?.stringValue == object.uid }
@@ -160,7 +166,9 @@ public struct WorkloadDiagnoser: Sendable {
   /// `Reason: message` of the most recent Warning event about the object.
   func latestWarning(kind: String, name: String, namespace: String?) async -> String? {
     let selector = "involvedObject.kind=\(kind),involvedObject.name=\(name),type=Warning"
-    guard let events = try? await client.list(GroupVersionKind.event, namespace: namespace, options: ListOptions(fieldSelector: selector)),
+    guard
+      let events = try? await client.list(
+        GroupVersionKind.event, namespace: namespace, options: ListOptions(fieldSelector: selector)),
       let latest = events.items.max(by: { Self.eventTime($0) < Self.eventTime($1) })
     else { return nil }
     let reason = latest["reason"]?.stringValue ?? "Warning"

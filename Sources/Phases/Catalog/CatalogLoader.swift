@@ -1,5 +1,5 @@
-public import Foundation
 import BuiltinContent
+public import Foundation
 import ServestackCore
 import YAML
 
@@ -31,12 +31,15 @@ public enum CatalogLoader {
   public static func load(phaseFolder: URL) throws(PhaseError) -> VersionCatalog? {
     let folder = phaseFolder.appendingPathComponent(folderName)
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      return nil
+    }
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     } catch {
-      throw PhaseError(.io, "cannot read the version catalog: \(error.localizedDescription)", file: folder.path, cause: error)
+      throw PhaseError(
+        .io, "cannot read the version catalog: \(error.localizedDescription)", file: folder.path, cause: error)
     }
     var files: [(name: String, text: String, file: String)] = []
     for name in names where isCatalogFileName(name) {
@@ -44,7 +47,8 @@ public enum CatalogLoader {
       do {
         files.append((name, try String(contentsOf: url, encoding: .utf8), url.path))
       } catch {
-        throw PhaseError(.io, "cannot read the catalog file: \(error.localizedDescription)", file: url.path, cause: error)
+        throw PhaseError(
+          .io, "cannot read the catalog file: \(error.localizedDescription)", file: url.path, cause: error)
       }
     }
     return try parse(files, directory: folder, origin: folder.path)
@@ -81,7 +85,9 @@ public enum CatalogLoader {
       }
     }
     guard let stacksRoot else {
-      throw PhaseError(.missingField, "the version catalog has no \(stacksFile) naming its stack sets", file: directory?.path ?? "phases/\(folderName)")
+      throw PhaseError(
+        .missingField, "the version catalog has no \(stacksFile) naming its stack sets",
+        file: directory?.path ?? "phases/\(folderName)")
     }
     let stacks = try decodeStacks(stacksRoot, components: components)
     return VersionCatalog(components: components, stacks: stacks, origin: origin)
@@ -95,9 +101,11 @@ public enum CatalogLoader {
       throw PhaseError(.yaml, error.message, file: file, line: error.line, column: error.column, cause: error)
     }
     guard documents.count == 1 else {
-      throw PhaseError(.yaml, "a catalog file holds exactly one YAML document, this one has \(documents.count)", file: file)
+      throw PhaseError(
+        .yaml, "a catalog file holds exactly one YAML document, this one has \(documents.count)", file: file)
     }
-    return SchemaNode(value: documents[0].value, path: .root, context: SchemaContext(file: file, document: documents[0]))
+    return SchemaNode(
+      value: documents[0].value, path: .root, context: SchemaContext(file: file, document: documents[0]))
   }
 
   static func unknownComponent(_ name: String, known: [String]) -> String {
@@ -115,7 +123,8 @@ public enum CatalogLoader {
     let name = try nameNode.string()
     let stem = (fileName as NSString).deletingPathExtension
     guard name == stem else {
-      throw nameNode.fail(.invalidValue, "this file defines component '\(name)' but is named \(fileName); name it \(name).yaml")
+      throw nameNode.fail(
+        .invalidValue, "this file defines component '\(name)' but is named \(fileName); name it \(name).yaml")
     }
     let versionsNode = try top.required("versions")
     let items = try versionsNode.sequence()
@@ -181,7 +190,8 @@ public enum CatalogLoader {
     var manifests: [CatalogManifest] = []
     for item in manifestItems { manifests.append(try decodeManifest(item, directory: directory)) }
     let version = CatalogVersion(
-      version: text, semanticVersion: semantic, kubernetes: KubernetesSupport(minimum: minimum, recommended: recommended),
+      version: text, semanticVersion: semantic,
+      kubernetes: KubernetesSupport(minimum: minimum, recommended: recommended),
       upgradeFrom: upgradeFrom, testedWith: testedWith, manifests: manifests, source: node.location)
     return (version, testedNode)
   }
@@ -191,7 +201,8 @@ public enum CatalogLoader {
     var object = try node.object()
     var phase: PhaseName?
     if let phaseValue = object["phase"] {
-      phase = try PhaseLoader.phaseName(SchemaNode(value: phaseValue, path: node.path.appending("phase"), context: node.context))
+      phase = try PhaseLoader.phaseName(
+        SchemaNode(value: phaseValue, path: node.path.appending("phase"), context: node.context))
       object["phase"] = nil
     }
     // `path:` entries are relative to the catalog folder; the resolved phase may live elsewhere.
@@ -203,7 +214,9 @@ public enum CatalogLoader {
     return CatalogManifest(source: source, phase: phase, document: .object(object))
   }
 
-  static func decodeStacks(_ root: SchemaNode, components: [String: CatalogComponent]) throws(PhaseError) -> [StackDefinition] {
+  static func decodeStacks(_ root: SchemaNode, components: [String: CatalogComponent]) throws(PhaseError)
+    -> [StackDefinition]
+  {
     let top = try root.mapping(allowed: ["stacks"])
     let listNode = try top.required("stacks")
     let items = try listNode.sequence()
@@ -214,8 +227,10 @@ public enum CatalogLoader {
       let map = try item.mapping(allowed: ["name", "description", "components"])
       let nameNode = try map.required("name")
       let name = try nameNode.string()
-      guard name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ PhaseName.isLabel(String($0)) }) else {
-        throw nameNode.fail(.invalidValue, "invalid stack set name '\(name)': use lowercase letters, digits, '.' and '-'")
+      guard name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ PhaseName.isLabel(String($0)) })
+      else {
+        throw nameNode.fail(
+          .invalidValue, "invalid stack set name '\(name)': use lowercase letters, digits, '.' and '-'")
       }
       if stacks.contains(where: { $0.name == name }) {
         throw nameNode.fail(.duplicatePhase, "stack set '\(name)' is defined twice; set names must be unique")
@@ -234,7 +249,8 @@ public enum CatalogLoader {
         guard entry.version(version) != nil else {
           throw child.fail(
             .invalidValue,
-            "\(component) \(version) is not in the catalog (\(entry.file) lists \(entry.versions.map(\.version).joined(separator: ", "))); add it there first")
+            "\(component) \(version) is not in the catalog (\(entry.file) lists \(entry.versions.map(\.version).joined(separator: ", "))); add it there first"
+          )
         }
         chosen.append((component, version))
       }

@@ -26,12 +26,16 @@ extension PhaseSet {
   ) throws(PhaseError) -> PhaseSet {
     guard let catalog else {
       if let stack {
-        throw PhaseError(.selection, "--stack \(stack): the phase set \(origin) has no version catalog (a \(CatalogLoader.folderName)/ folder beside its phase files)")
+        throw PhaseError(
+          .selection,
+          "--stack \(stack): the phase set \(origin) has no version catalog (a \(CatalogLoader.folderName)/ folder beside its phase files)"
+        )
       }
       if let template = specs.first(where: \.isTemplate) {
         throw template.error(
           .missingField, field: "component.version",
-          "component \(template.component?.name ?? "") names no version, and this phase folder has no version catalog (\(CatalogLoader.folderName)/); give component.version and manifests here, or add the catalog")
+          "component \(template.component?.name ?? "") names no version, and this phase folder has no version catalog (\(CatalogLoader.folderName)/); give component.version and manifests here, or add the catalog"
+        )
       }
       return try PhaseSet(specs, origin: origin)
     }
@@ -48,7 +52,9 @@ extension PhaseSet {
     return set
   }
 
-  static func resolve(_ specs: [PhaseSpec], catalog: VersionCatalog, stack: StackDefinition) throws(PhaseError) -> [PhaseSpec] {
+  static func resolve(_ specs: [PhaseSpec], catalog: VersionCatalog, stack: StackDefinition) throws(PhaseError)
+    -> [PhaseSpec]
+  {
     // Manifests each phase gets from the catalog, by phase name.
     var extra: [PhaseName: [(CatalogManifest, CatalogVersion, String)]] = [:]
     var versions: [String: CatalogVersion] = [:]
@@ -63,7 +69,8 @@ extension PhaseSet {
     for (phase, entries) in extra where !specs.contains(where: { $0.name == phase }) {
       let (manifest, version, component) = entries[0]
       throw manifest.source.source.error(
-        .unknownPhase, "\(component) \(version.version) gives manifests to phase '\(phase)', which is not a phase of this set")
+        .unknownPhase,
+        "\(component) \(version.version) gives manifests to phase '\(phase)', which is not a phase of this set")
     }
     var result: [PhaseSpec] = []
     for spec in specs {
@@ -80,7 +87,8 @@ extension PhaseSet {
         guard spec.manifests.isEmpty || spec.isTemplate else {
           let (manifest, version, component) = entries[0]
           throw manifest.source.source.error(
-            .invalidValue, "\(component) \(version.version) gives manifests to phase \(spec.name), but \(spec.file) lists its own")
+            .invalidValue,
+            "\(component) \(version.version) gives manifests to phase \(spec.name), but \(spec.file) lists its own")
         }
         phase = phase.adding(manifests: entries.map(\.0))
       }
@@ -97,8 +105,11 @@ extension PhaseSpec {
   /// The template with the catalog version's data: component version, Kubernetes range, upgrade path
   /// and the version's own manifests (those with no `phase:`).
   func filled(component: PhaseComponent, version: CatalogVersion) -> PhaseSpec {
-    let crds = component.crds.map { CRDOwnership(groups: $0.groups, versionLabel: $0.versionLabel, upgradeFrom: version.upgradeFrom) }
-    let filled = PhaseComponent(name: component.name, version: version.version, kubernetes: version.kubernetes, crds: crds)
+    let crds = component.crds.map {
+      CRDOwnership(groups: $0.groups, versionLabel: $0.versionLabel, upgradeFrom: version.upgradeFrom)
+    }
+    let filled = PhaseComponent(
+      name: component.name, version: version.version, kubernetes: version.kubernetes, crds: crds)
     var document = self.document
     document.set(.string(version.version), at: ["component", "version"])
     var kube: JSONObject = ["min": .string(version.kubernetes.minimum.description)]
@@ -124,7 +135,8 @@ extension PhaseSpec {
   private func replacing(component: PhaseComponent?, manifests: [ManifestSource], document: JSONValue) -> PhaseSpec {
     var copy = PhaseSpec(
       name: name, kind: kind, description: description, after: after, profiles: profiles, component: component,
-      manifests: manifests, objects: objects, patches: patches, wait: wait, timeout: timeout, webhookProbes: webhookProbes,
+      manifests: manifests, objects: objects, patches: patches, wait: wait, timeout: timeout,
+      webhookProbes: webhookProbes,
       checks: checks, steps: steps, file: file, directory: directory, fileName: fileName, document: document)
     copy.locatedDocument = locatedDocument
     return copy

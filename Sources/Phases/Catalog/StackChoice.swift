@@ -49,7 +49,9 @@ public struct StackChoice: Sendable {
     }
     guard let catalog = try PhaseSet.catalog(phases: phases), !catalog.stacks.isEmpty else {
       let set = try PhaseSet.resolve(phases: phases, extra: extra)
-      return StackChoice(phaseSet: set, name: nil, reason: "the phase set \(set.origin) has no version catalog: its phase files pin the versions")
+      return StackChoice(
+        phaseSet: set, name: nil,
+        reason: "the phase set \(set.origin) has no version catalog: its phase files pin the versions")
     }
     // Newest first, each with its floor for the profile.
     var candidates: [(name: String, set: PhaseSet, minimum: KubernetesVersion?)] = []
@@ -58,25 +60,34 @@ public struct StackChoice: Sendable {
       candidates.append((definition.name, set, VersionMatrix(set).kubernetes(for: profile).minimum))
     }
     let newest = candidates[0]
-    func floor(_ minimum: KubernetesVersion?) -> String { minimum.map { "Kubernetes \($0)" } ?? "no Kubernetes minimum" }
+    func floor(_ minimum: KubernetesVersion?) -> String {
+      minimum.map { "Kubernetes \($0)" } ?? "no Kubernetes minimum"
+    }
     guard let text = serverVersion, let server = try? KubernetesVersion(text) else {
       return StackChoice(
         phaseSet: newest.set, name: newest.name,
-        reason: "the newest set (the cluster's version is not known: \(serverVersion ?? "unreachable")); it needs \(floor(newest.minimum)) for profile \(profile)")
+        reason:
+          "the newest set (the cluster's version is not known: \(serverVersion ?? "unreachable")); it needs \(floor(newest.minimum)) for profile \(profile)"
+      )
     }
     guard let index = candidates.firstIndex(where: { $0.minimum.map { server >= $0 } ?? true }) else {
       let floors = candidates.map { "\($0.name) needs \(floor($0.minimum))" }.joined(separator: ", ")
       return StackChoice(
         phaseSet: newest.set, name: newest.name,
-        reason: "Kubernetes \(text) meets no set's minimum for profile \(profile) (\(floors)); \(newest.name), the newest, is checked and will fail the kubernetes-version check",
+        reason:
+          "Kubernetes \(text) meets no set's minimum for profile \(profile) (\(floors)); \(newest.name), the newest, is checked and will fail the kubernetes-version check",
         newer: "upgrade the cluster to at least \(floor(candidates.compactMap(\.minimum).min()))")
     }
     let chosen = candidates[index]
-    var reason = "the newest set whose minimum for profile \(profile) (\(floor(chosen.minimum))) Kubernetes \(text) meets"
+    var reason =
+      "the newest set whose minimum for profile \(profile) (\(floor(chosen.minimum))) Kubernetes \(text) meets"
     if index > 0 {
-      reason += " (newer: " + candidates[..<index].map { "\($0.name) needs \(floor($0.minimum))" }.joined(separator: ", ") + ")"
+      reason +=
+        " (newer: " + candidates[..<index].map { "\($0.name) needs \(floor($0.minimum))" }.joined(separator: ", ") + ")"
     }
-    let newer = index > 0 ? "Kubernetes \(candidates[index - 1].minimum?.description ?? "?") would get \(candidates[index - 1].name)" : nil
+    let newer =
+      index > 0
+      ? "Kubernetes \(candidates[index - 1].minimum?.description ?? "?") would get \(candidates[index - 1].name)" : nil
     return StackChoice(phaseSet: chosen.set, name: chosen.name, reason: reason, newer: newer)
   }
 }

@@ -13,7 +13,8 @@ public struct StackSelection: Sendable, Equatable {
   }
 
   public static func == (a: StackSelection, b: StackSelection) -> Bool {
-    a.name == b.name && a.components.elementsEqual(b.components) { $0.component == $1.component && $0.version == $1.version }
+    a.name == b.name
+      && a.components.elementsEqual(b.components) { $0.component == $1.component && $0.version == $1.version }
   }
 
   public var json: JSONValue {

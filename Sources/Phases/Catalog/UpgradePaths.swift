@@ -5,7 +5,9 @@ public import ServestackCore
 public enum UpgradePaths {
   /// The versions to apply, in order, to go from `from` to `to` (neither included when equal; `to` last),
   /// the fewest steps; nil when the catalog has no path.
-  public static func path(_ component: CatalogComponent, from: SemanticVersion, to: SemanticVersion) -> [CatalogVersion]? {
+  public static func path(_ component: CatalogComponent, from: SemanticVersion, to: SemanticVersion)
+    -> [CatalogVersion]?
+  {
     if from == to { return [] }
     let candidates = component.versions.filter { $0.semanticVersion > from && $0.semanticVersion <= to }
     // Breadth first from `from`: the first time `to` is reached is a shortest path.
@@ -15,7 +17,8 @@ public enum UpgradePaths {
     while !frontier.isEmpty {
       var next: [SemanticVersion] = []
       for current in frontier {
-        for candidate in candidates where !seen.contains(candidate.semanticVersion) && candidate.upgrades(from: current) {
+        for candidate in candidates where !seen.contains(candidate.semanticVersion) && candidate.upgrades(from: current)
+        {
           seen.insert(candidate.semanticVersion)
           previous[candidate.semanticVersion] = current
           next.append(candidate.semanticVersion)
@@ -48,14 +51,17 @@ public enum UpgradePaths {
         let a = entry.version(source), let b = entry.version(target), a.semanticVersion != b.semanticVersion
       else { return nil }
       guard a.semanticVersion < b.semanticVersion else {
-        return Step(component: component, from: a.version, to: b.version, path: nil, blocked: "a downgrade (rollback) is not an upgrade path")
+        return Step(
+          component: component, from: a.version, to: b.version, path: nil,
+          blocked: "a downgrade (rollback) is not an upgrade path")
       }
       if let chain = path(entry, from: a.semanticVersion, to: b.semanticVersion) {
         return Step(component: component, from: a.version, to: b.version, path: chain.map(\.version), blocked: nil)
       }
       return Step(
         component: component, from: a.version, to: b.version, path: nil,
-        blocked: "no path in the catalog (\(b.version) upgrades from \(b.upgradeFrom.map(\.text).joined(separator: ", ")))")
+        blocked:
+          "no path in the catalog (\(b.version) upgrades from \(b.upgradeFrom.map(\.text).joined(separator: ", ")))")
     }
   }
 }

@@ -34,8 +34,12 @@ public struct VersionCatalog: Sendable {
   public func requireStack(_ name: String) throws(PhaseError) -> StackDefinition {
     guard let stack = stack(named: name) else {
       var message = "--stack \(name): no such stack set in the \(origin) catalog"
-      if let suggestion = SchemaNode.suggestion(for: name, among: stacks.map(\.name)) { message += " (did you mean '\(suggestion)'?)" }
-      throw PhaseError(.selection, message + "; the sets are \(stacks.map(\.name).joined(separator: ", ")) (servestack versions lists them)")
+      if let suggestion = SchemaNode.suggestion(for: name, among: stacks.map(\.name)) {
+        message += " (did you mean '\(suggestion)'?)"
+      }
+      throw PhaseError(
+        .selection,
+        message + "; the sets are \(stacks.map(\.name).joined(separator: ", ")) (servestack versions lists them)")
     }
     return stack
   }
@@ -55,7 +59,8 @@ public struct CatalogComponent: Sendable {
   }
 
   public func version(_ text: String) -> CatalogVersion? {
-    versions.first { $0.version == text } ?? (try? SemanticVersion(text)).flatMap { wanted in versions.first { $0.semanticVersion == wanted } }
+    versions.first { $0.version == text }
+      ?? (try? SemanticVersion(text)).flatMap { wanted in versions.first { $0.semanticVersion == wanted } }
   }
 }
 
@@ -122,7 +127,9 @@ public struct StackDefinition: Sendable {
   public let components: [(component: String, version: String)]
   public let source: FileLocation
 
-  public init(name: String, description: String?, components: [(component: String, version: String)], source: FileLocation) {
+  public init(
+    name: String, description: String?, components: [(component: String, version: String)], source: FileLocation
+  ) {
     self.name = name
     self.description = description
     self.components = components

@@ -26,7 +26,8 @@ public struct VersionsReport: Sendable {
   /// ``PhaseError`` when the phases or catalog do not load; `selection` when there is no catalog.
   public static func build(phases: URL? = nil, extra: [URL] = []) throws(PhaseError) -> VersionsReport {
     guard let catalog = try PhaseSet.catalog(phases: phases) else {
-      throw PhaseError(.selection, "the phase folder \(phases?.path ?? "") has no version catalog (\(CatalogLoader.folderName)/)")
+      throw PhaseError(
+        .selection, "the phase folder \(phases?.path ?? "") has no version catalog (\(CatalogLoader.folderName)/)")
     }
     var stacks: [Stack] = []
     for definition in catalog.stacks {
@@ -47,13 +48,16 @@ public struct VersionsReport: Sendable {
       }
     }
     let componentPaths = catalog.components.keys.sorted().compactMap { name -> UpgradePaths.Step? in
-      guard let component = catalog.components[name], let first = component.versions.first, let last = component.versions.last,
+      guard let component = catalog.components[name], let first = component.versions.first,
+        let last = component.versions.last,
         first.semanticVersion != last.semanticVersion
       else { return nil }
       let chain = UpgradePaths.path(component, from: first.semanticVersion, to: last.semanticVersion)
       return UpgradePaths.Step(
         component: name, from: first.version, to: last.version, path: chain.map { $0.map(\.version) },
-        blocked: chain == nil ? "no path in the catalog (\(last.version) upgrades from \(last.upgradeFrom.map(\.text).joined(separator: ", ")))" : nil)
+        blocked: chain == nil
+          ? "no path in the catalog (\(last.version) upgrades from \(last.upgradeFrom.map(\.text).joined(separator: ", ")))"
+          : nil)
     }
     return VersionsReport(catalog: catalog, stacks: stacks, stackPaths: stackPaths, componentPaths: componentPaths)
   }
@@ -62,16 +66,22 @@ public struct VersionsReport: Sendable {
   /// version, though one lists other versions of it.
   static func untestedPairs(_ stack: StackDefinition, catalog: VersionCatalog) -> [String] {
     var notes: [String] = []
-    let chosen = stack.components.compactMap { pair in catalog.version(pair.component, pair.version).map { (pair.component, $0) } }
+    let chosen = stack.components.compactMap { pair in
+      catalog.version(pair.component, pair.version).map { (pair.component, $0) }
+    }
     for (i, (a, va)) in chosen.enumerated() {
       for (b, vb) in chosen[(i + 1)...] {
         let ab = va.tested(with: b, version: vb.semanticVersion)
         let ba = vb.tested(with: a, version: va.semanticVersion)
         guard ab != true, ba != true else { continue }
         if ab == false {
-          notes.append("\(a) \(va.version) was tested with \(b) \(va.testedWith[b]?.joined(separator: ", ") ?? ""), not \(vb.version)")
+          notes.append(
+            "\(a) \(va.version) was tested with \(b) \(va.testedWith[b]?.joined(separator: ", ") ?? ""), not \(vb.version)"
+          )
         } else if ba == false {
-          notes.append("\(b) \(vb.version) was tested with \(a) \(vb.testedWith[a]?.joined(separator: ", ") ?? ""), not \(va.version)")
+          notes.append(
+            "\(b) \(vb.version) was tested with \(a) \(vb.testedWith[a]?.joined(separator: ", ") ?? ""), not \(va.version)"
+          )
         }
       }
     }
@@ -83,7 +93,9 @@ public struct VersionsReport: Sendable {
       ["min": .string(support.minimum.description), "recommended": .string(support.recommended.description)]
     }
     func step(_ step: UpgradePaths.Step) -> JSONValue {
-      var object: JSONObject = ["component": .string(step.component), "from": .string(step.from), "to": .string(step.to)]
+      var object: JSONObject = [
+        "component": .string(step.component), "from": .string(step.from), "to": .string(step.to),
+      ]
       if let path = step.path { object["path"] = .array(path.map { .string($0) }) }
       if let blocked = step.blocked { object["blocked"] = .string(blocked) }
       return .object(object)
@@ -91,7 +103,8 @@ public struct VersionsReport: Sendable {
     let stackValues: [JSONValue] = stacks.map { stack in
       var object: JSONObject = [
         "name": .string(stack.definition.name), "default": .bool(stack.isDefault),
-        "components": .object(JSONObject(uniqueKeysWithValues: stack.definition.components.map { ($0.component, .string($0.version)) })),
+        "components": .object(
+          JSONObject(uniqueKeysWithValues: stack.definition.components.map { ($0.component, .string($0.version)) })),
         "kubernetes": .object(
           JSONObject(
             uniqueKeysWithValues: stack.kubernetes.map { entry in
@@ -115,7 +128,10 @@ public struct VersionsReport: Sendable {
               "version": .string(version.version), "kubernetes": kube(version.kubernetes),
               "upgradeFrom": .array(version.upgradeFrom.map { .string($0.text) }),
               "testedWith": .object(
-                JSONObject(uniqueKeysWithValues: version.testedWith.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map { .string($0) })) })),
+                JSONObject(
+                  uniqueKeysWithValues: version.testedWith.sorted { $0.key < $1.key }.map {
+                    ($0.key, .array($0.value.map { .string($0) }))
+                  })),
               "stacks": .array(stacks(using: name, version).map { .string($0) }),
               "manifests": .array(version.manifests.map { .string($0.source.reference) }),
             ]

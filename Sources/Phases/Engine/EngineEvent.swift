@@ -36,7 +36,9 @@ public enum EngineEvent: Sendable {
       object.updateValue(.string(phase.rawValue), forKey: "phase", insertingAt: 1)
       return .object(object)
     case .waitProgress(let phase, let what, let state):
-      return ["event": "wait-progress", "phase": .string(phase.rawValue), "what": .string(what), "state": .string(state)]
+      return [
+        "event": "wait-progress", "phase": .string(phase.rawValue), "what": .string(what), "state": .string(state),
+      ]
     case .removalProgress(let phase, let done, let total):
       return ["event": "removal-progress", "phase": .string(phase.rawValue), "done": .int(done), "total": .int(total)]
     case .phaseFinished(let result):

@@ -65,7 +65,8 @@ public struct InstallOptions: Sendable {
 
   public init(
     phaseSet: PhaseSet, parameters: PhaseParameters, fetcher: ManifestFetcher, from: String? = nil, only: [String] = [],
-    dryRun: Bool = false, timeout: Duration? = nil, preflight: PreflightOptions? = PreflightOptions(), skipTests: Bool = false,
+    dryRun: Bool = false, timeout: Duration? = nil, preflight: PreflightOptions? = PreflightOptions(),
+    skipTests: Bool = false,
     testRunner: (any TestPhaseRunning)? = nil, rewrite: ObjectRewriter? = nil,
     stateNamespace: String = InstallOptions.defaultStateNamespace, leaseDuration: Duration = .seconds(30),
     verifyTimeout: Duration = .seconds(20), command: String = "servestack install"

@@ -22,7 +22,8 @@ public struct InstallResult: Sendable {
   public var resumeCommand: String?
 
   public init(
-    profile: Profile, dryRun: Bool, preflight: PreflightReport?, phases: [PhaseResult], tests: Tests, duration: Duration,
+    profile: Profile, dryRun: Bool, preflight: PreflightReport?, phases: [PhaseResult], tests: Tests,
+    duration: Duration,
     warnings: [String] = [], resumeCommand: String? = nil
   ) {
     self.profile = profile
@@ -63,7 +64,8 @@ public struct InstallResult: Sendable {
   public var json: JSONValue {
     var object: JSONObject = [
       "profile": .string(profile.rawValue), "dryRun": .bool(dryRun), "succeeded": .bool(succeeded),
-      "everyPhaseUnchanged": .bool(everyPhaseUnchanged), "headline": .string(headline), "seconds": .double(duration.seconds),
+      "everyPhaseUnchanged": .bool(everyPhaseUnchanged), "headline": .string(headline),
+      "seconds": .double(duration.seconds),
     ]
     if let preflight { object["preflight"] = preflight.json }
     object["phases"] = .array(phases.map(\.json))
@@ -72,7 +74,8 @@ public struct InstallResult: Sendable {
     case .notRun(let why): object["tests"] = ["status": "not run", "reason": .string(why)]
     case .ran(let outcome):
       object["tests"] = [
-        "status": .string(outcome.passed ? "passed" : "failed"), "summary": .string(outcome.summary), "report": outcome.json,
+        "status": .string(outcome.passed ? "passed" : "failed"), "summary": .string(outcome.summary),
+        "report": outcome.json,
       ]
     }
     if !warnings.isEmpty { object["warnings"] = .array(warnings.map { .string($0) }) }

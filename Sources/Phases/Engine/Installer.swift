@@ -26,10 +26,13 @@ public struct Installer: Sendable {
   /// #### Errors
   /// ``PhaseError``: `selection` (bad `--from`/`--only`), rendering errors (download, pin, patch), a
   /// failing `rewrite`, `lockHeld` (another install runs), `cluster` (unreachable, refused).
-  public func run(_ options: InstallOptions, events: @escaping EngineEventSink = { _ in }) async throws(PhaseError) -> InstallResult {
+  public func run(_ options: InstallOptions, events: @escaping EngineEventSink = { _ in }) async throws(PhaseError)
+    -> InstallResult
+  {
     let started = ContinuousClock.now
     let profile = options.profile
-    let selected = try options.phaseSet.selection(profile: profile, kinds: [.install], from: options.from, only: options.only)
+    let selected = try options.phaseSet.selection(
+      profile: profile, kinds: [.install], from: options.from, only: options.only)
     let prepared = try await prepare(selected, options: options)
 
     var preflight: PreflightReport?
@@ -61,12 +64,14 @@ public struct Installer: Sendable {
 
     let store = InstallStateStore(client: client, namespace: options.stateNamespace)
     try await store.ensureNamespace()
-    let (lock, warning) = try await InstallLock.acquire(client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
+    let (lock, warning) = try await InstallLock.acquire(
+      client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
     if let warning { events(.warning(warning)) }
     let result: InstallResult
     do throws(PhaseError) {
       result = try await runPhases(
-        prepared, store: store, preflight: preflight, options: options, started: started, warnings: warning.map { [$0] } ?? [],
+        prepared, store: store, preflight: preflight, options: options, started: started,
+        warnings: warning.map { [$0] } ?? [],
         events: events)
     } catch {
       await lock.release()
@@ -91,12 +96,14 @@ public struct Installer: Sendable {
         objects = try await rewrite(phase)
       } catch {
         throw PhaseError(
-          .invalidManifest, "rewriting the objects of phase \(phase.name) failed: \(error.userMessage)", file: phase.spec.file,
+          .invalidManifest, "rewriting the objects of phase \(phase.name) failed: \(error.userMessage)",
+          file: phase.spec.file,
           cause: error)
       }
       // The applied digest covers what is sent: the rendered digest and the rewritten objects.
       let document: JSONValue = ["rendered": .string(phase.digest.description), "objects": .array(objects)]
-      prepared.append(Prepared(rendered: phase, objects: objects, digest: Digest.sha256(document.serializedBytes(.sortedKeys))))
+      prepared.append(
+        Prepared(rendered: phase, objects: objects, digest: Digest.sha256(document.serializedBytes(.sortedKeys))))
     }
     return prepared
   }
@@ -149,7 +156,8 @@ public struct Installer: Sendable {
     for (index, phase) in prepared.enumerated() {
       let name = phase.rendered.name
       if failed {
-        results.append(PhaseResult(name: name, outcome: .notRun, reason: "an earlier phase failed", digest: phase.digest))
+        results.append(
+          PhaseResult(name: name, outcome: .notRun, reason: "an earlier phase failed", digest: phase.digest))
         continue
       }
       var remaining = phase.rendered.spec.timeout.duration
@@ -202,7 +210,8 @@ public struct Installer: Sendable {
     }
     let tests = failed ? .skipped("an install phase failed") : await runTests(options: options)
     return InstallResult(
-      profile: options.profile, dryRun: false, preflight: preflight, phases: results, tests: tests, duration: .now - started,
+      profile: options.profile, dryRun: false, preflight: preflight, phases: results, tests: tests,
+      duration: .now - started,
       warnings: warnings, resumeCommand: failed ? options.command : nil)
   }
 
@@ -215,10 +224,13 @@ public struct Installer: Sendable {
     let tests = options.phaseSet.selection(profile: options.profile, kinds: [.test])
     guard !tests.isEmpty else { return .skipped("the phase set has no test phases") }
     if options.skipTests { return .skipped("--skip-tests") }
-    if !options.only.isEmpty { return .skipped("--only installs selected phases; run the test phases with servestack test") }
+    if !options.only.isEmpty {
+      return .skipped("--only installs selected phases; run the test phases with servestack test")
+    }
     guard let runner = options.testRunner else {
       return .notRun(
-        "skipped: run `servestack test --profile \(options.profile)` (test phases \(tests.map(\.name.rawValue).joined(separator: ", ")); no test runner is wired into install)")
+        "skipped: run `servestack test --profile \(options.profile)` (test phases \(tests.map(\.name.rawValue).joined(separator: ", ")); no test runner is wired into install)"
+      )
     }
     return .ran(await runner.runTestPhases(tests, parameters: options.parameters, client: client))
   }

@@ -82,7 +82,8 @@ public struct WaitOutcome: Sendable, Equatable {
 
   public var json: JSONValue {
     var object: JSONObject = [
-      "what": .string(what), "satisfied": .bool(satisfied), "state": .string(state), "seconds": .double(elapsed.seconds),
+      "what": .string(what), "satisfied": .bool(satisfied), "state": .string(state),
+      "seconds": .double(elapsed.seconds),
     ]
     if let problem { object["problem"] = .string(problem) }
     return .object(object)
@@ -112,7 +113,8 @@ public struct PhaseResult: Sendable {
   public var removed: RemovalCounts?
 
   public init(
-    name: PhaseName, outcome: PhaseOutcome, reason: String, objects: ObjectCounts = ObjectCounts(), waits: [WaitOutcome] = [],
+    name: PhaseName, outcome: PhaseOutcome, reason: String, objects: ObjectCounts = ObjectCounts(),
+    waits: [WaitOutcome] = [],
     duration: Duration = .zero, digest: Digest? = nil, applied: [StoredObject] = [],
     objectOutcomes: [(object: String, outcome: String)] = [], problems: [String] = []
   ) {
@@ -138,7 +140,8 @@ public struct PhaseResult: Sendable {
     if let removed { object["objects"] = removed.json }
     if let digest { object["digest"] = .string(digest.description) }
     if !objectOutcomes.isEmpty {
-      object["objectOutcomes"] = .array(objectOutcomes.map { ["object": .string($0.object), "outcome": .string($0.outcome)] })
+      object["objectOutcomes"] = .array(
+        objectOutcomes.map { ["object": .string($0.object), "outcome": .string($0.outcome)] })
     }
     if !problems.isEmpty { object["problems"] = .array(problems.map { .string($0) }) }
     if !images.isEmpty { object["images"] = .array(images.map { .string($0) }) }

@@ -4,13 +4,16 @@ import ServestackCore
 /// The `wait:` list turned into concrete targets, and run.
 extension PhaseRunner {
   /// Targets for everything but webhooks: CRDs established, workloads available, endpoints, conditions.
-  func waitTargets(_ phase: RenderedPhase, objects: [KubeObject]) -> (targets: [WaitTarget], unresolved: [WaitOutcome]) {
+  func waitTargets(_ phase: RenderedPhase, objects: [KubeObject]) -> (targets: [WaitTarget], unresolved: [WaitOutcome])
+  {
     var targets: [WaitTarget] = []
     var unresolved: [WaitOutcome] = []
     for wait in phase.spec.wait {
       switch wait {
       case .crdsEstablished:
-        targets += objects.filter { $0.gvk?.isCustomResourceDefinition == true }.compactMap(\.reference).map { WaitTarget($0, .established) }
+        targets += objects.filter { $0.gvk?.isCustomResourceDefinition == true }.compactMap(\.reference).map {
+          WaitTarget($0, .established)
+        }
       case .workloadsAvailable:
         for object in objects {
           guard let gvk = object.gvk, KnownKinds.isWorkload(gvk), let reference = object.reference else { continue }
@@ -22,14 +25,18 @@ extension PhaseRunner {
           targets.append(WaitTarget(reference, .condition("Ready", status: "True")))
         }
       case .endpoints(let namespace, let service):
-        targets.append(WaitTarget(ObjectReference(GroupVersionKind.service, namespace: namespace, name: service), .serviceHasEndpoints))
+        targets.append(
+          WaitTarget(
+            ObjectReference(GroupVersionKind.service, namespace: namespace, name: service), .serviceHasEndpoints))
       case .condition(let condition):
         let apiVersion = condition.apiVersion ?? objects.first { $0.kind == condition.kind }?.apiVersion
         guard let apiVersion, let gvk = try? GroupVersionKind(apiVersion: apiVersion, kind: condition.kind) else {
           unresolved.append(
             WaitOutcome(
               what: wait.description, satisfied: false, state: "unknown kind", elapsed: .zero,
-              problem: "wait \(wait): no apiVersion given and no \(condition.kind) among the phase's objects; add apiVersion to the condition"))
+              problem:
+                "wait \(wait): no apiVersion given and no \(condition.kind) among the phase's objects; add apiVersion to the condition"
+            ))
           continue
         }
         let reference = ObjectReference(gvk, namespace: condition.namespace, name: condition.name)
@@ -46,7 +53,8 @@ extension PhaseRunner {
     guard !targets.isEmpty else { return [] }
     let events = self.events
     let results = await Waiter(client: client).waitAll(targets, timeout: max(.zero, deadline - .now)) { progress in
-      events(.waitProgress(phase: phase, what: "\(progress.reference) \(progress.condition)", state: progress.state.text))
+      events(
+        .waitProgress(phase: phase, what: "\(progress.reference) \(progress.condition)", state: progress.state.text))
     }
     return results.map { result in
       WaitOutcome(
@@ -97,11 +105,14 @@ extension PhaseRunner {
   /// The phase's Deployment (or StatefulSet, DaemonSet) whose pods the Service selects.
   static func workload(behind service: WebhookDefinition.Service, in objects: [KubeObject]) -> ObjectReference? {
     guard
-      let selector = objects.first(where: { $0.kind == "Service" && $0.name == service.name && ($0.namespace ?? service.namespace) == service.namespace })?[
+      let selector = objects.first(where: {
+        $0.kind == "Service" && $0.name == service.name && ($0.namespace ?? service.namespace) == service.namespace
+      })?[
         path: "spec", "selector"]?.objectValue, !selector.isEmpty
     else { return nil }
     return objects.first { object in
-      guard let gvk = object.gvk, KnownKinds.isWorkload(gvk), gvk.kind != "Job", (object.namespace ?? service.namespace) == service.namespace
+      guard let gvk = object.gvk, KnownKinds.isWorkload(gvk), gvk.kind != "Job",
+        (object.namespace ?? service.namespace) == service.namespace
       else { return false }
       let labels = object[path: "spec", "template", "metadata", "labels"]?.objectValue ?? [:]
       return selector.allSatisfy { labels[$0.key] == $0.value }

@@ -9,7 +9,9 @@ struct PhaseRunner: Sendable {
   let events: EngineEventSink
 
   /// Applies `objects` (the phase's, possibly rewritten) and waits, within `timeout`.
-  func apply(_ phase: RenderedPhase, objects: [JSONValue], digest: Digest, timeout: Duration, reason: String) async -> PhaseResult {
+  func apply(_ phase: RenderedPhase, objects: [JSONValue], digest: Digest, timeout: Duration, reason: String) async
+    -> PhaseResult
+  {
     let started = ContinuousClock.now
     let deadline = started + timeout
     let kube = objects.map(KubeObject.init)
@@ -29,11 +31,13 @@ struct PhaseRunner: Sendable {
     }
 
     let (targets, unresolved) = waitTargets(phase, objects: kube)
-    let webhooks = phase.spec.wait.contains(.webhooksServing)
+    let webhooks =
+      phase.spec.wait.contains(.webhooksServing)
       ? objects.flatMap(WebhookDefinition.webhooks(of:)) : plan.guardingWebhooks
     let serving = WebhookServing(client: client, resolver: resolver, probes: phase.webhookProbes)
     async let standard = runWaits(targets, phase: phase.name, deadline: deadline)
-    let hookOutcomes = await webhookWaits(webhooks, serving: serving, objects: kube, phase: phase.name, deadline: deadline)
+    let hookOutcomes = await webhookWaits(
+      webhooks, serving: serving, objects: kube, phase: phase.name, deadline: deadline)
 
     if !plan.guarded.isEmpty {
       let ready = plan.guarded.filter { entry in entry.webhooks.allSatisfy { hookOutcomes[$0]?.satisfied == true } }
@@ -45,9 +49,11 @@ struct PhaseRunner: Sendable {
         events(.objectsApplied(phase: phase.name, counts: second.counts))
       }
       for entry in blocked {
-        let names = entry.webhooks.filter { hookOutcomes[$0]?.satisfied != true }.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        let names = entry.webhooks.filter { hookOutcomes[$0]?.satisfied != true }.map { "\"\($0.name)\"" }.joined(
+          separator: ", ")
         let failure = ObjectCounts.Failure(
-          object: kube[entry.index].displayName, message: "not applied: it goes through webhook \(names), which does not serve")
+          object: kube[entry.index].displayName,
+          message: "not applied: it goes through webhook \(names), which does not serve")
         result.objects.failures.append(failure)
         result.problems.append(failure.description)
       }
@@ -70,7 +76,8 @@ struct PhaseRunner: Sendable {
     let serving = WebhookServing(
       client: client, resolver: ResourceResolver(objects: objects, client: client), probes: phase.webhookProbes)
     async let standard = runWaits(targets, phase: phase.name, deadline: deadline)
-    let hookOutcomes = await webhookWaits(webhooks, serving: serving, objects: kube, phase: phase.name, deadline: deadline)
+    let hookOutcomes = await webhookWaits(
+      webhooks, serving: serving, objects: kube, phase: phase.name, deadline: deadline)
     let waits = await standard + unresolved + webhooks.compactMap { hookOutcomes[$0] }
     let problems = waits.compactMap(\.problem)
     return PhaseResult(
@@ -83,7 +90,8 @@ struct PhaseRunner: Sendable {
   ///
   /// - Parameter planned: the kinds and namespaces that earlier phases of the same plan would create, so
   ///   that their objects count as created instead of failing as unknown.
-  func dryRun(_ phase: RenderedPhase, objects: [JSONValue], digest: Digest, planned: PlannedScope) async -> PhaseResult {
+  func dryRun(_ phase: RenderedPhase, objects: [JSONValue], digest: Digest, planned: PlannedScope) async -> PhaseResult
+  {
     let started = ContinuousClock.now
     let kube = objects.map(KubeObject.init)
     let applied = await client.applyMany(kube, options: ApplyManyOptions(force: true, dryRun: true))
@@ -102,7 +110,8 @@ struct PhaseRunner: Sendable {
       case "created": counts.created += 1
       case "configured": counts.configured += 1
       case "unchanged": counts.unchanged += 1
-      default: counts.failures.append(ObjectCounts.Failure(object: name, message: item.outcome.error?.message ?? "failed"))
+      default:
+        counts.failures.append(ObjectCounts.Failure(object: name, message: item.outcome.error?.message ?? "failed"))
       }
       outcomes.append((name, label))
     }

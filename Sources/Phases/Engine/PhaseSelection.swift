@@ -34,7 +34,9 @@ extension PhaseSet {
     func lookup(_ text: String, flag: String) throws(PhaseError) -> PhaseName {
       let available = selected.map(\.name.rawValue).joined(separator: ", ")
       guard let name = try? PhaseName(text), let phase = self[name] else {
-        throw PhaseError(.selection, "\(flag) \(text): no such phase in the \(origin) set; phases for profile \(profile): \(available)")
+        throw PhaseError(
+          .selection, "\(flag) \(text): no such phase in the \(origin) set; phases for profile \(profile): \(available)"
+        )
       }
       guard selected.contains(where: { $0.name == name }) else {
         let why = phase.applies(to: profile) ? "it is a \(phase.kind) phase" : "it is not part of profile \(profile)"

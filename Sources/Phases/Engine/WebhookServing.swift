@@ -31,7 +31,9 @@ struct WebhookServing: Sendable {
         return .notServing("cannot read the endpoints of service \(service): \(error.message)")
       }
       guard ready > 0 else { return .notServing("service \(service) has no ready endpoints") }
-      let gvk = hook.configurationKind == "MutatingWebhookConfiguration" ? KnownKinds.mutatingWebhooks : KnownKinds.validatingWebhooks
+      let gvk =
+        hook.configurationKind == "MutatingWebhookConfiguration"
+        ? KnownKinds.mutatingWebhooks : KnownKinds.validatingWebhooks
       let live: KubeObject?
       do throws(KubeError) {
         live = try await client.getIfExists(ObjectReference(gvk, name: hook.configuration))
@@ -41,10 +43,14 @@ struct WebhookServing: Sendable {
       guard let live else { return .notServing("\(hook.configurationKind) \(hook.configuration) does not exist") }
       let current = WebhookDefinition.webhooks(of: live.json).first { $0.name == hook.name }
       guard current?.hasCABundle == true else {
-        return .notServing("caBundle of \(hook.configurationKind) \(hook.configuration) is not injected yet (service \(service): \(ready) ready endpoint(s))")
+        return .notServing(
+          "caBundle of \(hook.configurationKind) \(hook.configuration) is not injected yet (service \(service): \(ready) ready endpoint(s))"
+        )
       }
     }
-    guard hook.failurePolicy != "Ignore" else { return .serving("endpoints ready, caBundle set (failurePolicy Ignore: not probed)") }
+    guard hook.failurePolicy != "Ignore" else {
+      return .serving("endpoints ready, caBundle set (failurePolicy Ignore: not probed)")
+    }
     guard let probe else { return .serving("endpoints ready, caBundle set (no object to probe it with)") }
     return await dryRun(probe, for: hook)
   }
@@ -65,9 +71,12 @@ struct WebhookServing: Sendable {
       }
       // A validating webhook runs after schema validation: an Invalid answer that names no webhook came
       // before it was called and proves nothing about it.
-      if error.code == .invalid && hook.configurationKind == "ValidatingWebhookConfiguration" && !text.contains("admission webhook") {
+      if error.code == .invalid && hook.configurationKind == "ValidatingWebhookConfiguration"
+        && !text.contains("admission webhook")
+      {
         return .serving(
-          "endpoints ready, caBundle set (the probe \(object.displayName) was rejected by validation before the webhook was called; add a valid object for it under webhookProbes to prove it answers)")
+          "endpoints ready, caBundle set (the probe \(object.displayName) was rejected by validation before the webhook was called; add a valid object for it under webhookProbes to prove it answers)"
+        )
       }
       // Denied, or refused by a mutating webhook that answered (mutation runs before validation).
       return .serving("answered a dry-run create of \(object.displayName) (\(error.reason ?? error.code.description))")
@@ -80,7 +89,8 @@ struct WebhookServing: Sendable {
       let kube = KubeObject(object)
       guard let gvk = kube.gvk, let entry = await resolver.resolve(gvk) else { return false }
       return hook.intercepts(
-        group: gvk.group, version: gvk.version, resource: entry.resource, operation: "CREATE", namespaced: entry.namespaced,
+        group: gvk.group, version: gvk.version, resource: entry.resource, operation: "CREATE",
+        namespaced: entry.namespaced,
         labels: kube.labels)
     }
     for probe in probes where probe.webhook == hook.name {
@@ -103,10 +113,12 @@ struct WebhookServing: Sendable {
             if entry.namespaced { metadata["namespace"] = "default" }
             let labels = LabelSelector.satisfyingLabels(hook.objectSelector)
             if !labels.isEmpty {
-              metadata["labels"] = .object(JSONObject(uniqueKeysWithValues: labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+              metadata["labels"] = .object(
+                JSONObject(uniqueKeysWithValues: labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
             }
             return [
-              "apiVersion": .string(entry.gvk.apiVersion), "kind": .string(entry.gvk.kind), "metadata": .object(metadata),
+              "apiVersion": .string(entry.gvk.apiVersion), "kind": .string(entry.gvk.kind),
+              "metadata": .object(metadata),
               "spec": [:],
             ]
           }

@@ -21,9 +21,11 @@ struct FieldPath: Sendable, Hashable, CustomStringConvertible {
       switch component {
       case .index(let i): text += "[\(i)]"
       case .key(let key):
-        let plain = !key.isEmpty && key.unicodeScalars.allSatisfy {
-          ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }
+        let plain =
+          !key.isEmpty
+          && key.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+          }
         if plain {
           text += text.isEmpty ? key : ".\(key)"
         } else {

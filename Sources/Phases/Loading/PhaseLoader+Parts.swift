@@ -31,8 +31,11 @@ extension PhaseLoader {
       var groups: [String] = []
       for item in groupItems {
         let group = try item.string()
-        guard group.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ PhaseName.isLabel(String($0)) })
-        else { throw item.fail(.invalidValue, "invalid API group '\(group)': expected a DNS name such as serving.kserve.io") }
+        guard
+          group.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ PhaseName.isLabel(String($0)) })
+        else {
+          throw item.fail(.invalidValue, "invalid API group '\(group)': expected a DNS name such as serving.kserve.io")
+        }
         groups.append(group)
       }
       let label = try crd.optional("versionLabel")?.nonEmptyString()
@@ -94,7 +97,8 @@ extension PhaseLoader {
     guard scheme == "https" else {
       throw node.fail(
         .invalidValue,
-        "invalid URL '\(text)': upstream manifests must be fetched over https (use --mirror for a local mirror, or 'path:' for a file)")
+        "invalid URL '\(text)': upstream manifests must be fetched over https (use --mirror for a local mirror, or 'path:' for a file)"
+      )
     }
     guard let host = components.host, !host.isEmpty, components.user == nil, components.password == nil else {
       throw node.fail(.invalidValue, "invalid URL '\(text)': expected https://host/path with no credentials")
@@ -122,7 +126,8 @@ extension PhaseLoader {
       _ = try merge.object()
       try checkPlaceholders(merge)
       guard target.kind == "ConfigMap" else {
-        throw mergeJSON.fail(.invalidValue, "mergeJSON changes JSON held by a ConfigMap's data; the target is a \(target.kind)")
+        throw mergeJSON.fail(
+          .invalidValue, "mergeJSON changes JSON held by a ConfigMap's data; the target is a \(target.kind)")
       }
       operation = .mergeJSON(key: key, merge: merge.value)
     case (.some, .some):
@@ -142,7 +147,9 @@ extension PhaseLoader {
     let child = SchemaNode(value: value, path: node.path.appending(kind), context: node.context)
     func expect(_ word: String) throws(PhaseError) {
       let text = try child.string()
-      guard text == word else { throw child.fail(PhaseError.Code.invalidValue, "expected '\(kind): \(word)', found '\(text)'") }
+      guard text == word else {
+        throw child.fail(PhaseError.Code.invalidValue, "expected '\(kind): \(word)', found '\(text)'")
+      }
     }
     switch kind {
     case "crds":
@@ -204,8 +211,11 @@ extension PhaseLoader {
     let name = try nameNode.string()
     guard PreflightCheck.knownChecks.contains(name) else {
       var message = "unknown preflight check '\(name)'"
-      if let s = SchemaNode.suggestion(for: name, among: PreflightCheck.knownChecks) { message += " (did you mean '\(s)'?)" }
-      throw nameNode.fail(.invalidValue, message + "; known checks: \(PreflightCheck.knownChecks.joined(separator: ", "))")
+      if let s = SchemaNode.suggestion(for: name, among: PreflightCheck.knownChecks) {
+        message += " (did you mean '\(s)'?)"
+      }
+      throw nameNode.fail(
+        .invalidValue, message + "; known checks: \(PreflightCheck.knownChecks.joined(separator: ", "))")
     }
     var severity = PreflightCheck.Severity.fail
     if let severityNode = map.optional("severity") {
@@ -229,7 +239,8 @@ extension PhaseLoader {
     guard let action = TestStep.Action(rawValue: key) else {
       var message = "unknown step '\(key)'"
       if let s = SchemaNode.suggestion(for: key, among: actions) { message += " (did you mean '\(s)'?)" }
-      throw node.context.error(.unknownField, at: node.path.appending(key), message + "; use one of \(actions.joined(separator: ", "))")
+      throw node.context.error(
+        .unknownField, at: node.path.appending(key), message + "; use one of \(actions.joined(separator: ", "))")
     }
     return TestStep(action: action, body: body, source: node.location)
   }
@@ -249,7 +260,8 @@ extension PhaseLoader {
     func fail(_ names: [String], _ path: FieldPath) -> PhaseError {
       node.context.error(
         .unknownParameter, at: path,
-        "unknown parameter '${\(names[0])}'; the parameters are \(PhaseParameters.knownNames.joined(separator: ", ")) (write $${ for a literal ${)")
+        "unknown parameter '${\(names[0])}'; the parameters are \(PhaseParameters.knownNames.joined(separator: ", ")) (write $${ for a literal ${)"
+      )
     }
     switch node.value {
     case .string(let text):

@@ -78,7 +78,8 @@ public enum PhaseLoader {
     if let node = top.optional("after") {
       for item in try node.sequence() { after.append(try phaseName(item)) }
     }
-    let profiles = try top.optional("profiles").map { node throws(PhaseError) in try profileSet(node) } ?? Set(Profile.allCases)
+    let profiles =
+      try top.optional("profiles").map { node throws(PhaseError) in try profileSet(node) } ?? Set(Profile.allCases)
     var timeout = PhaseSpec.defaultTimeout(for: kind)
     if let node = top.optional("timeout") { timeout = try duration(node) }
 
@@ -138,7 +139,9 @@ public enum PhaseLoader {
   static func profileSet(_ node: SchemaNode) throws(PhaseError) -> Set<Profile> {
     var profiles = Set<Profile>()
     let items = try node.sequence()
-    guard !items.isEmpty else { throw node.fail(.invalidValue, "name at least one profile, or leave 'profiles' out for all") }
+    guard !items.isEmpty else {
+      throw node.fail(.invalidValue, "name at least one profile, or leave 'profiles' out for all")
+    }
     for item in items {
       let text = try item.string()
       do { profiles.insert(try Profile(parsing: text)) } catch { throw item.invalid(error) }
@@ -148,7 +151,8 @@ public enum PhaseLoader {
 
   static func duration(_ node: SchemaNode) throws(PhaseError) -> GoDuration {
     guard let text = node.value.stringValue else {
-      throw node.fail(.wrongType, "expected a duration such as 10m, 90s or 1h30m, found \(SchemaNode.describe(node.value))")
+      throw node.fail(
+        .wrongType, "expected a duration such as 10m, 90s or 1h30m, found \(SchemaNode.describe(node.value))")
     }
     do { return try GoDuration(text) } catch { throw node.invalid(error) }
   }

@@ -26,12 +26,14 @@ enum PhaseOrder {
       }
     }
     if order.count < phases.count {
-      let cycle = findCycle(phases, remaining: Set(dependencies.indices.filter { !dependencies[$0].isEmpty }), index: index)
+      let cycle = findCycle(
+        phases, remaining: Set(dependencies.indices.filter { !dependencies[$0].isEmpty }), index: index)
       let names = cycle.map { phases[$0].name.rawValue }
       let first = phases[cycle[0]]
       throw first.error(
         .cycle, field: "after",
-        "the phases' after: lists form a cycle: \(names.joined(separator: " → ")) → \(names[0]); remove one of these edges")
+        "the phases' after: lists form a cycle: \(names.joined(separator: " → ")) → \(names[0]); remove one of these edges"
+      )
     }
     return order
   }

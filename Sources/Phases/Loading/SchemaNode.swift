@@ -94,7 +94,9 @@ struct SchemaNode: Sendable {
     for key in object.keys where !allowed.contains(key) {
       let keyPath = path.appending(key)
       var message = "unknown field '\(key)'"
-      if let suggestion = SchemaNode.suggestion(for: key, among: allowed) { message += " (did you mean '\(suggestion)'?)" }
+      if let suggestion = SchemaNode.suggestion(for: key, among: allowed) {
+        message += " (did you mean '\(suggestion)'?)"
+      }
       message += "; allowed here: \(allowed.joined(separator: ", "))"
       throw context.error(.unknownField, at: keyPath, message)
     }

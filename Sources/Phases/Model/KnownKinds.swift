@@ -9,7 +9,9 @@ enum KnownKinds {
   static let mutatingWebhooks = GroupVersionKind(
     group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration")
 
-  static let webhookConfigurationKinds: Set<String> = ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]
+  static let webhookConfigurationKinds: Set<String> = [
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+  ]
 
   /// Whether `gvk` is a workload whose availability `workloads: available` waits for.
   static func isWorkload(_ gvk: GroupVersionKind) -> Bool {

@@ -9,7 +9,8 @@ public struct PhaseParameters: Sendable, Equatable {
   public static let known: KeyValuePairs<String, String> = [
     "profile": "the selected profile (serverless, serverless-kourier, raw)",
     "domain": "the domain of InferenceService hosts (Knative config-domain, KServe ingressDomain); default example.com",
-    "ingressClass": "Knative's ingress class for the profile (istio.… / kourier.ingress.networking.knative.dev; empty for raw)",
+    "ingressClass":
+      "Knative's ingress class for the profile (istio.… / kourier.ingress.networking.knative.dev; empty for raw)",
     "deploymentMode": "KServe's default deployment mode for the profile (Serverless, RawDeployment)",
     "namespace": "the namespace test phases create their InferenceServices in; default servestack-test",
     "kserveNamespace": "the namespace KServe runs in; kserve",
@@ -38,7 +39,8 @@ public struct PhaseParameters: Sendable, Equatable {
       guard values[name] != nil, name != "profile" else {
         throw PhaseError(
           .unknownParameter,
-          "unknown parameter '\(name)'; the parameters are \(PhaseParameters.knownNames.filter { $0 != "profile" }.joined(separator: ", ")) (the profile is chosen with --profile)")
+          "unknown parameter '\(name)'; the parameters are \(PhaseParameters.knownNames.filter { $0 != "profile" }.joined(separator: ", ")) (the profile is chosen with --profile)"
+        )
       }
       values[name] = value
     }
@@ -52,7 +54,8 @@ public struct PhaseParameters: Sendable, Equatable {
     case .string(let text): .string(substitute(text))
     case .array(let items): .array(items.map(substitute))
     case .object(let object):
-      .object(JSONObject(object.map { (substitute($0.key), substitute($0.value)) }, uniquingKeysWith: { _, last in last }))
+      .object(
+        JSONObject(object.map { (substitute($0.key), substitute($0.value)) }, uniquingKeysWith: { _, last in last }))
     default: value
     }
   }

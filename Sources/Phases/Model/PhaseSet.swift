@@ -1,5 +1,5 @@
-public import Foundation
 import BuiltinContent
+public import Foundation
 import ServestackCore
 import YAML
 
@@ -40,7 +40,9 @@ public struct PhaseSet: Sendable {
   /// ``PhaseError`` when the folder cannot be read, holds no phase file, holds a `.yaml` file not named
   /// `NN-name.yaml`, or a file or the set does not validate.
   public static func load(directory: URL, stack: String? = nil) throws(PhaseError) -> PhaseSet {
-    try resolved(try files(in: directory), catalog: try CatalogLoader.load(phaseFolder: directory), stack: stack, origin: directory.path)
+    try resolved(
+      try files(in: directory), catalog: try CatalogLoader.load(phaseFolder: directory), stack: stack,
+      origin: directory.path)
   }
 
   /// The phase files of a folder, each validated alone (the set is validated by the caller).
@@ -49,14 +51,16 @@ public struct PhaseSet: Sendable {
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
     } catch {
-      throw PhaseError(.io, "cannot read the phase folder: \(error.localizedDescription)", file: directory.path, cause: error)
+      throw PhaseError(
+        .io, "cannot read the phase folder: \(error.localizedDescription)", file: directory.path, cause: error)
     }
     var specs: [PhaseSpec] = []
     for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
       let url = directory.appendingPathComponent(name)
       guard isPhaseFileName(name) else {
         throw PhaseError(
-          .io, "phase files are named NN-name.yaml (a number, a dash, a name), e.g. 45-storage-class.yaml; rename or move this file",
+          .io,
+          "phase files are named NN-name.yaml (a number, a dash, a name), e.g. 45-storage-class.yaml; rename or move this file",
           file: url.path)
       }
       specs.append(try PhaseLoader.load(contentsOf: url))
@@ -72,7 +76,8 @@ public struct PhaseSet: Sendable {
   ///
   /// - Parameter stack: the stack set of the catalog (`phases`' `versions/`, or the built-in one) to
   ///   resolve template phases for; nil: the catalog's newest.
-  public static func resolve(phases: URL? = nil, extra: [URL] = [], stack: String? = nil) throws(PhaseError) -> PhaseSet {
+  public static func resolve(phases: URL? = nil, extra: [URL] = [], stack: String? = nil) throws(PhaseError) -> PhaseSet
+  {
     var specs: [PhaseSpec]
     if let phases { specs = try files(in: phases) } else { specs = try builtinFiles() }
     for folder in extra { specs += try files(in: folder) }
@@ -109,7 +114,9 @@ public struct PhaseSet: Sendable {
   static let builtinNames: Set<PhaseName> = {
     var names = Set<PhaseName>()
     for file in BuiltinContent.files(in: "phases") where isPhaseFileName(file.name) {
-      if let spec = try? PhaseLoader.parse(file.text, file: "phases/\(file.name)", directory: nil) { names.insert(spec.name) }
+      if let spec = try? PhaseLoader.parse(file.text, file: "phases/\(file.name)", directory: nil) {
+        names.insert(spec.name)
+      }
     }
     return names
   }()

@@ -55,7 +55,10 @@ public struct ConditionWait: Hashable, Sendable {
   /// `True`, `False` or `Unknown`.
   public let status: String
 
-  public init(apiVersion: String? = nil, kind: String, namespace: String? = nil, name: String, type: String, status: String = "True") {
+  public init(
+    apiVersion: String? = nil, kind: String, namespace: String? = nil, name: String, type: String,
+    status: String = "True"
+  ) {
     self.apiVersion = apiVersion
     self.kind = kind
     self.namespace = namespace

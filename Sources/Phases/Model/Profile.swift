@@ -16,7 +16,8 @@ public enum Profile: String, Sendable, Hashable, CaseIterable, Comparable, Custo
   public init(parsing text: String) throws(ValueError) {
     guard let profile = Profile(rawValue: text) else {
       throw ValueError(
-        kind: "profile", value: text, problem: "known profiles: \(Profile.allCases.map(\.rawValue).joined(separator: ", "))")
+        kind: "profile", value: text,
+        problem: "known profiles: \(Profile.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     self = profile
   }

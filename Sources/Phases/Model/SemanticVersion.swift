@@ -19,7 +19,8 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
     if let plus = body.firstIndex(of: "+") { body = body[..<plus] }
     var prerelease: [String] = []
     if let dash = body.firstIndex(of: "-") {
-      prerelease = body[body.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+      prerelease = body[body.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(
+        String.init)
       body = body[..<dash]
       guard prerelease.allSatisfy({ !$0.isEmpty }) else {
         throw ValueError(kind: "version", value: text, problem: "empty pre-release identifier")

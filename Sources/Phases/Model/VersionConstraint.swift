@@ -19,13 +19,15 @@ public struct VersionConstraint: Hashable, Sendable, CustomStringConvertible {
   public init(_ text: String) throws(ValueError) {
     let parts = text.split(separator: " ", omittingEmptySubsequences: true)
     guard !parts.isEmpty else {
-      throw ValueError(kind: "version constraint", value: text, problem: "it is empty; write v0.15.2 or >=v0.15.0 <v0.16.0")
+      throw ValueError(
+        kind: "version constraint", value: text, problem: "it is empty; write v0.15.2 or >=v0.15.0 <v0.16.0")
     }
     var comparisons: [(Comparison, SemanticVersion)] = []
     for part in parts {
       var rest = Substring(part)
       var op = Comparison.equal
-      for candidate in [Comparison.greaterOrEqual, .lessOrEqual, .greater, .less, .equal] where rest.hasPrefix(candidate.rawValue) {
+      for candidate in [Comparison.greaterOrEqual, .lessOrEqual, .greater, .less, .equal]
+      where rest.hasPrefix(candidate.rawValue) {
         op = candidate
         rest = rest.dropFirst(candidate.rawValue.count)
         break

@@ -79,8 +79,13 @@ public struct WebhookDefinition: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Whether the webhook intercepts `operation` on an object with `labels` of this resource.
-  func intercepts(group: String, version: String, resource: String, operation: String, namespaced: Bool, labels: [String: String]) -> Bool {
-    guard rules.contains(where: { $0.matches(group: group, version: version, resource: resource, operation: operation, namespaced: namespaced) })
+  func intercepts(
+    group: String, version: String, resource: String, operation: String, namespaced: Bool, labels: [String: String]
+  ) -> Bool {
+    guard
+      rules.contains(where: {
+        $0.matches(group: group, version: version, resource: resource, operation: operation, namespaced: namespaced)
+      })
     else { return false }
     return LabelSelector.matches(objectSelector, labels: labels)
   }

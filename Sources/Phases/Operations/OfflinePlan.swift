@@ -14,7 +14,9 @@ public struct OfflinePlan: Sendable {
   public var json: JSONValue {
     [
       "profile": .string(profile.rawValue),
-      "parameters": .object(JSONObject(uniqueKeysWithValues: parameters.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+      "parameters": .object(
+        JSONObject(
+          uniqueKeysWithValues: parameters.values.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
       "phases": .array(phases.map(\.json)),
       "warnings": .array(warnings.map { .string($0) }),
     ]

@@ -36,9 +36,15 @@ public enum PhasePlanner {
     var webhooks: [PhasePlan.Webhook] = []
     for object in objects {
       let kind = object["kind"]?.stringValue ?? "?"
-      if let i = byKind.firstIndex(where: { $0.kind == kind }) { byKind[i].count += 1 } else { byKind.append((kind, 1)) }
+      if let i = byKind.firstIndex(where: { $0.kind == kind }) {
+        byKind[i].count += 1
+      } else {
+        byKind.append((kind, 1))
+      }
       let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
-      if let namespace = object[path: ["metadata", "namespace"]]?.stringValue, !namespace.isEmpty { namespaces.insert(namespace) }
+      if let namespace = object[path: ["metadata", "namespace"]]?.stringValue, !namespace.isEmpty {
+        namespaces.insert(namespace)
+      }
       switch kind {
       case "Namespace": namespaces.insert(name)
       case "CustomResourceDefinition": crds.append(name)
@@ -56,11 +62,13 @@ public enum PhasePlanner {
       }
     }
     let manifests = (rendered?.manifests ?? []).map {
-      PhasePlan.Manifest(reference: $0.source.reference, sha256: $0.digest, origin: $0.origin, objectCount: $0.objectRange.count)
+      PhasePlan.Manifest(
+        reference: $0.source.reference, sha256: $0.digest, origin: $0.origin, objectCount: $0.objectRange.count)
     }
     return PhasePlan(
       name: phase.name, kind: phase.kind, file: phase.file, component: phase.component, manifests: manifests,
-      objectCount: objects.count, objectsByKind: byKind, namespaces: namespaces.sorted(), crds: crds, webhooks: webhooks,
+      objectCount: objects.count, objectsByKind: byKind, namespaces: namespaces.sorted(), crds: crds,
+      webhooks: webhooks,
       waits: phase.wait, timeout: phase.timeout, images: rendered.flatMap { r in images?(r) } ?? [],
       digest: rendered?.digest, checks: phase.checks, stepCount: phase.steps.count)
   }

@@ -45,10 +45,13 @@ public struct StatusReport: Sendable {
   public var json: JSONValue {
     var object: JSONObject = ["installed": .bool(installed), "healthy": .bool(healthy)]
     if let profile { object["profile"] = .string(profile.rawValue) }
-    object["parameters"] = .object(JSONObject(uniqueKeysWithValues: parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+    object["parameters"] = .object(
+      JSONObject(uniqueKeysWithValues: parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
     object["components"] = .array(
       components.map { component in
-        var entry: JSONObject = ["name": .string(component.name), "version": .string(component.version), "phase": .string(component.phase)]
+        var entry: JSONObject = [
+          "name": .string(component.name), "version": .string(component.version), "phase": .string(component.phase),
+        ]
         if let live = component.live { entry["liveVersion"] = .string(live) }
         return .object(entry)
       })
@@ -61,7 +64,13 @@ public struct StatusReport: Sendable {
         return .object(entry)
       })
     func health(_ items: [Health]) -> JSONValue {
-      .array(items.map { ["object": .string($0.object), "phase": .string($0.phase), "healthy": .bool($0.healthy), "state": .string($0.state)] })
+      .array(
+        items.map {
+          [
+            "object": .string($0.object), "phase": .string($0.phase), "healthy": .bool($0.healthy),
+            "state": .string($0.state),
+          ]
+        })
     }
     object["workloads"] = health(workloads)
     object["webhooks"] = health(webhooks)
@@ -80,7 +89,9 @@ public struct StatusReporter: Sendable {
   ///
   /// #### Errors
   /// ``PhaseError`` `cluster` or `state`.
-  public func run(phaseSet: PhaseSet, stateNamespace: String = InstallOptions.defaultStateNamespace) async throws(PhaseError) -> StatusReport {
+  public func run(phaseSet: PhaseSet, stateNamespace: String = InstallOptions.defaultStateNamespace)
+    async throws(PhaseError) -> StatusReport
+  {
     let state = try await InstallStateStore(client: client, namespace: stateNamespace).load()
     let profile = state.profile ?? .serverless
     let order = phaseSet.selection(profile: profile, kinds: [.install]).map(\.name)
@@ -89,16 +100,22 @@ public struct StatusReporter: Sendable {
       installed: !state.records.isEmpty, profile: state.profile, parameters: state.parameters, components: [],
       phases: names.compactMap { name in state[name].map { StatusReport.Phase(name: name.rawValue, record: $0) } },
       workloads: [], webhooks: [])
-    let parameters = (try? PhaseParameters(profile: profile, overrides: state.parameters.filter { $0.key != "profile" }))
-    let crds = (try? await client.list(GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)).items) ?? []
+    let parameters =
+      (try? PhaseParameters(profile: profile, overrides: state.parameters.filter { $0.key != "profile" }))
+    let crds =
+      (try? await client.list(
+        GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)
+      ).items) ?? []
 
-    await withTaskGroup(of: (Int, [StatusReport.Health], [StatusReport.Health], StatusReport.Component?).self) { group in
+    await withTaskGroup(of: (Int, [StatusReport.Health], [StatusReport.Health], StatusReport.Component?).self) {
+      group in
       for (index, name) in names.enumerated() {
         guard let record = state[name] else { continue }
         let spec = phaseSet[name]
         group.addTask {
           async let workloads = self.workloadHealth(record.objects, phase: name.rawValue)
-          async let webhooks = self.webhookHealth(record.objects, phase: name.rawValue, spec: spec, parameters: parameters)
+          async let webhooks = self.webhookHealth(
+            record.objects, phase: name.rawValue, spec: spec, parameters: parameters)
           async let component = self.component(record, phase: name.rawValue, spec: spec, crds: crds)
           return await (index, workloads, webhooks, component)
         }
@@ -117,12 +134,15 @@ public struct StatusReporter: Sendable {
   func workloadHealth(_ objects: [StoredObject], phase: String) async -> [StatusReport.Health] {
     var health: [StatusReport.Health] = []
     for object in objects {
-      guard let gvk = try? GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind), KnownKinds.isWorkload(gvk) else { continue }
+      guard let gvk = try? GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind),
+        KnownKinds.isWorkload(gvk)
+      else { continue }
       let reference = ObjectReference(gvk, namespace: object.namespace, name: object.name)
       let condition: Kubernetes.WaitCondition = gvk.kind == "Job" ? .jobComplete : .rolledOut
       do throws(KubeError) {
         guard let live = try await client.getIfExists(reference) else {
-          health.append(StatusReport.Health(object: reference.description, phase: phase, healthy: false, state: "missing"))
+          health.append(
+            StatusReport.Health(object: reference.description, phase: phase, healthy: false, state: "missing"))
           continue
         }
         let state = condition.evaluate(live)
@@ -135,41 +155,56 @@ public struct StatusReporter: Sendable {
         }
         health.append(StatusReport.Health(object: reference.description, phase: phase, healthy: healthy, state: text))
       } catch {
-        health.append(StatusReport.Health(object: reference.description, phase: phase, healthy: false, state: error.message))
+        health.append(
+          StatusReport.Health(object: reference.description, phase: phase, healthy: false, state: error.message))
       }
     }
     return health
   }
 
-  func webhookHealth(_ objects: [StoredObject], phase: String, spec: PhaseSpec?, parameters: PhaseParameters?) async -> [StatusReport.Health] {
+  func webhookHealth(_ objects: [StoredObject], phase: String, spec: PhaseSpec?, parameters: PhaseParameters?) async
+    -> [StatusReport.Health]
+  {
     let probes = (spec?.webhookProbes ?? []).map { probe in
-      parameters.map { WebhookProbe(webhook: $0.substitute(probe.webhook), object: $0.substitute(probe.object)) } ?? probe
+      parameters.map { WebhookProbe(webhook: $0.substitute(probe.webhook), object: $0.substitute(probe.object)) }
+        ?? probe
     }
-    let serving = WebhookServing(client: client, resolver: ResourceResolver(objects: [], client: client), probes: probes)
+    let serving = WebhookServing(
+      client: client, resolver: ResourceResolver(objects: [], client: client), probes: probes)
     var health: [StatusReport.Health] = []
     for object in objects where KnownKinds.webhookConfigurationKinds.contains(object.kind) {
-      let gvk = object.kind == "MutatingWebhookConfiguration" ? KnownKinds.mutatingWebhooks : KnownKinds.validatingWebhooks
+      let gvk =
+        object.kind == "MutatingWebhookConfiguration" ? KnownKinds.mutatingWebhooks : KnownKinds.validatingWebhooks
       guard let live = try? await client.getIfExists(ObjectReference(gvk, name: object.name)) else {
-        health.append(StatusReport.Health(object: "\(object.kind) \(object.name)", phase: phase, healthy: false, state: "missing"))
+        health.append(
+          StatusReport.Health(object: "\(object.kind) \(object.name)", phase: phase, healthy: false, state: "missing"))
         continue
       }
       for hook in WebhookDefinition.webhooks(of: live.json) {
         let look = await serving.look(hook, probe: await serving.probeObject(for: hook))
         switch look {
-        case .serving(let how): health.append(StatusReport.Health(object: hook.description, phase: phase, healthy: true, state: how))
-        case .notServing(let why): health.append(StatusReport.Health(object: hook.description, phase: phase, healthy: false, state: why))
+        case .serving(let how):
+          health.append(StatusReport.Health(object: hook.description, phase: phase, healthy: true, state: how))
+        case .notServing(let why):
+          health.append(StatusReport.Health(object: hook.description, phase: phase, healthy: false, state: why))
         }
       }
     }
     return health
   }
 
-  func component(_ record: PhaseRecord, phase: String, spec: PhaseSpec?, crds: [KubeObject]) async -> StatusReport.Component? {
-    guard let name = record.component ?? spec?.component?.name, let version = record.version ?? spec?.component?.version else { return nil }
+  func component(_ record: PhaseRecord, phase: String, spec: PhaseSpec?, crds: [KubeObject]) async -> StatusReport
+    .Component?
+  {
+    guard let name = record.component ?? spec?.component?.name, let version = record.version ?? spec?.component?.version
+    else { return nil }
     var live: String?
     if let ownership = spec?.component?.crds {
       if let label = ownership.versionLabel {
-        let versions = Set(crds.filter { ownership.groups.contains(PreflightContext.group(ofCRDNamed: $0.name ?? "")) }.compactMap { $0.labels[label] })
+        let versions = Set(
+          crds.filter { ownership.groups.contains(PreflightContext.group(ofCRDNamed: $0.name ?? "")) }.compactMap {
+            $0.labels[label]
+          })
         live = versions.isEmpty ? nil : versions.sorted().joined(separator: ",")
       }
     }

@@ -30,14 +30,17 @@ extension Uninstaller {
         let object = StoredObject(apiVersion: gvk.apiVersion, kind: gvk.kind, namespace: nil, name: name)
         let recorded = ledger.reporter[object] != nil
         var gone: [WebhookDefinition.Service] = []
-        for service in services.sorted(by: { $0.description < $1.description }) where await isGone(service, stack: stackServices[service], ledger: ledger) {
+        for service in services.sorted(by: { $0.description < $1.description })
+        where await isGone(service, stack: stackServices[service], ledger: ledger) {
           gone.append(service)
         }
         let why: String
         let phase: Int
         if recorded {
           // Ours and deleted already, or nothing is missing behind it.
-          guard let outcome = ledger.outcomes[object], outcome.remains, !gone.isEmpty, let reporter = ledger.reporter[object] else { continue }
+          guard let outcome = ledger.outcomes[object], outcome.remains, !gone.isEmpty,
+            let reporter = ledger.reporter[object]
+          else { continue }
           let kept: String
           switch outcome {
           case .kept(let reason), .failed(let reason): kept = reason
@@ -47,18 +50,24 @@ extension Uninstaller {
           phase = reporter
         } else {
           // Not ours: only when every Service it calls is the stack's, and gone.
-          guard gone.count == services.count, let first = gone.first, let service = stackServices[first], let reporter = ledger.reporter[service] else { continue }
+          guard gone.count == services.count, let first = gone.first, let service = stackServices[first],
+            let reporter = ledger.reporter[service]
+          else { continue }
           why = "\(verb) \(object), which servestack did not apply"
           phase = reporter
         }
-        let outcome = (await deleteAll([object], phase: nil, force: true, options: options, events: { _ in })).first ?? .absent
+        let outcome =
+          (await deleteAll([object], phase: nil, force: true, options: options, events: { _ in })).first ?? .absent
         if !recorded { _ = ledger.report(object, phase: phase) }
         ledger.outcomes[object] = outcome
         let missing = gone.map { "service \($0)" }.joined(separator: ", ")
         if case .failed(let message) = outcome {
-          notes.append("could not delete \(object), whose \(missing) is gone: \(message); delete it by hand, or requests it intercepts fail")
+          notes.append(
+            "could not delete \(object), whose \(missing) is gone: \(message); delete it by hand, or requests it intercepts fail"
+          )
         } else {
-          notes.append("\(why): its \(missing) is gone, and a webhook with no server behind it fails the requests it intercepts")
+          notes.append(
+            "\(why): its \(missing) is gone, and a webhook with no server behind it fails the requests it intercepts")
         }
       }
     }
@@ -75,7 +84,8 @@ extension Uninstaller {
   private func isGone(_ service: WebhookDefinition.Service, stack: StoredObject?, ledger: Ledger) async -> Bool {
     if let stack, let outcome = ledger.outcomes[stack], !outcome.remains { return true }
     do {
-      return try await client.getIfExists(ObjectReference(.service, namespace: service.namespace, name: service.name)) == nil
+      return try await client.getIfExists(ObjectReference(.service, namespace: service.namespace, name: service.name))
+        == nil
     } catch {
       return false
     }

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 public import Kubernetes
 import ServestackCore
+import Synchronization
 
 /// `servestack uninstall`: deletes what the recorded phases applied, in reverse phase order, waiting until
 /// each object is gone; CRDs only when asked, Namespaces last; never what another manager owns, except a
@@ -17,7 +17,9 @@ public struct Uninstaller: Sendable {
 
   /// #### Errors
   /// ``PhaseError``: `cluster` (unreachable, the state unreadable), `lockHeld` (an install runs).
-  public func run(_ options: UninstallOptions, events: @escaping EngineEventSink = { _ in }) async throws(PhaseError) -> UninstallResult {
+  public func run(_ options: UninstallOptions, events: @escaping EngineEventSink = { _ in }) async throws(PhaseError)
+    -> UninstallResult
+  {
     let started = ContinuousClock.now
     let store = InstallStateStore(client: client, namespace: options.stateNamespace)
     var state = try await store.load()
@@ -27,7 +29,8 @@ public struct Uninstaller: Sendable {
     var warnings: [String] = []
     var lock: InstallLock?
     if !options.dryRun {
-      let (taken, warning) = try await InstallLock.acquire(client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
+      let (taken, warning) = try await InstallLock.acquire(
+        client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
       lock = taken
       if let warning {
         warnings.append(warning)
@@ -115,7 +118,10 @@ public struct Uninstaller: Sendable {
     var namespaces: [StoredObject] = []
     for (index, name) in order.enumerated() {
       let phaseStart = ContinuousClock.now
-      events(.phaseStarted(name: name, index: index + 1, total: order.count, action: options.dryRun ? "dry run: uninstall" : "uninstalling"))
+      events(
+        .phaseStarted(
+          name: name, index: index + 1, total: order.count,
+          action: options.dryRun ? "dry run: uninstall" : "uninstalling"))
       var rest: [StoredObject] = []
       for object in (state[name]?.objects ?? []).reversed() where ledger.report(object, phase: index) {
         if object.kind == "Namespace" && object.apiVersion == "v1" {
@@ -124,7 +130,8 @@ public struct Uninstaller: Sendable {
           if options.deleteCRDs {
             crds.append(object)
           } else {
-            ledger.outcomes[object] = await Self.exists(object, client: client) ? .kept("CRDs are kept without --delete-crds") : .absent
+            ledger.outcomes[object] =
+              await Self.exists(object, client: client) ? .kept("CRDs are kept without --delete-crds") : .absent
           }
         } else {
           rest.append(object)
@@ -138,7 +145,8 @@ public struct Uninstaller: Sendable {
       let removal = ledger.removal(index, name: name.rawValue)
       var result = PhaseResult(
         name: name, outcome: removal.failed.isEmpty ? .succeeded : .failed,
-        reason: "\(removal.deleted.count) deleted, \(removal.kept.count) kept, \(removal.failed.count) failed", duration: durations[index])
+        reason: "\(removal.deleted.count) deleted, \(removal.kept.count) kept, \(removal.failed.count) failed",
+        duration: durations[index])
       result.removed = RemovalCounts(
         deleted: removal.deleted.count, kept: removal.kept.count,
         failures: removal.failed.map { ObjectCounts.Failure(object: $0.object, message: $0.message) })
@@ -155,7 +163,8 @@ public struct Uninstaller: Sendable {
         continue
       }
       // Deleting a Namespace deletes what it holds: one holding kept objects stays.
-      let held = ledger.outcomes.filter { if case .kept = $0.value { $0.key.namespace == object.name } else { false } }.keys
+      let held = ledger.outcomes.filter { if case .kept = $0.value { $0.key.namespace == object.name } else { false } }
+        .keys
       if held.isEmpty {
         deletable.append(object)
       } else {
@@ -176,7 +185,9 @@ public struct Uninstaller: Sendable {
 
   /// Writes what is left of each phase to the state: a phase with nothing left is forgotten; one with
   /// objects still there keeps them (pending), so the next uninstall or install sees them.
-  private func record(_ order: [PhaseName], in state: inout InstallState, ledger: Ledger, store: InstallStateStore) async throws(PhaseError) {
+  private func record(_ order: [PhaseName], in state: inout InstallState, ledger: Ledger, store: InstallStateStore)
+    async throws(PhaseError)
+  {
     for name in order {
       guard let record = state[name] else { continue }
       let left = ledger.remaining(record.objects)
@@ -212,7 +223,8 @@ public struct Uninstaller: Sendable {
   /// Deletes objects, ``parallelDeletes`` at a time, each waited for until gone; with a phase, reports
   /// progress about every 1% (a phase may hold tens of thousands of objects).
   func deleteAll(
-    _ objects: [StoredObject], phase: PhaseName?, force: Bool = false, options: UninstallOptions, events: @escaping EngineEventSink
+    _ objects: [StoredObject], phase: PhaseName?, force: Bool = false, options: UninstallOptions,
+    events: @escaping EngineEventSink
   ) async -> [Outcome] {
     guard !objects.isEmpty else { return [] }
     let client = self.client
@@ -225,19 +237,23 @@ public struct Uninstaller: Sendable {
         count += 1
         return count
       }
-      if let phase, count % step == 0 || count == total { events(.removalProgress(phase: phase, done: count, total: total)) }
+      if let phase, count % step == 0 || count == total {
+        events(.removalProgress(phase: phase, done: count, total: total))
+      }
       return outcome
     }
   }
 
-  static func delete(_ object: StoredObject, client: KubeClient, force: Bool, options: UninstallOptions) async -> Outcome {
+  static func delete(_ object: StoredObject, client: KubeClient, force: Bool, options: UninstallOptions) async
+    -> Outcome
+  {
     do throws(KubeError) {
       let gvk = try GroupVersionKind(apiVersion: object.apiVersion, kind: object.kind)
       let reference = ObjectReference(gvk, namespace: object.namespace, name: object.name)
       let live: KubeObject?
       do {
         live = try await client.getIfExists(reference)
-      } catch where error.code == .unknownKind {
+      } catch  where error.code == .unknownKind {
         return .absent  // its CRD is gone, and with it every object of the kind
       }
       guard let live else { return .absent }
@@ -245,7 +261,8 @@ public struct Uninstaller: Sendable {
         return .kept(owner)
       }
       _ = try await client.delete(
-        reference, options: DeleteOptions(dryRun: options.dryRun, waitUntilGone: !options.dryRun, timeout: options.timeout))
+        reference,
+        options: DeleteOptions(dryRun: options.dryRun, waitUntilGone: !options.dryRun, timeout: options.timeout))
       return .deleted
     } catch {
       return .failed(error.message)
@@ -272,7 +289,9 @@ public struct Uninstaller: Sendable {
       let manager = entry["manager"]?.stringValue ?? ""
       let operation = entry["operation"]?.stringValue ?? ""
       if manager == ours { continue }
-      if operation == "Apply" { return "also applied by \(manager) (server-side apply): not ours alone; delete it yourself if you mean to" }
+      if operation == "Apply" {
+        return "also applied by \(manager) (server-side apply): not ours alone; delete it yourself if you mean to"
+      }
       if manager.hasPrefix("kubectl") || manager.hasPrefix("helm") {
         return "also managed by \(manager) (\(operation)): not ours alone; delete it yourself if you mean to"
       }

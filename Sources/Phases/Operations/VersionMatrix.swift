@@ -41,7 +41,9 @@ public struct VersionMatrix: Sendable {
             "profiles": .array(row.profiles.map { .string($0.rawValue) }),
           ]
           if let minimum = row.kubernetesMinimum, let recommended = row.kubernetesRecommended {
-            object["kubernetes"] = ["min": .string(minimum.description), "recommended": .string(recommended.description)]
+            object["kubernetes"] = [
+              "min": .string(minimum.description), "recommended": .string(recommended.description),
+            ]
           }
           return .object(object)
         }),

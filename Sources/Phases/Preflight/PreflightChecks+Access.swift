@@ -23,13 +23,17 @@ extension PreflightContext {
     let results = await client.checkAccess(checks)
     let denied = results.filter { !$0.allowed }
     guard !denied.isEmpty else {
-      return Verdict(.pass, "all \(checks.count) permissions install needs are granted (\(Set(checks.map(\.resource)).count) resources)")
+      return Verdict(
+        .pass,
+        "all \(checks.count) permissions install needs are granted (\(Set(checks.map(\.resource)).count) resources)")
     }
     let listed = denied.prefix(8).map { $0.check.description }.joined(separator: "; ")
     let more = denied.count > 8 ? " and \(denied.count - 8) more" : ""
     return Verdict(
       .fail, "\(denied.count) of \(checks.count) permissions missing: \(listed)\(more)",
-      fix: "run as cluster-admin (the stack installs CRDs, webhooks and cluster roles), or bind a role granting these verbs")
+      fix:
+        "run as cluster-admin (the stack installs CRDs, webhooks and cluster roles), or bind a role granting these verbs"
+    )
   }
 
   /// create/patch/get/list/watch/delete on every resource the phases apply, cluster-wide for cluster-scoped

@@ -15,21 +15,29 @@ extension PreflightContext {
     guard let minimum = needs.map(\.1.minimum).max(), let recommended = needs.map(\.1.recommended).max() else {
       return Verdict(.pass, "Kubernetes \(serverVersion); the selected phases name no minimum version")
     }
-    let floors = needs.sorted { $0.1.minimum > $1.1.minimum }.map { "\($0.0.name) \($0.0.version) needs \($0.1.minimum)" }
+    let floors = needs.sorted { $0.1.minimum > $1.1.minimum }.map {
+      "\($0.0.name) \($0.0.version) needs \($0.1.minimum)"
+    }
     if server < minimum {
       let blockers = needs.filter { server < $0.1.minimum }.map { "\($0.0.name) \($0.0.version) needs \($0.1.minimum)" }
       return Verdict(
         .fail,
         "Kubernetes \(serverVersion) is older than \(minimum), the minimum for profile \(profile) (\(blockers.joined(separator: "; ")))",
-        fix: "upgrade the cluster to \(recommended) (at least \(minimum)); to try anyway (unsupported): --ignore-preflight-errors=KubernetesVersion")
+        fix:
+          "upgrade the cluster to \(recommended) (at least \(minimum)); to try anyway (unsupported): --ignore-preflight-errors=KubernetesVersion"
+      )
     }
     if server < recommended {
-      let wants = needs.filter { server < $0.1.recommended }.map { "\($0.0.name) \($0.0.version) recommends \($0.1.recommended)" }
+      let wants = needs.filter { server < $0.1.recommended }.map {
+        "\($0.0.name) \($0.0.version) recommends \($0.1.recommended)"
+      }
       return Verdict(
-        .warn, "Kubernetes \(serverVersion) is supported (minimum \(minimum)) but older than recommended: \(wants.joined(separator: "; "))",
+        .warn,
+        "Kubernetes \(serverVersion) is supported (minimum \(minimum)) but older than recommended: \(wants.joined(separator: "; "))",
         fix: "plan an upgrade to Kubernetes \(recommended)")
     }
-    return Verdict(.pass, "Kubernetes \(serverVersion) (minimum \(minimum), recommended \(recommended); \(floors.first ?? ""))")
+    return Verdict(
+      .pass, "Kubernetes \(serverVersion) (minimum \(minimum), recommended \(recommended); \(floors.first ?? ""))")
   }
 
   func nodesReady(_ check: PreflightCheck) async -> Verdict {
@@ -40,17 +48,21 @@ extension PreflightContext {
     } catch {
       return unreadable("nodes", error)
     }
-    let ready = nodes.filter { $0.condition("Ready")?.isTrue == true && $0[path: "spec", "unschedulable"]?.boolValue != true }
+    let ready = nodes.filter {
+      $0.condition("Ready")?.isTrue == true && $0[path: "spec", "unschedulable"]?.boolValue != true
+    }
     let notReady = nodes.filter { node in !ready.contains { $0.name == node.name } }.compactMap(\.name)
     if ready.count < minimum {
       return Verdict(
-        .fail, "\(ready.count) of \(nodes.count) node(s) Ready and schedulable; at least \(minimum) needed"
+        .fail,
+        "\(ready.count) of \(nodes.count) node(s) Ready and schedulable; at least \(minimum) needed"
           + (notReady.isEmpty ? "" : " (not ready or cordoned: \(notReady.prefix(5).joined(separator: ", ")))"),
         fix: "kubectl describe node to see why; uncordon or repair nodes before installing")
     }
     if !notReady.isEmpty {
       return Verdict(
-        .warn, "\(ready.count)/\(nodes.count) nodes Ready; not ready or cordoned: \(notReady.prefix(5).joined(separator: ", "))",
+        .warn,
+        "\(ready.count)/\(nodes.count) nodes Ready; not ready or cordoned: \(notReady.prefix(5).joined(separator: ", "))",
         fix: "kubectl describe node \(notReady[0])")
     }
     return Verdict(.pass, "\(ready.count)/\(nodes.count) nodes Ready")
@@ -65,7 +77,8 @@ extension PreflightContext {
       return unreadable("nodes", error)
     }
     let gpus = nodes.compactMap { node -> (String, Int)? in
-      guard let name = node.name, let count = Self.quantity(node[path: "status", "allocatable", resource]), count > 0 else { return nil }
+      guard let name = node.name, let count = Self.quantity(node[path: "status", "allocatable", resource]), count > 0
+      else { return nil }
       return (name, count)
     }
     guard !gpus.isEmpty else {
@@ -83,7 +96,8 @@ extension PreflightContext {
     let runtimeNote = hasRuntimeClass ? "RuntimeClass nvidia present" : "no RuntimeClass nvidia"
     guard let pluginNames, !pluginNames.isEmpty else {
       return Verdict(
-        .warn, "\(found), but no NVIDIA device plugin DaemonSet was found (\(runtimeNote)): GPU pods may not get devices",
+        .warn,
+        "\(found), but no NVIDIA device plugin DaemonSet was found (\(runtimeNote)): GPU pods may not get devices",
         fix: "install the NVIDIA device plugin or the GPU operator (a DaemonSet named nvidia-device-plugin*)")
     }
     return Verdict(.pass, "\(found); device plugin \(pluginNames.joined(separator: ", ")); \(runtimeNote)")
@@ -91,12 +105,17 @@ extension PreflightContext {
 
   /// DaemonSets that look like the NVIDIA device plugin or GPU operator (nil when they cannot be listed).
   private func devicePlugins() async -> [String]? {
-    guard let sets = try? await client.list(GroupVersionKind.daemonSet, namespace: nil, options: ListOptions(metadataOnly: true)).items else {
+    guard
+      let sets = try? await client.list(
+        GroupVersionKind.daemonSet, namespace: nil, options: ListOptions(metadataOnly: true)
+      ).items
+    else {
       return nil
     }
     return sets.filter { set in
       let text = ([set.name ?? ""] + Array(set.labels.values)).joined(separator: " ").lowercased()
-      return text.contains("nvidia-device-plugin") || text.contains("gpu-operator") || text.contains("nvidia-gpu-device-plugin")
+      return text.contains("nvidia-device-plugin") || text.contains("gpu-operator")
+        || text.contains("nvidia-gpu-device-plugin")
     }.map { "\($0.namespace ?? "")/\($0.name ?? "")" }
   }
 
@@ -117,7 +136,9 @@ extension PreflightContext {
   func defaultStorageClass() async -> Verdict {
     let classes: [KubeObject]
     do {
-      classes = try await client.list(GroupVersionKind.storageClass, namespace: nil, options: ListOptions(metadataOnly: true)).items
+      classes = try await client.list(
+        GroupVersionKind.storageClass, namespace: nil, options: ListOptions(metadataOnly: true)
+      ).items
     } catch {
       return unreadable("storage classes", error)
     }
@@ -125,7 +146,9 @@ extension PreflightContext {
     if let wanted = options.storageClass {
       if names.contains(wanted) { return Verdict(.pass, "StorageClass \(wanted) exists (--storage-class)") }
       return Verdict(
-        .fail, "--storage-class \(wanted): no such StorageClass" + (names.isEmpty ? " (there are none)" : " (there are: \(names.joined(separator: ", ")))"),
+        .fail,
+        "--storage-class \(wanted): no such StorageClass"
+          + (names.isEmpty ? " (there are none)" : " (there are: \(names.joined(separator: ", ")))"),
         fix: "create it, or name an existing one with --storage-class")
     }
     let defaults = classes.filter {
@@ -133,28 +156,40 @@ extension PreflightContext {
         || $0.annotations["storageclass.beta.kubernetes.io/is-default-class"] == "true"
     }.compactMap(\.name)
     if let first = defaults.first {
-      return Verdict(.pass, "default StorageClass \(first)" + (defaults.count > 1 ? " (\(defaults.count) are marked default)" : ""))
+      return Verdict(
+        .pass, "default StorageClass \(first)" + (defaults.count > 1 ? " (\(defaults.count) are marked default)" : ""))
     }
     return Verdict(
-      .fail, "no default StorageClass" + (names.isEmpty ? " (no StorageClass at all)" : " (StorageClasses: \(names.joined(separator: ", ")))")
+      .fail,
+      "no default StorageClass"
+        + (names.isEmpty ? " (no StorageClass at all)" : " (StorageClasses: \(names.joined(separator: ", ")))")
         + ": PersistentVolumeClaims that name none stay Pending",
       fix: names.isEmpty
         ? "install a provisioner (e.g. the NFS CSI driver) and mark its StorageClass default, or pass --storage-class NAME"
-        : "kubectl annotate storageclass \(names[0]) storageclass.kubernetes.io/is-default-class=true, or pass --storage-class \(names[0])")
+        : "kubectl annotate storageclass \(names[0]) storageclass.kubernetes.io/is-default-class=true, or pass --storage-class \(names[0])"
+    )
   }
 
   func loadBalancer() async -> Verdict {
     guard profile != .raw else { return Verdict(.skip, "profile raw has no ingress gateway") }
     let services: [KubeObject]
     do {
-      services = try await client.list(GroupVersionKind.service, namespace: nil).items.filter { $0[path: "spec", "type"]?.stringValue == "LoadBalancer" }
+      services = try await client.list(GroupVersionKind.service, namespace: nil).items.filter {
+        $0[path: "spec", "type"]?.stringValue == "LoadBalancer"
+      }
     } catch {
       return unreadable("services", error)
     }
-    let fix = "install a load-balancer provider (MetalLB, or the cloud's controller); otherwise reach the gateway through its NodePort (servestack test --ingress http://NODE:PORT)"
-    if let served = services.first(where: { !($0[path: "status", "loadBalancer", "ingress"]?.arrayValue ?? []).isEmpty }) {
-      let address = served[path: "status", "loadBalancer", "ingress"]?[0].map { $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue ?? "" } ?? ""
-      return Verdict(.pass, "LoadBalancer Services get addresses (\(served.namespace ?? "")/\(served.name ?? "") has \(address))")
+    let fix =
+      "install a load-balancer provider (MetalLB, or the cloud's controller); otherwise reach the gateway through its NodePort (servestack test --ingress http://NODE:PORT)"
+    if let served = services.first(where: { !($0[path: "status", "loadBalancer", "ingress"]?.arrayValue ?? []).isEmpty }
+    ) {
+      let address =
+        served[path: "status", "loadBalancer", "ingress"]?[0].map {
+          $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue ?? ""
+        } ?? ""
+      return Verdict(
+        .pass, "LoadBalancer Services get addresses (\(served.namespace ?? "")/\(served.name ?? "") has \(address))")
     }
     let now = Date()
     let stuck = services.filter { service in
@@ -163,21 +198,27 @@ extension PreflightContext {
     }.compactMap { "\($0.namespace ?? "")/\($0.name ?? "")" }
     if !stuck.isEmpty {
       return Verdict(
-        .fail, "LoadBalancer Services stay pending (\(stuck.prefix(3).joined(separator: ", ")) for over a minute): no load-balancer provider is likely; the ingress gateway will be reached through its NodePort",
+        .fail,
+        "LoadBalancer Services stay pending (\(stuck.prefix(3).joined(separator: ", ")) for over a minute): no load-balancer provider is likely; the ingress gateway will be reached through its NodePort",
         fix: fix)
     }
-    let nodes = (try? await client.list(GroupVersionKind.node, namespace: nil, options: ListOptions(metadataOnly: false)).items) ?? []
+    let nodes =
+      (try? await client.list(GroupVersionKind.node, namespace: nil, options: ListOptions(metadataOnly: false)).items)
+      ?? []
     if let provider = nodes.compactMap({ $0[path: "spec", "providerID"]?.stringValue }).first(where: { !$0.isEmpty }) {
       let cloud = provider.split(separator: ":").first.map(String.init) ?? provider
       return Verdict(.pass, "nodes run on a cloud provider (\(cloud)); LoadBalancer Services should get addresses")
     }
     return Verdict(
-      .fail, "no sign of a load-balancer provider (no LoadBalancer Service has an address, nodes have no providerID): the ingress gateway will likely stay pending; NodePort will be used",
+      .fail,
+      "no sign of a load-balancer provider (no LoadBalancer Service has an address, nodes have no providerID): the ingress gateway will likely stay pending; NodePort will be used",
       fix: fix)
   }
 
   func registryReachable() async -> Verdict {
-    guard let registry = options.registry else { return Verdict(.skip, "no --registry: images come from their public registries") }
+    guard let registry = options.registry else {
+      return Verdict(.skip, "no --registry: images come from their public registries")
+    }
     guard let probe = options.registryProbe else { return Verdict(.skip, "no registry client in this build") }
     let outcome = await probe(registry)
     if let problem = outcome.problem {

@@ -10,7 +10,9 @@ extension PreflightContext {
     guard !owning.isEmpty else { return Verdict(.pass, "the selected phases own no CRDs") }
     let crds: [KubeObject]
     do {
-      crds = try await client.list(GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)).items
+      crds = try await client.list(
+        GroupVersionKind.customResourceDefinition, namespace: nil, options: ListOptions(metadataOnly: true)
+      ).items
     } catch {
       return unreadable("CustomResourceDefinitions", error)
     }
@@ -41,8 +43,12 @@ extension PreflightContext {
         } else if ownership.allowsUpgrade(from: installed, to: component.semanticVersion) {
           notes.append("\(component.name) \(text) → \(component.version) (upgrade allowed)")
         } else {
-          let allowed = ownership.upgradeFrom.isEmpty ? "only the same version" : ownership.upgradeFrom.map(\.text).joined(separator: ", ")
-          failures.append("\(component.name) \(text) is installed; this stack installs \(component.version), which upgrades from \(allowed)")
+          let allowed =
+            ownership.upgradeFrom.isEmpty
+            ? "only the same version" : ownership.upgradeFrom.map(\.text).joined(separator: ", ")
+          failures.append(
+            "\(component.name) \(text) is installed; this stack installs \(component.version), which upgrades from \(allowed)"
+          )
         }
       }
     }
@@ -69,7 +75,8 @@ extension PreflightContext {
   /// carry no version label, like KServe).
   func workloadVersion(of phase: PhaseSpec) async -> String? {
     let rendered = self.rendered?.first { $0.name == phase.name }
-    let deployments = (rendered?.objects ?? []).map(KubeObject.init).filter { $0.kind == "Deployment" }.compactMap(\.reference)
+    let deployments = (rendered?.objects ?? []).map(KubeObject.init).filter { $0.kind == "Deployment" }.compactMap(
+      \.reference)
     return await Self.imageTagVersion(of: deployments, client: client)
   }
 
@@ -89,7 +96,9 @@ extension PreflightContext {
     var ours = Set<String>()
     for object in objects {
       let kube = KubeObject(object)
-      if let kind = kube.kind, KnownKinds.webhookConfigurationKinds.contains(kind) { ours.insert("\(kind)/\(kube.name ?? "")") }
+      if let kind = kube.kind, KnownKinds.webhookConfigurationKinds.contains(kind) {
+        ours.insert("\(kind)/\(kube.name ?? "")")
+      }
     }
     let configurations: [KubeObject]
     do throws(KubeError) {
@@ -104,7 +113,8 @@ extension PreflightContext {
     var configurationsToDelete: [String] = []
     var checked = 0
     var endpointCache: [String: Int] = [:]
-    for configuration in configurations where !ours.contains("\(configuration.kind ?? "")/\(configuration.name ?? "")") {
+    for configuration in configurations where !ours.contains("\(configuration.kind ?? "")/\(configuration.name ?? "")")
+    {
       for hook in WebhookDefinition.webhooks(of: configuration.json) where hook.failurePolicy == "Fail" {
         guard let service = hook.service else { continue }
         let intercepted: [String]
@@ -126,14 +136,17 @@ extension PreflightContext {
         guard endpointCache[key] == 0 else { continue }
         let kinds = Array(Set(intercepted)).sorted()
         blocking.append(
-          "\(hook) intercepts \(kinds.prefix(4).joined(separator: ", "))\(kinds.count > 4 ? "…" : "") with failurePolicy Fail, and its service \(service) has no ready endpoints")
+          "\(hook) intercepts \(kinds.prefix(4).joined(separator: ", "))\(kinds.count > 4 ? "…" : "") with failurePolicy Fail, and its service \(service) has no ready endpoints"
+        )
         configurationsToDelete.append("kubectl delete \(hook.configurationKind.lowercased()) \(hook.configuration)")
       }
     }
     if !blocking.isEmpty {
       return Verdict(
         .fail, blocking.joined(separator: "; ") + ": applying those objects would fail with \"failed calling webhook\"",
-        fix: "bring the webhooks' services back, or delete leftover configurations: \(Array(Set(configurationsToDelete)).sorted().joined(separator: "; "))")
+        fix:
+          "bring the webhooks' services back, or delete leftover configurations: \(Array(Set(configurationsToDelete)).sorted().joined(separator: "; "))"
+      )
     }
     return Verdict(
       .pass,
@@ -149,7 +162,9 @@ extension PreflightContext {
     var seen = Set<GroupVersionKind>()
     var entries: [ResourceResolver.Entry] = []
     for object in objects {
-      guard let gvk = KubeObject(object).gvk, seen.insert(gvk).inserted, let entry = await resolver.resolve(gvk) else { continue }
+      guard let gvk = KubeObject(object).gvk, seen.insert(gvk).inserted, let entry = await resolver.resolve(gvk) else {
+        continue
+      }
       entries.append(entry)
     }
     return entries

@@ -18,7 +18,8 @@ public struct PreflightOptions: Sendable {
   public var stateNamespace: String
 
   public init(
-    ignored: Set<String> = [], storageClass: String? = nil, registry: String? = nil, registryProbe: RegistryProbe? = nil,
+    ignored: Set<String> = [], storageClass: String? = nil, registry: String? = nil,
+    registryProbe: RegistryProbe? = nil,
     expectGPUs: Bool = false, stateNamespace: String = InstallOptions.defaultStateNamespace
   ) {
     self.ignored = ignored

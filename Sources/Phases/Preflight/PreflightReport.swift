@@ -23,7 +23,8 @@ public struct PreflightCheckResult: Sendable {
   public var duration: Duration
 
   public init(
-    name: String, status: PreflightStatus, reason: String, fix: String? = nil, ignored: Bool = false, duration: Duration = .zero
+    name: String, status: PreflightStatus, reason: String, fix: String? = nil, ignored: Bool = false,
+    duration: Duration = .zero
   ) {
     self.name = name
     self.title = PreflightNames.title(name)
@@ -75,7 +76,8 @@ public struct PreflightReport: Sendable {
   public var summary: String {
     let passed = results.count { $0.status == .pass }
     let skipped = results.count { $0.status == .skip }
-    var text = "\(results.count) checks in \(String(format: "%.2fs", duration.seconds)): \(passed) passed, \(warnings.count) warning(s), \(failures.count) failed"
+    var text =
+      "\(results.count) checks in \(String(format: "%.2fs", duration.seconds)): \(passed) passed, \(warnings.count) warning(s), \(failures.count) failed"
     if skipped > 0 { text += ", \(skipped) skipped" }
     return text
   }
@@ -111,7 +113,8 @@ public enum PreflightNames {
   public static func parseIgnored(_ values: [String]) throws(PhaseError) -> Set<String> {
     let known = Dictionary(uniqueKeysWithValues: PreflightCheck.knownChecks.map { (normalized($0), $0) })
     var ignored = Set<String>()
-    for item in values.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+    for item in values.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) })
+    where !item.isEmpty {
       if item.lowercased() == "all" {
         ignored.insert("all")
         continue
@@ -119,7 +122,8 @@ public enum PreflightNames {
       guard let name = known[normalized(item)] else {
         throw PhaseError(
           .selection,
-          "--ignore-preflight-errors \(item): no such check; the checks are all, \(PreflightCheck.knownChecks.map(title).joined(separator: ", "))")
+          "--ignore-preflight-errors \(item): no such check; the checks are all, \(PreflightCheck.knownChecks.map(title).joined(separator: ", "))"
+        )
       }
       ignored.insert(name)
     }

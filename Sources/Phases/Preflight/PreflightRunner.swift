@@ -30,7 +30,8 @@ public struct PreflightRunner: Sendable {
     } catch {
       let reachable = PreflightCheckResult(
         name: "cluster-reachable", status: .fail, reason: error.message,
-        fix: "check the kubeconfig (--kubeconfig, --context), that the cluster is up and that this machine can reach \(client.connection.server)",
+        fix:
+          "check the kubeconfig (--kubeconfig, --context), that the cluster is up and that this machine can reach \(client.connection.server)",
         duration: .now - reachStart)
       let rest = checks.filter { $0.name != "cluster-reachable" }.map {
         PreflightCheckResult(name: $0.name, status: .skip, reason: "not run: the cluster cannot be reached")
@@ -39,7 +40,8 @@ public struct PreflightRunner: Sendable {
     }
     let gitVersion = version["gitVersion"]?.stringValue ?? "unknown"
     let context = PreflightContext(
-      client: client, profile: profile, install: install, rendered: rendered, options: options, serverVersion: gitVersion)
+      client: client, profile: profile, install: install, rendered: rendered, options: options,
+      serverVersion: gitVersion)
     let reachDuration = ContinuousClock.now - reachStart
 
     let results = await withTaskGroup(of: (Int, PreflightCheckResult).self) { group in
@@ -48,7 +50,8 @@ public struct PreflightRunner: Sendable {
           let checkStart = ContinuousClock.now
           let verdict: Verdict
           if check.name == "cluster-reachable" {
-            verdict = Verdict(.pass, "Kubernetes \(gitVersion) at \(client.connection.server) (\(Self.origin(of: client.connection)))")
+            verdict = Verdict(
+              .pass, "Kubernetes \(gitVersion) at \(client.connection.server) (\(Self.origin(of: client.connection)))")
           } else {
             verdict = await context.evaluate(check)
           }
@@ -65,7 +68,9 @@ public struct PreflightRunner: Sendable {
 
   /// Where the connection came from, naming its context once: a kubeconfig's `source` already names it.
   static func origin(of connection: ClusterConnection) -> String {
-    guard let context = connection.contextName, !connection.source.contains("context \(context)") else { return connection.source }
+    guard let context = connection.contextName, !connection.source.contains("context \(context)") else {
+      return connection.source
+    }
     return "context \(context), \(connection.source)"
   }
 
@@ -80,11 +85,14 @@ public struct PreflightRunner: Sendable {
   }
 
   /// The verdict with the check's severity and `--ignore-preflight-errors` applied.
-  static func result(_ check: PreflightCheck, _ verdict: Verdict, options: PreflightOptions, duration: Duration) -> PreflightCheckResult {
+  static func result(_ check: PreflightCheck, _ verdict: Verdict, options: PreflightOptions, duration: Duration)
+    -> PreflightCheckResult
+  {
     var status = verdict.status
     let severity = check.name == "gpu-nodes" && options.expectGPUs ? .fail : check.severity
     if status == .fail && severity == .warn { status = .warn }
-    var result = PreflightCheckResult(name: check.name, status: status, reason: verdict.reason, fix: verdict.fix, duration: duration)
+    var result = PreflightCheckResult(
+      name: check.name, status: status, reason: verdict.reason, fix: verdict.fix, duration: duration)
     if status == .fail && options.ignores(check.name) {
       result.status = .warn
       result.ignored = true
@@ -138,6 +146,7 @@ struct PreflightContext: Sendable {
   func unreadable(_ what: String, _ error: KubeError) -> Verdict {
     Verdict(
       .fail, "cannot read \(what): \(error.message)",
-      fix: error.code == .forbidden ? "grant this identity read access to \(what) (cluster-admin installs the stack)" : nil)
+      fix: error.code == .forbidden
+        ? "grant this identity read access to \(what) (cluster-admin installs the stack)" : nil)
   }
 }

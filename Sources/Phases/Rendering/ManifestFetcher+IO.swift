@@ -16,12 +16,15 @@ extension ManifestFetcher {
     }
   }
 
-  func download(url: String, from effective: String, pin: Digest, to cached: URL, source: ManifestSource) async throws(PhaseError) {
+  func download(url: String, from effective: String, pin: Digest, to cached: URL, source: ManifestSource)
+    async throws(PhaseError)
+  {
     let directory = options.cacheDirectory
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
-      throw PhaseError(.io, "cannot create the manifest cache: \(error.localizedDescription)", file: directory.path, cause: error)
+      throw PhaseError(
+        .io, "cannot create the manifest cache: \(error.localizedDescription)", file: directory.path, cause: error)
     }
     let partial = directory.appendingPathComponent(".partial-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: partial) }
@@ -38,18 +41,23 @@ extension ManifestFetcher {
     }
     guard response.isSuccess else {
       throw source.source.error(
-        .download, "cannot download \(named): the server answered HTTP \(response.status); check the URL\(options.mirror == nil ? "" : " and that the mirror holds this path")")
+        .download,
+        "cannot download \(named): the server answered HTTP \(response.status); check the URL\(options.mirror == nil ? "" : " and that the mirror holds this path")"
+      )
     }
     let actual: Digest
     if let digest = response.bodyDigest {
       actual = digest
     } else {
-      actual = await BlockingExecutor.shared.run { Digest.sha256([UInt8](FileManager.default.contents(atPath: partial.path) ?? Data())) }
+      actual = await BlockingExecutor.shared.run {
+        Digest.sha256([UInt8](FileManager.default.contents(atPath: partial.path) ?? Data()))
+      }
     }
     guard actual == pin else {
       throw source.source.error(
         .digestMismatch,
-        "the manifest \(named) has sha256 \(actual.hex) but the phase pins \(pin.hex); nothing was used or cached. If upstream re-published it, review the new file and update the pin")
+        "the manifest \(named) has sha256 \(actual.hex) but the phase pins \(pin.hex); nothing was used or cached. If upstream re-published it, review the new file and update the pin"
+      )
     }
     do {
       if FileManager.default.fileExists(atPath: cached.path) { try FileManager.default.removeItem(at: cached) }
@@ -57,12 +65,15 @@ extension ManifestFetcher {
     } catch {
       // Another fetch of the same digest may have won the race; its file is as good as ours.
       guard FileManager.default.fileExists(atPath: cached.path) else {
-        throw PhaseError(.io, "cannot store the manifest in the cache: \(error.localizedDescription)", file: cached.path, cause: error)
+        throw PhaseError(
+          .io, "cannot store the manifest in the cache: \(error.localizedDescription)", file: cached.path, cause: error)
       }
     }
   }
 
-  func read(path: String, pin: Digest?, source: ManifestSource, directory: URL?) async throws(PhaseError) -> FetchedManifest {
+  func read(path: String, pin: Digest?, source: ManifestSource, directory: URL?) async throws(PhaseError)
+    -> FetchedManifest
+  {
     let url: URL
     if path.hasPrefix("/") {
       url = URL(fileURLWithPath: path)
@@ -80,7 +91,8 @@ extension ManifestFetcher {
     let actual = Digest.sha256(bytes)
     if let pin, pin != actual {
       throw source.source.error(
-        .digestMismatch, "the manifest \(url.path) has sha256 \(actual.hex) but the phase pins \(pin.hex); it was not used")
+        .digestMismatch,
+        "the manifest \(url.path) has sha256 \(actual.hex) but the phase pins \(pin.hex); it was not used")
     }
     return FetchedManifest(source: source, bytes: bytes, digest: actual, origin: .file(url))
   }

@@ -52,7 +52,9 @@ public final class ManifestFetcher: Sendable {
       guard let components = URLComponents(string: mirror), let scheme = components.scheme?.lowercased(),
         scheme == "http" || scheme == "https", components.host?.isEmpty == false, components.query == nil
       else {
-        throw PhaseError(.selection, "--mirror \(mirror): expected a base URL such as http://10.61.3.31:8080 or https://mirror.example/prefix")
+        throw PhaseError(
+          .selection,
+          "--mirror \(mirror): expected a base URL such as http://10.61.3.31:8080 or https://mirror.example/prefix")
       }
     }
     self.options = options
@@ -114,7 +116,9 @@ public final class ManifestFetcher: Sendable {
   }
 
   /// The bytes of several manifests, fetched concurrently, in the order given.
-  public func fetchAll(_ sources: [ManifestSource], relativeTo directory: URL?) async throws(PhaseError) -> [FetchedManifest] {
+  public func fetchAll(_ sources: [ManifestSource], relativeTo directory: URL?) async throws(PhaseError)
+    -> [FetchedManifest]
+  {
     try await concurrentMap(sources, limit: options.maximumConcurrentDownloads) { source throws(PhaseError) in
       try await self.fetch(source, relativeTo: directory)
     }

@@ -42,19 +42,24 @@ public struct PhaseRenderer: Sendable {
         let start = objects.count
         objects.append(contentsOf: manifestObjects)
         manifests.append(
-          RenderedManifest(source: fetched.source, digest: fetched.digest, origin: fetched.origin, objectRange: start..<objects.count))
+          RenderedManifest(
+            source: fetched.source, digest: fetched.digest, origin: fetched.origin, objectRange: start..<objects.count))
       }
       rendered.append(try finish(phase, objects: objects, manifests: manifests))
     }
     return rendered
   }
 
-  func finish(_ phase: PhaseSpec, objects manifestObjects: [JSONValue], manifests: [RenderedManifest]) throws(PhaseError) -> RenderedPhase {
+  func finish(_ phase: PhaseSpec, objects manifestObjects: [JSONValue], manifests: [RenderedManifest])
+    throws(PhaseError) -> RenderedPhase
+  {
     var objects = manifestObjects + phase.objects.map(parameters.substitute)
     for patch in phase.patches(for: parameters.profile) {
       try apply(patch, to: &objects)
     }
-    let probes = phase.webhookProbes.map { WebhookProbe(webhook: parameters.substitute($0.webhook), object: parameters.substitute($0.object)) }
+    let probes = phase.webhookProbes.map {
+      WebhookProbe(webhook: parameters.substitute($0.webhook), object: parameters.substitute($0.object))
+    }
     let document = RenderedPhase.digestDocument(spec: phase, objects: objects, probes: probes)
     return RenderedPhase(
       spec: phase, parameters: parameters, objects: objects, manifests: manifests, webhookProbes: probes,
@@ -69,7 +74,8 @@ public struct PhaseRenderer: Sendable {
     guard !matches.isEmpty else {
       throw patch.source.error(
         .patchTargetMissing,
-        "the patch's target \(target) matches no object of this phase for profile \(parameters.profile); check the target's kind, namespace and name against the manifests")
+        "the patch's target \(target) matches no object of this phase for profile \(parameters.profile); check the target's kind, namespace and name against the manifests"
+      )
     }
     for index in matches {
       switch patch.operation {
@@ -83,7 +89,8 @@ public struct PhaseRenderer: Sendable {
         do {
           held = try JSONValue(parsing: text)
         } catch {
-          throw patch.source.error(.patchFailed, "\(target) data key '\(key)' is not JSON (\(error)); use merge: instead")
+          throw patch.source.error(
+            .patchFailed, "\(target) data key '\(key)' is not JSON (\(error)); use merge: instead")
         }
         guard held.objectValue != nil else {
           throw patch.source.error(.patchFailed, "\(target) data key '\(key)' holds JSON that is not an object")
@@ -102,12 +109,14 @@ public struct PhaseRenderer: Sendable {
       documents = try YAMLParser.parseDocuments(manifest.bytes, file: name)
     } catch {
       throw PhaseError(
-        .invalidManifest, "the manifest is not valid YAML: \(error.message)", file: name, line: error.line, column: error.column,
+        .invalidManifest, "the manifest is not valid YAML: \(error.message)", file: name, line: error.line,
+        column: error.column,
         cause: error)
     }
     var objects: [JSONValue] = []
     for (index, document) in documents.enumerated() {
-      guard document.objectValue != nil, document["kind"]?.stringValue != nil, document["apiVersion"]?.stringValue != nil
+      guard document.objectValue != nil, document["kind"]?.stringValue != nil,
+        document["apiVersion"]?.stringValue != nil
       else {
         throw PhaseError(
           .invalidManifest, "document \(index + 1) is not a Kubernetes object (no kind or apiVersion)", file: name)

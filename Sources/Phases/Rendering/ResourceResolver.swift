@@ -51,12 +51,15 @@ struct ResourceResolver: Sendable {
   /// The kind serving `resource` in `group`/`version` (`*` versions take any), for probe objects.
   func kind(group: String, version: String, resource: String) async -> Entry? {
     let candidates = local.values.filter { $0.gvk.group == group && $0.resource == resource }
-    if let exact = candidates.first(where: { $0.gvk.version == version }) ?? (version == "*" ? candidates.sorted { $0.gvk.version < $1.gvk.version }.first : nil) {
+    if let exact = candidates.first(where: { $0.gvk.version == version })
+      ?? (version == "*" ? candidates.sorted { $0.gvk.version < $1.gvk.version }.first : nil)
+    {
       return exact
     }
     guard let client, let mappings = try? await client.mapper.allMappings() else { return nil }
     let served = mappings.filter { $0.gvk.group == group && $0.resource.resource == resource }
-    guard let mapping = served.first(where: { $0.gvk.version == version }) ?? (version == "*" ? served.first : nil) else { return nil }
+    guard let mapping = served.first(where: { $0.gvk.version == version }) ?? (version == "*" ? served.first : nil)
+    else { return nil }
     return Entry(gvk: mapping.gvk, resource: resource, namespaced: mapping.namespaced)
   }
 

@@ -20,7 +20,8 @@ struct WaitReference: Sendable, CustomStringConvertible {
 
   var description: String {
     switch target {
-    case .object(_, let kind, let namespace, let name): "\(kind.lowercased()) \(namespace.map { "\($0)/" } ?? "")\(name)"
+    case .object(_, let kind, let namespace, let name):
+      "\(kind.lowercased()) \(namespace.map { "\($0)/" } ?? "")\(name)"
     case .webhook(let name): "webhook \"\(name)\""
     }
   }
@@ -39,7 +40,8 @@ struct WaitReference: Sendable, CustomStringConvertible {
         case .object(let apiVersion, let kind, let namespace, let name):
           let group = apiVersion.map(Self.group(of:))
           let created = objects.contains { object in
-            object.kind == kind && object.name == name && (namespace == nil || object.namespace == nil || object.namespace == namespace)
+            object.kind == kind && object.name == name
+              && (namespace == nil || object.namespace == nil || object.namespace == namespace)
               && (group == nil || object.apiVersion.map(Self.group(of:)) == group)
           }
           if !created { unresolved.append(reference) }
@@ -59,18 +61,26 @@ struct WaitReference: Sendable, CustomStringConvertible {
       let location = spec.location(of: "wait[\(index)]")
       switch wait {
       case .endpoints(let namespace, let service):
-        references.append(WaitReference(target: .object(apiVersion: "v1", kind: "Service", namespace: namespace, name: service), phase: spec.name, location: location))
+        references.append(
+          WaitReference(
+            target: .object(apiVersion: "v1", kind: "Service", namespace: namespace, name: service), phase: spec.name,
+            location: location))
       case .condition(let condition):
         references.append(
           WaitReference(
-            target: .object(apiVersion: condition.apiVersion, kind: condition.kind, namespace: condition.namespace, name: condition.name),
+            target: .object(
+              apiVersion: condition.apiVersion, kind: condition.kind, namespace: condition.namespace,
+              name: condition.name),
             phase: spec.name, location: location))
       case .crdsEstablished, .workloadsAvailable, .webhooksServing, .certificatesReady:
         continue
       }
     }
     for (index, probe) in phase.webhookProbes.enumerated() {
-      references.append(WaitReference(target: .webhook(probe.webhook), phase: spec.name, location: spec.location(of: "webhookProbes[\(index)].webhook")))
+      references.append(
+        WaitReference(
+          target: .webhook(probe.webhook), phase: spec.name,
+          location: spec.location(of: "webhookProbes[\(index)].webhook")))
     }
     return references
   }
@@ -88,7 +98,9 @@ struct WaitReference: Sendable, CustomStringConvertible {
     case .webhook(let name):
       for gvk in Uninstaller.webhookConfigurationKinds {
         guard let items = try? await client.list(gvk, namespace: nil).items else { return true }
-        if items.contains(where: { WebhookDefinition.webhooks(of: $0.json).contains { $0.name == name } }) { return true }
+        if items.contains(where: { WebhookDefinition.webhooks(of: $0.json).contains { $0.name == name } }) {
+          return true
+        }
       }
       return false
     }
@@ -99,12 +111,15 @@ struct WaitReference: Sendable, CustomStringConvertible {
   static func error(_ missing: [WaitReference], cluster: Bool) -> PhaseError? {
     guard let first = missing.first else { return nil }
     var message = "phase \(first.phase) waits for \(first), which no manifest or object of the phase set creates"
-    message += cluster
+    message +=
+      cluster
       ? " and the cluster does not have: the wait could only time out"
       : ": install refuses it unless the cluster already has it"
     message += "; correct the name to one the phase's manifests create, or remove it"
     if missing.count > 1 {
-      message += "; also: " + missing.dropFirst().map { "\($0.location.file):\($0.location.line): \($0)" }.joined(separator: ", ")
+      message +=
+        "; also: "
+        + missing.dropFirst().map { "\($0.location.file):\($0.location.line): \($0)" }.joined(separator: ", ")
     }
     return first.location.error(.waitTargetMissing, message)
   }

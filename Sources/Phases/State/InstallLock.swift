@@ -58,10 +58,11 @@ public final class InstallLock: Sendable {
       let step: Step
       do throws(KubeError) {
         step = try await attempt(now: Date())
-      } catch where error.code == .conflict || error.code == .alreadyExists {
+      } catch  where error.code == .conflict || error.code == .alreadyExists {
         continue  // someone else moved first: read again
       } catch {
-        throw PhaseError(.cluster, "cannot take the install lease \(namespace)/\(Self.leaseName): \(error.message)", cause: error)
+        throw PhaseError(
+          .cluster, "cannot take the install lease \(namespace)/\(Self.leaseName): \(error.message)", cause: error)
       }
       switch step {
       case .taken(let warning): return warning
@@ -69,7 +70,9 @@ public final class InstallLock: Sendable {
       case .retry: continue
       }
     }
-    throw PhaseError(.lockHeld, "the install lease \(namespace)/\(Self.leaseName) keeps changing under us; another install is starting")
+    throw PhaseError(
+      .lockHeld, "the install lease \(namespace)/\(Self.leaseName) keeps changing under us; another install is starting"
+    )
   }
 
   private func attempt(now: Date) async throws(KubeError) -> Step {
@@ -89,7 +92,8 @@ public final class InstallLock: Sendable {
       let age = Int(now.timeIntervalSince(renewed).rounded())
       if renewed.addingTimeInterval(TimeInterval(seconds)) > now {
         return .held(
-          "another servestack install or uninstall is running: lease \(namespace)/\(Self.leaseName) is held by \(holder)\(since) (renewed \(age)s ago, valid for \(seconds)s); wait for it to finish; if that process is gone, run again after the lease expires (at most \(seconds)s)")
+          "another servestack install or uninstall is running: lease \(namespace)/\(Self.leaseName) is held by \(holder)\(since) (renewed \(age)s ago, valid for \(seconds)s); wait for it to finish; if that process is gone, run again after the lease expires (at most \(seconds)s)"
+        )
       }
       warning =
         "took over the stale lease \(namespace)/\(Self.leaseName) from \(holder)\(since): it was last renewed \(age)s ago, past its \(seconds)s duration (its process is gone); resuming"
@@ -132,7 +136,7 @@ public final class InstallLock: Sendable {
         lease.json.set(.string(Timestamp.format(Date())), at: ["spec", "renewTime"])
         _ = try await client.update(lease)
         return
-      } catch where error.code == .conflict {
+      } catch  where error.code == .conflict {
         continue
       } catch {
         return  // the next tick tries again
@@ -156,7 +160,7 @@ public final class InstallLock: Sendable {
         lease.json.remove(at: ["spec", "renewTime"])
         _ = try await client.update(lease)
         return
-      } catch where error.code == .conflict {
+      } catch  where error.code == .conflict {
         continue
       } catch {
         return

@@ -11,7 +11,8 @@ extension InstallState {
   public var data: [String: String] {
     var data: [String: String] = [:]
     var install: JSONObject = [
-      "parameters": .object(JSONObject(uniqueKeysWithValues: parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+      "parameters": .object(
+        JSONObject(uniqueKeysWithValues: parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
       "tool": .string("servestack \(ToolInfo.version)"),
     ]
     if let profile { install["profile"] = .string(profile.rawValue) }
@@ -37,7 +38,9 @@ extension InstallState {
       for (key, value) in install["parameters"]?.objectValue ?? [:] { parameters[key] = value.stringValue }
       updatedAt = install["updatedAt"]?.stringValue.flatMap(Timestamp.parse)
       if let stack = install["stack"], let name = stack["name"]?.stringValue {
-        let components = (stack["components"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (component: key, version: $0) } }
+        let components = (stack["components"]?.objectValue ?? [:]).compactMap { key, value in
+          value.stringValue.map { (component: key, version: $0) }
+        }
         self.stack = StackSelection(name: name, components: components)
       }
       if let upgrade = install["upgrade"] { self.upgrade = UpgradeRecord(json: upgrade) }
@@ -67,7 +70,8 @@ extension InstallState {
       throw error
     } catch {
       throw PhaseError(
-        .state, "the state key '\(key)' is not JSON (\(error)); fix or delete the ConfigMap servestack-state", cause: error)
+        .state, "the state key '\(key)' is not JSON (\(error)); fix or delete the ConfigMap servestack-state",
+        cause: error)
     }
   }
 }
@@ -112,7 +116,8 @@ public enum Timestamp {
 
   /// Reads RFC 3339 with or without fractional seconds (`Z` or an offset).
   public static func parse(_ text: String) -> Date? {
-    for format in ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX"] {
+    for format in ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", "yyyy-MM-dd'T'HH:mm:ssXXXXX"]
+    {
       if let date = formatter(format).date(from: text) { return date }
     }
     return nil

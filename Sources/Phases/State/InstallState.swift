@@ -51,8 +51,12 @@ public struct StoredObject: Hashable, Sendable, CustomStringConvertible {
 
   init?(text: String) {
     let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count == 4 || parts.count == 5, !parts[0].isEmpty, !parts[1].isEmpty, !parts[3].isEmpty else { return nil }
-    self.init(apiVersion: parts[0], kind: parts[1], namespace: parts[2], name: parts[3], managedBy: parts.count == 5 ? parts[4] : nil)
+    guard parts.count == 4 || parts.count == 5, !parts[0].isEmpty, !parts[1].isEmpty, !parts[3].isEmpty else {
+      return nil
+    }
+    self.init(
+      apiVersion: parts[0], kind: parts[1], namespace: parts[2], name: parts[3],
+      managedBy: parts.count == 5 ? parts[4] : nil)
   }
 
   public var description: String {
@@ -77,7 +81,8 @@ public struct PhaseRecord: Sendable, Equatable {
 
   public init(
     status: PhaseRunStatus = .pending, digest: Digest? = nil, component: String? = nil, version: String? = nil,
-    startedAt: Date? = nil, finishedAt: Date? = nil, message: String? = nil, attempts: Int = 0, objects: [StoredObject] = []
+    startedAt: Date? = nil, finishedAt: Date? = nil, message: String? = nil, attempts: Int = 0,
+    objects: [StoredObject] = []
   ) {
     self.status = status
     self.digest = digest
@@ -199,7 +204,9 @@ public struct InstallState: Sendable, Equatable {
   ///
   /// #### Errors
   /// ``PhaseError`` `state` unless the phase is running.
-  public mutating func fail(_ phase: PhaseName, message: String, objects: [StoredObject], at time: Date) throws(PhaseError) {
+  public mutating func fail(_ phase: PhaseName, message: String, objects: [StoredObject], at time: Date)
+    throws(PhaseError)
+  {
     var record = try running(phase, to: .failed)
     record.status = .failed
     record.finishedAt = time
@@ -215,7 +222,9 @@ public struct InstallState: Sendable, Equatable {
   /// ``PhaseError`` `state` unless the phase has succeeded.
   public mutating func verified(_ phase: PhaseName, at time: Date) throws(PhaseError) {
     guard records[phase]?.status == .succeeded else {
-      throw PhaseError(.state, "phase \(phase) cannot be verified: it is \(records[phase]?.status.rawValue ?? "pending"), not succeeded")
+      throw PhaseError(
+        .state,
+        "phase \(phase) cannot be verified: it is \(records[phase]?.status.rawValue ?? "pending"), not succeeded")
     }
     records[phase]?.message = nil
     updatedAt = time
@@ -242,7 +251,8 @@ public struct InstallState: Sendable, Equatable {
   private func running(_ phase: PhaseName, to target: PhaseRunStatus) throws(PhaseError) -> PhaseRecord {
     guard let record = records[phase], record.status == .running else {
       throw PhaseError(
-        .state, "phase \(phase) cannot become \(target): it is \(records[phase]?.status.rawValue ?? "pending"), not running")
+        .state,
+        "phase \(phase) cannot become \(target): it is \(records[phase]?.status.rawValue ?? "pending"), not running")
     }
     return record
   }

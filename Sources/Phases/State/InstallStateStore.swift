@@ -14,7 +14,9 @@ public struct InstallStateStore: Sendable {
     self.namespace = namespace
   }
 
-  var reference: ObjectReference { ObjectReference(GroupVersionKind.configMap, namespace: namespace, name: Self.configMapName) }
+  var reference: ObjectReference {
+    ObjectReference(GroupVersionKind.configMap, namespace: namespace, name: Self.configMapName)
+  }
 
   /// The stored state; empty when nothing was installed.
   ///
@@ -25,7 +27,9 @@ public struct InstallStateStore: Sendable {
     do {
       object = try await client.getIfExists(reference)
     } catch {
-      throw PhaseError(.cluster, "cannot read the install state (configmap \(namespace)/\(Self.configMapName)): \(error.message)", cause: error)
+      throw PhaseError(
+        .cluster, "cannot read the install state (configmap \(namespace)/\(Self.configMapName)): \(error.message)",
+        cause: error)
     }
     guard let object else { return InstallState() }
     var data: [String: String] = [:]
@@ -59,7 +63,9 @@ public struct InstallStateStore: Sendable {
     do {
       _ = try await client.apply(object, options: ApplyOptions(force: true, metadataOnlyResponse: true))
     } catch {
-      throw PhaseError(.cluster, "cannot save the install state (configmap \(namespace)/\(Self.configMapName)): \(error.message)", cause: error)
+      throw PhaseError(
+        .cluster, "cannot save the install state (configmap \(namespace)/\(Self.configMapName)): \(error.message)",
+        cause: error)
     }
   }
 }

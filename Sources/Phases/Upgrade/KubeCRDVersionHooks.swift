@@ -9,7 +9,8 @@ public struct KubeCRDVersionHooks: CRDVersionHooks {
   public init() {}
 
   public func changes(from old: [JSONValue], to new: [JSONValue]) -> [CRDVersionNote] {
-    guard let changes = try? CRDVersionChanges.between(old: old.map(KubeObject.init), new: new.map(KubeObject.init)) else {
+    guard let changes = try? CRDVersionChanges.between(old: old.map(KubeObject.init), new: new.map(KubeObject.init))
+    else {
       return []
     }
     return changes.filter(\.hasChanges).map { change in
@@ -17,7 +18,9 @@ public struct KubeCRDVersionHooks: CRDVersionHooks {
     }
   }
 
-  public func migrateStoredVersions(from old: [JSONValue], to new: [JSONValue], client: KubeClient) async throws -> [String] {
+  public func migrateStoredVersions(from old: [JSONValue], to new: [JSONValue], client: KubeClient) async throws
+    -> [String]
+  {
     let oldObjects = old.map(KubeObject.init)
     let newObjects = new.map(KubeObject.init)
     let names = newObjects.filter { $0.kind == "CustomResourceDefinition" }.compactMap(\.name)
@@ -32,7 +35,9 @@ public struct KubeCRDVersionHooks: CRDVersionHooks {
         _ = try await client.apply(try CRDVersionChanges.transitionalCRD(old: before, new: after))
       }
       let result = try await StorageVersionMigrator(client: client).migrate(crd: change.name).checked()
-      lines.append("crd \(change.name): \(result.migrated) objects rewritten in \(result.storageVersion), stored versions now \(result.storedVersions.joined(separator: ", "))")
+      lines.append(
+        "crd \(change.name): \(result.migrated) objects rewritten in \(result.storageVersion), stored versions now \(result.storedVersions.joined(separator: ", "))"
+      )
     }
     return lines
   }

@@ -12,9 +12,13 @@ extension PhaseSet {
     for folder in extra { specs += try files(in: folder) }
     let origin = ([phases?.path ?? "built-in"] + extra.map(\.path)).joined(separator: " + ")
     guard let catalog = try catalog(phases: phases) else {
-      throw PhaseError(.selection, "upgrade: the phase set \(origin) has no version catalog (a \(CatalogLoader.folderName)/ folder beside its phase files)")
+      throw PhaseError(
+        .selection,
+        "upgrade: the phase set \(origin) has no version catalog (a \(CatalogLoader.folderName)/ folder beside its phase files)"
+      )
     }
-    let definition = step.definition(source: FileLocation(file: catalog.origin, line: 0, column: 0, field: "upgrade step \(step.index)"))
+    let definition = step.definition(
+      source: FileLocation(file: catalog.origin, line: 0, column: 0, field: "upgrade step \(step.index)"))
     var set = try PhaseSet(try resolve(specs, catalog: catalog, stack: definition), origin: origin)
     set.stack = step.selection
     return set

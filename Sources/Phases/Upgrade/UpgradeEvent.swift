@@ -24,7 +24,9 @@ public enum UpgradeEvent: Sendable {
         "kept": .array(kept.map { .string($0) }), "failed": .array(failed.map { .string($0) }),
       ]
     case .stepFinished(let step, let succeeded):
-      return ["event": "step-finished", "index": .int(step.index), "name": .string(step.name), "succeeded": .bool(succeeded)]
+      return [
+        "event": "step-finished", "index": .int(step.index), "name": .string(step.name), "succeeded": .bool(succeeded),
+      ]
     case .warning(let message): return ["event": "warning", "message": .string(message)]
     }
   }

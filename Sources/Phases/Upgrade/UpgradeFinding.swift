@@ -15,6 +15,9 @@ public struct UpgradeFinding: Sendable, Equatable {
   public var ignored: Bool
 
   public var json: JSONValue {
-    ["check": .string(check), "step": .int(step), "message": .string(message), "status": .string(ignored ? "warn" : "fail")]
+    [
+      "check": .string(check), "step": .int(step), "message": .string(message),
+      "status": .string(ignored ? "warn" : "fail"),
+    ]
   }
 }

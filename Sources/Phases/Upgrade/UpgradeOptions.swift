@@ -28,10 +28,12 @@ public struct UpgradeOptions: Sendable {
   public var crdHooks: (any CRDVersionHooks)?
 
   public init(
-    target: UpgradeTarget, phases: URL? = nil, extraPhases: [URL] = [], parameters: PhaseParameters, fetcher: ManifestFetcher,
+    target: UpgradeTarget, phases: URL? = nil, extraPhases: [URL] = [], parameters: PhaseParameters,
+    fetcher: ManifestFetcher,
     ignored: Set<String> = [], direct: Bool = false, pruneCRDs: Bool = false, timeout: Duration? = nil,
     stateNamespace: String = InstallOptions.defaultStateNamespace, leaseDuration: Duration = .seconds(30),
-    verifyTimeout: Duration = .seconds(20), fieldManager: String = "servestack", command: String = "servestack upgrade apply"
+    verifyTimeout: Duration = .seconds(20), fieldManager: String = "servestack",
+    command: String = "servestack upgrade apply"
   ) {
     self.target = target
     self.phases = phases

@@ -37,7 +37,8 @@ public struct UpgradePlanner: Sendable {
     }
     if changed.isEmpty { return UpgradePlan(target: target, installed: installed, steps: [], findings: []) }
 
-    if let rollbackTo, wanted.allSatisfy({ c, v in Self.value(rollbackTo.components, c).map { same(c, $0, v) } ?? false }),
+    if let rollbackTo,
+      wanted.allSatisfy({ c, v in Self.value(rollbackTo.components, c).map { same(c, $0, v) } ?? false }),
       changed.contains(where: { c, v in isDowngrade(c, from: Self.value(current, c), to: v) })
     {
       // Back to what was installed before: one step re-applying the previous versions.
@@ -51,12 +52,16 @@ public struct UpgradePlanner: Sendable {
       guard let entry = catalog.components[component] else { throw unknownComponent(component) }
       guard let to = entry.version(version) else { throw unknownVersion(component, version, entry) }
       guard let fromText = Self.value(current, component), let from = entry.version(fromText) else {
-        throw PhaseError(.selection, "\(component) is not installed (or its version \(Self.value(current, component) ?? "?") is not in the catalog), so it cannot be upgraded; install it with servestack install --stack SET")
+        throw PhaseError(
+          .selection,
+          "\(component) is not installed (or its version \(Self.value(current, component) ?? "?") is not in the catalog), so it cannot be upgraded; install it with servestack install --stack SET"
+        )
       }
       if to.semanticVersion < from.semanticVersion {
         throw PhaseError(
           .selection,
-          "\(component) \(to.version) is older than the installed \(from.version): a downgrade is a rollback, allowed only back to the versions installed before the last upgrade\(rollbackTo.map { " (\($0.name))" } ?? " (none recorded)")")
+          "\(component) \(to.version) is older than the installed \(from.version): a downgrade is a rollback, allowed only back to the versions installed before the last upgrade\(rollbackTo.map { " (\($0.name))" } ?? " (none recorded)")"
+        )
       }
       let path: [CatalogVersion]
       if direct {
@@ -68,7 +73,8 @@ public struct UpgradePlanner: Sendable {
         guard let found = UpgradePaths.path(entry, from: from.semanticVersion, to: to.semanticVersion) else {
           throw PhaseError(
             .selection,
-            "no upgrade path for \(component) from \(from.version) to \(to.version) in the \(catalog.origin) catalog: \(to.version) upgrades from \(to.upgradeFrom.map(\.text).joined(separator: ", ")), and no catalog version in between leads there (servestack versions lists the paths)")
+            "no upgrade path for \(component) from \(from.version) to \(to.version) in the \(catalog.origin) catalog: \(to.version) upgrades from \(to.upgradeFrom.map(\.text).joined(separator: ", ")), and no catalog version in between leads there (servestack versions lists the paths)"
+          )
         }
         path = found
       }
@@ -77,7 +83,8 @@ public struct UpgradePlanner: Sendable {
         Self.set(&next, component, hop.version)
         if component == Self.knative {
           for ingress in Self.ingresses where Self.value(current, ingress) != nil {
-            let version = try ingressVersion(ingress, for: hop, final: hop.semanticVersion == to.semanticVersion ? wanted : [])
+            let version = try ingressVersion(
+              ingress, for: hop, final: hop.semanticVersion == to.semanticVersion ? wanted : [])
             Self.set(&next, ingress, version)
             moved.insert(ingress)
           }
@@ -91,7 +98,9 @@ public struct UpgradePlanner: Sendable {
   }
 
   /// The versions the target asks for, by component.
-  func targetVersions(installed: StackSelection, target: UpgradeTarget) throws(PhaseError) -> [(component: String, version: String)] {
+  func targetVersions(installed: StackSelection, target: UpgradeTarget) throws(PhaseError) -> [(
+    component: String, version: String
+  )] {
     switch target {
     case .stack(let name):
       let stack = try catalog.requireStack(name)
@@ -105,42 +114,54 @@ public struct UpgradePlanner: Sendable {
 
   /// The release of `ingress` that goes with Knative `serving`: the target set's own when this is the
   /// last hop, else the newest of the same minor.
-  func ingressVersion(_ ingress: String, for serving: CatalogVersion, final wanted: [(component: String, version: String)]) throws(PhaseError) -> String {
+  func ingressVersion(
+    _ ingress: String, for serving: CatalogVersion, final wanted: [(component: String, version: String)]
+  ) throws(PhaseError) -> String {
     if let pinned = Self.value(wanted, ingress) { return pinned }
-    let candidates = catalog.components[ingress]?.versions.filter {
-      $0.semanticVersion.major == serving.semanticVersion.major && $0.semanticVersion.minor == serving.semanticVersion.minor
-    } ?? []
+    let candidates =
+      catalog.components[ingress]?.versions.filter {
+        $0.semanticVersion.major == serving.semanticVersion.major
+          && $0.semanticVersion.minor == serving.semanticVersion.minor
+      } ?? []
     guard let newest = candidates.last else {
       throw PhaseError(
         .selection,
-        "knative-serving \(serving.version) needs the \(ingress) release of minor \(serving.semanticVersion.major).\(serving.semanticVersion.minor), and the \(catalog.origin) catalog has none; add it to versions/\(ingress).yaml")
+        "knative-serving \(serving.version) needs the \(ingress) release of minor \(serving.semanticVersion.major).\(serving.semanticVersion.minor), and the \(catalog.origin) catalog has none; add it to versions/\(ingress).yaml"
+      )
     }
     return newest.version
   }
 
   func skipReason(_ component: String, from: CatalogVersion, to: CatalogVersion, entry: CatalogComponent) -> String {
-    var reason = "\(component) \(to.version) cannot be applied over the installed \(from.version) in one step: it upgrades only from \(to.upgradeFrom.map(\.text).joined(separator: ", ")) (\(to.source))"
+    var reason =
+      "\(component) \(to.version) cannot be applied over the installed \(from.version) in one step: it upgrades only from \(to.upgradeFrom.map(\.text).joined(separator: ", ")) (\(to.source))"
     if component == Self.knative {
       reason += "; Knative Serving is upgraded one minor version at a time"
     }
     if let path = UpgradePaths.path(entry, from: from.semanticVersion, to: to.semanticVersion) {
-      reason += "; the path is \(([from] + path).map(\.version).joined(separator: " → ")) (drop --direct to go through it)"
+      reason +=
+        "; the path is \(([from] + path).map(\.version).joined(separator: " → ")) (drop --direct to go through it)"
     }
     return reason
   }
 
-  func step(_ index: Int, from: [(component: String, version: String)], to: [(component: String, version: String)], installed: StackSelection, rollback: Bool) -> UpgradeStep {
+  func step(
+    _ index: Int, from: [(component: String, version: String)], to: [(component: String, version: String)],
+    installed: StackSelection, rollback: Bool
+  ) -> UpgradeStep {
     let changes = to.compactMap { component, version -> UpgradeStep.Change? in
       let before = Self.value(from, component) ?? "none"
       return before == version ? nil : UpgradeStep.Change(component: component, from: before, to: version)
     }
-    return UpgradeStep(index: index, changes: changes, versions: to, name: name(for: to, base: installed), rollback: rollback)
+    return UpgradeStep(
+      index: index, changes: changes, versions: to, name: name(for: to, base: installed), rollback: rollback)
   }
 
   /// A catalog set's name when `versions` are one, else the starting set with what changed.
   func name(for versions: [(component: String, version: String)], base: StackSelection) -> String {
     if let stack = catalog.stacks.last(where: { stack in
-      stack.components.count == versions.count && stack.components.allSatisfy { c, v in Self.value(versions, c).map { same(c, $0, v) } ?? false }
+      stack.components.count == versions.count
+        && stack.components.allSatisfy { c, v in Self.value(versions, c).map { same(c, $0, v) } ?? false }
     }) {
       return stack.name
     }
@@ -151,7 +172,10 @@ public struct UpgradePlanner: Sendable {
   }
 
   /// Adds the `off-matrix` and `kubernetes-version` findings of every step.
-  func finish(target: UpgradeTarget, installed: StackSelection, steps: [UpgradeStep], kubernetes: KubernetesVersion?, ignored: Set<String>) -> UpgradePlan {
+  func finish(
+    target: UpgradeTarget, installed: StackSelection, steps: [UpgradeStep], kubernetes: KubernetesVersion?,
+    ignored: Set<String>
+  ) -> UpgradePlan {
     var findings: [UpgradeFinding] = []
     let ignoreAll = ignored.contains("all")
     for step in steps {
@@ -160,10 +184,12 @@ public struct UpgradePlanner: Sendable {
       for change in step.changes {
         guard let version = catalog.version(change.component, change.to) else { continue }
         if let kubernetes, kubernetes < version.kubernetes.minimum {
-          findings.append(UpgradeFinding(
-            check: UpgradeFinding.kubernetesVersion, step: step.index,
-            message: "\(change.component) \(version.version) needs Kubernetes \(version.kubernetes.minimum) or newer (\(version.source)); the cluster runs \(kubernetes)",
-            ignored: ignoreAll || ignored.contains(UpgradeFinding.kubernetesVersion)))
+          findings.append(
+            UpgradeFinding(
+              check: UpgradeFinding.kubernetesVersion, step: step.index,
+              message:
+                "\(change.component) \(version.version) needs Kubernetes \(version.kubernetes.minimum) or newer (\(version.source)); the cluster runs \(kubernetes)",
+              ignored: ignoreAll || ignored.contains(UpgradeFinding.kubernetesVersion)))
         }
         // A named set is shipped as a whole on purpose (servestack versions reports its untested pairs).
         guard !isSet else { continue }
@@ -173,12 +199,16 @@ public struct UpgradePlanner: Sendable {
           let forward = version.tested(with: other, version: otherVersion.semanticVersion)
           let backward = otherVersion.tested(with: change.component, version: version.semanticVersion)
           guard forward == false || backward == false, forward != true, backward != true else { continue }
-          let listed = forward == false ? "\(change.component) \(version.version) was tested with \(other) \(version.testedWith[other]?.joined(separator: ", ") ?? "")"
+          let listed =
+            forward == false
+            ? "\(change.component) \(version.version) was tested with \(other) \(version.testedWith[other]?.joined(separator: ", ") ?? "")"
             : "\(other) \(otherVersion.version) was tested with \(change.component) \(otherVersion.testedWith[change.component]?.joined(separator: ", ") ?? "")"
-          findings.append(UpgradeFinding(
-            check: UpgradeFinding.offMatrix, step: step.index,
-            message: "step \(step.index) puts \(change.component) \(version.version) beside \(other) \(otherVersion.version), a combination upstream did not test (\(listed)); --ignore-preflight-errors=\(UpgradeFinding.offMatrix) goes on anyway",
-            ignored: ignoreAll || ignored.contains(UpgradeFinding.offMatrix)))
+          findings.append(
+            UpgradeFinding(
+              check: UpgradeFinding.offMatrix, step: step.index,
+              message:
+                "step \(step.index) puts \(change.component) \(version.version) beside \(other) \(otherVersion.version), a combination upstream did not test (\(listed)); --ignore-preflight-errors=\(UpgradeFinding.offMatrix) goes on anyway",
+              ignored: ignoreAll || ignored.contains(UpgradeFinding.offMatrix)))
         }
       }
     }
@@ -197,11 +227,17 @@ public struct UpgradePlanner: Sendable {
   }
 
   func unknownComponent(_ name: String) -> PhaseError {
-    PhaseError(.selection, "--component \(name): no such component in the \(catalog.origin) catalog; the components are \(catalog.components.keys.sorted().joined(separator: ", "))")
+    PhaseError(
+      .selection,
+      "--component \(name): no such component in the \(catalog.origin) catalog; the components are \(catalog.components.keys.sorted().joined(separator: ", "))"
+    )
   }
 
   func unknownVersion(_ name: String, _ version: String, _ entry: CatalogComponent) -> PhaseError {
-    PhaseError(.selection, "--to \(version): \(name) has no such version in the \(catalog.origin) catalog; its versions are \(entry.versions.map(\.version).joined(separator: ", ")) (servestack versions lists them)")
+    PhaseError(
+      .selection,
+      "--to \(version): \(name) has no such version in the \(catalog.origin) catalog; its versions are \(entry.versions.map(\.version).joined(separator: ", ")) (servestack versions lists them)"
+    )
   }
 
   static func value(_ list: [(component: String, version: String)], _ component: String) -> String? {
@@ -209,10 +245,16 @@ public struct UpgradePlanner: Sendable {
   }
 
   static func set(_ list: inout [(component: String, version: String)], _ component: String, _ version: String) {
-    if let i = list.firstIndex(where: { $0.component == component }) { list[i].version = version } else { list.append((component, version)) }
+    if let i = list.firstIndex(where: { $0.component == component }) {
+      list[i].version = version
+    } else {
+      list.append((component, version))
+    }
   }
 
-  static func merge(_ base: [(component: String, version: String)], _ changes: [(component: String, version: String)]) -> [(component: String, version: String)] {
+  static func merge(_ base: [(component: String, version: String)], _ changes: [(component: String, version: String)])
+    -> [(component: String, version: String)]
+  {
     var result = base
     for (c, v) in changes { set(&result, c, v) }
     return result

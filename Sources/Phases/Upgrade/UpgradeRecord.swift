@@ -14,7 +14,9 @@ public struct UpgradeRecord: Sendable, Equatable {
   /// Objects the old versions applied that the step being applied no longer has.
   public var prune: [StoredObject]
 
-  public init(target: String, previous: StackSelection, rollback: Bool, finished: Bool = false, prune: [StoredObject] = []) {
+  public init(
+    target: String, previous: StackSelection, rollback: Bool, finished: Bool = false, prune: [StoredObject] = []
+  ) {
     self.target = target
     self.previous = previous
     self.rollback = rollback
@@ -30,10 +32,15 @@ public struct UpgradeRecord: Sendable, Equatable {
   }
 
   init?(json: JSONValue) {
-    guard let target = json["target"]?.stringValue, let previous = json["previous"], let name = previous["name"]?.stringValue else { return nil }
-    let components = (previous["components"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (component: key, version: $0) } }
+    guard let target = json["target"]?.stringValue, let previous = json["previous"],
+      let name = previous["name"]?.stringValue
+    else { return nil }
+    let components = (previous["components"]?.objectValue ?? [:]).compactMap { key, value in
+      value.stringValue.map { (component: key, version: $0) }
+    }
     self.init(
-      target: target, previous: StackSelection(name: name, components: components), rollback: json["rollback"]?.boolValue ?? false,
+      target: target, previous: StackSelection(name: name, components: components),
+      rollback: json["rollback"]?.boolValue ?? false,
       finished: json["finished"]?.boolValue ?? false,
       prune: (json["prune"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(StoredObject.init(text:)) })
   }

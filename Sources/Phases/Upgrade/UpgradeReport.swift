@@ -44,11 +44,12 @@ public struct UpgradeReport: Sendable {
   public var json: JSONValue {
     var object: JSONObject = [
       "target": .string(plan.target.description), "stack": plan.installed.json,
-      "installed": .array(installed.map { item in
-        var entry: JSONObject = ["component": .string(item.component), "version": .string(item.version)]
-        if let live = item.live { entry["live"] = .string(live) }
-        return .object(entry)
-      }),
+      "installed": .array(
+        installed.map { item in
+          var entry: JSONObject = ["component": .string(item.component), "version": .string(item.version)]
+          if let live = item.live { entry["live"] = .string(live) }
+          return .object(entry)
+        }),
       "steps": .array(steps.map(\.json)), "findings": .array(plan.findings.map(\.json)),
       "succeeded": .bool(plan.failures.isEmpty), "crdAnalysis": .bool(crdAnalysis),
     ]

@@ -42,7 +42,8 @@ public struct UpgradeStep: Sendable {
   public var json: JSONValue {
     [
       "index": .int(index), "name": .string(name), "rollback": .bool(rollback),
-      "changes": .array(changes.map { ["component": .string($0.component), "from": .string($0.from), "to": .string($0.to)] }),
+      "changes": .array(
+        changes.map { ["component": .string($0.component), "from": .string($0.from), "to": .string($0.to)] }),
       "versions": .object(JSONObject(uniqueKeysWithValues: versions.map { ($0.component, .string($0.version)) })),
     ]
   }

@@ -14,7 +14,8 @@ extension Upgrader {
     let installer = Installer(client: client)
     let profile = options.parameters.profile
 
-    let start = UpgradeStep(index: 0, changes: [], versions: context.installed.components, name: context.installed.name, rollback: false)
+    let start = UpgradeStep(
+      index: 0, changes: [], versions: context.installed.components, name: context.installed.name, rollback: false)
     var before = try await render(start, options: options, installer: installer, profile: profile)
     let installed = await liveVersions(context, rendered: before)
     var steps: [UpgradeReport.StepPlan] = []
@@ -24,7 +25,8 @@ extension Upgrader {
       let changed = after.filter { digests[$0.rendered.name] != $0.digest }
       var phaseSet = try PhaseSet.resolve(phases: options.phases, extra: options.extraPhases, step: step)
       phaseSet.stack = step.selection
-      let dry = await installer.dryRun(changed, preflight: nil, options: options.installOptions(phaseSet), started: .now, events: { _ in })
+      let dry = await installer.dryRun(
+        changed, preflight: nil, options: options.installOptions(phaseSet), started: .now, events: { _ in })
 
       let fresh = Set(after.flatMap { PhaseRunner.stored($0.objects.map(KubeObject.init)) }.map(\.pruneKey))
       let removed = before.flatMap { PhaseRunner.stored($0.objects.map(KubeObject.init)) }
@@ -32,9 +34,10 @@ extension Upgrader {
       let oldImages = Set(before.flatMap { options.imageLister?($0.rendered) ?? [] })
       let images = Array(Set(after.flatMap { options.imageLister?($0.rendered) ?? [] }).subtracting(oldImages)).sorted()
       let crds = options.crdHooks?.changes(from: before.flatMap(\.objects), to: after.flatMap(\.objects)) ?? []
-      steps.append(UpgradeReport.StepPlan(
-        step: step, phases: dry.phases, removed: removed, crdChanges: crds, images: images,
-        kubernetes: kubernetesLines(step, catalog: context.catalog, cluster: context.kubernetes)))
+      steps.append(
+        UpgradeReport.StepPlan(
+          step: step, phases: dry.phases, removed: removed, crdChanges: crds, images: images,
+          kubernetes: kubernetesLines(step, catalog: context.catalog, cluster: context.kubernetes)))
       before = after
     }
     return UpgradeReport(
@@ -42,9 +45,12 @@ extension Upgrader {
       crdAnalysis: options.crdHooks != nil)
   }
 
-  func render(_ step: UpgradeStep, options: UpgradeOptions, installer: Installer, profile: Profile) async throws(PhaseError) -> [Installer.Prepared] {
+  func render(_ step: UpgradeStep, options: UpgradeOptions, installer: Installer, profile: Profile)
+    async throws(PhaseError) -> [Installer.Prepared]
+  {
     let set = try PhaseSet.resolve(phases: options.phases, extra: options.extraPhases, step: step)
-    return try await installer.prepare(set.selection(profile: profile, kinds: [.install]), options: options.installOptions(set))
+    return try await installer.prepare(
+      set.selection(profile: profile, kinds: [.install]), options: options.installOptions(set))
   }
 
   /// `knative-serving v1.16.3: Kubernetes 1.28 or newer; the cluster runs 1.31.2 (meets it)`.
@@ -54,7 +60,10 @@ extension Upgrader {
       let range = version.kubernetes
       var line = "\(change.component) \(version.version): Kubernetes \(range.minimum) or newer"
       if range.recommended != range.minimum { line += " (\(range.recommended) recommended)" }
-      if let cluster { line += cluster < range.minimum ? "; the cluster runs \(cluster): too old" : "; the cluster runs \(cluster): meets it" }
+      if let cluster {
+        line +=
+          cluster < range.minimum ? "; the cluster runs \(cluster): too old" : "; the cluster runs \(cluster): meets it"
+      }
       return line
     }
   }

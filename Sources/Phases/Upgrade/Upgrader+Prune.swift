@@ -12,11 +12,13 @@ extension Upgrader {
   ) async throws(PhaseError) {
     let candidates = Self.pruneOrder((state.upgrade?.prune ?? []).filter { !fresh.contains($0.pruneKey) })
     let removal = UninstallOptions(
-      phaseSet: phaseSet, deleteCRDs: options.pruneCRDs, stateNamespace: options.stateNamespace, fieldManager: options.fieldManager)
+      phaseSet: phaseSet, deleteCRDs: options.pruneCRDs, stateNamespace: options.stateNamespace,
+      fieldManager: options.fieldManager)
     var remaining: [StoredObject] = []
     for object in candidates {
       if object.kind == "CustomResourceDefinition" && !options.pruneCRDs {
-        outcome.kept.append("\(object): a CRD the new version no longer has; kept (--prune-crds deletes it and every object of its kind)")
+        outcome.kept.append(
+          "\(object): a CRD the new version no longer has; kept (--prune-crds deletes it and every object of its kind)")
         continue
       }
       switch await Uninstaller.delete(object, client: client, force: false, options: removal) {
@@ -39,7 +41,11 @@ extension Upgrader {
   static func pruneOrder(_ objects: [StoredObject]) -> [StoredObject] {
     func wave(_ object: StoredObject) -> Int {
       if object.isCustomResource { return 0 }
-      if KnownKinds.webhookConfigurationKinds.contains(object.kind) && object.apiVersion.hasPrefix("admissionregistration.k8s.io/") { return 1 }
+      if KnownKinds.webhookConfigurationKinds.contains(object.kind)
+        && object.apiVersion.hasPrefix("admissionregistration.k8s.io/")
+      {
+        return 1
+      }
       return 2
     }
     return objects.enumerated().sorted { (wave($0.element), $0.offset) < (wave($1.element), $1.offset) }.map(\.element)

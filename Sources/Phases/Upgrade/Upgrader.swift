@@ -25,20 +25,25 @@ public struct Upgrader: Sendable {
     guard let installed = state.stack else {
       throw PhaseError(
         .state,
-        "nothing to upgrade: the install state (configmap \(store.namespace)/\(InstallStateStore.configMapName)) records no stack set; install one with servestack install --stack SET")
+        "nothing to upgrade: the install state (configmap \(store.namespace)/\(InstallStateStore.configMapName)) records no stack set; install one with servestack install --stack SET"
+      )
     }
     guard let catalog = try PhaseSet.catalog(phases: options.phases) else {
-      throw PhaseError(.selection, "upgrade: the phase folder \(options.phases?.path ?? "") has no version catalog (versions/)")
+      throw PhaseError(
+        .selection, "upgrade: the phase folder \(options.phases?.path ?? "") has no version catalog (versions/)")
     }
     let planner = UpgradePlanner(catalog: catalog)
     var rollbackTo = state.upgrade?.previous
     if let record = state.upgrade, record.rollback, !record.finished, record.target == options.target.description {
       // Resuming a rollback: its target is the versions it goes back to.
-      rollbackTo = StackSelection(name: options.target.description, components: try planner.targetVersions(installed: installed, target: options.target))
+      rollbackTo = StackSelection(
+        name: options.target.description,
+        components: try planner.targetVersions(installed: installed, target: options.target))
     }
     let kubernetes = await serverVersion()
     var plan = try planner.plan(
-      installed: installed, target: options.target, rollbackTo: rollbackTo, direct: options.direct, kubernetes: kubernetes,
+      installed: installed, target: options.target, rollbackTo: rollbackTo, direct: options.direct,
+      kubernetes: kubernetes,
       ignored: options.ignored)
     if plan.steps.isEmpty, let back = Self.reapply(state, installed: installed) {
       // A step that failed half-applied: going back to the recorded versions re-applies them.
@@ -72,16 +77,20 @@ public struct Upgrader: Sendable {
   /// #### Errors
   /// ``PhaseError``: `state` (nothing installed), `selection` (no path, a skip, an unknown target),
   /// rendering errors, `lockHeld` (an install or upgrade runs), `cluster`.
-  public func apply(_ options: UpgradeOptions, events: @escaping UpgradeEventSink = { _ in }) async throws(PhaseError) -> UpgradeResult {
+  public func apply(_ options: UpgradeOptions, events: @escaping UpgradeEventSink = { _ in }) async throws(PhaseError)
+    -> UpgradeResult
+  {
     let started = ContinuousClock.now
     let store = InstallStateStore(client: client, namespace: options.stateNamespace)
     let context = try await context(options, store: store)
-    var result = UpgradeResult(plan: context.plan, steps: [], warnings: context.plan.findings.filter(\.ignored).map(\.message), duration: .zero)
+    var result = UpgradeResult(
+      plan: context.plan, steps: [], warnings: context.plan.findings.filter(\.ignored).map(\.message), duration: .zero)
     guard context.plan.failures.isEmpty, !context.plan.steps.isEmpty else {
       result.duration = .now - started
       return result
     }
-    let (lock, warning) = try await InstallLock.acquire(client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
+    let (lock, warning) = try await InstallLock.acquire(
+      client: client, namespace: options.stateNamespace, duration: options.leaseDuration)
     if let warning {
       result.warnings.append(warning)
       events(.warning(warning))
@@ -106,7 +115,8 @@ public struct Upgrader: Sendable {
     if let record = state.upgrade, !record.finished, record.target == target {
       events(.warning("resuming the upgrade to \(target) begun from \(record.previous.name)"))
     } else {
-      state.upgrade = UpgradeRecord(target: target, previous: context.installed, rollback: context.plan.steps.first?.rollback ?? false)
+      state.upgrade = UpgradeRecord(
+        target: target, previous: context.installed, rollback: context.plan.steps.first?.rollback ?? false)
       try await store.save(state)
     }
     let previous = state.upgrade?.previous
@@ -124,14 +134,17 @@ public struct Upgrader: Sendable {
 
       state = try await store.load()
       let fresh = Set(prepared.flatMap { PhaseRunner.stored($0.objects.map(KubeObject.init)) }.map(\.pruneKey))
-      let old = state.records.values.flatMap(\.objects).filter { !fresh.contains($0.pruneKey) && $0.kind != "Namespace" }
+      let old = state.records.values.flatMap(\.objects).filter {
+        !fresh.contains($0.pruneKey) && $0.kind != "Namespace"
+      }
       let pending = InstallState.union(state.upgrade?.prune ?? [], old).filter { !fresh.contains($0.pruneKey) }
       state.upgrade?.prune = pending
       try await store.save(state)
 
       var outcome = UpgradeResult.StepOutcome(step: step, install: nil)
       if let hooks = options.crdHooks {
-        outcome.crdMigrations = try await migrate(hooks, step: step, current: current, prepared: prepared, options: options)
+        outcome.crdMigrations = try await migrate(
+          hooks, step: step, current: current, prepared: prepared, options: options)
       }
       let toApply = prepared.filter { state.decision(for: $0.rendered.name, digest: $0.digest) != .verify }
       if !toApply.isEmpty {
@@ -144,7 +157,8 @@ public struct Upgrader: Sendable {
         result.steps.append(outcome)
         result.resumeCommand = options.command
         if let previous {
-          result.rollbackCommand = context.catalog.stack(named: previous.name) != nil
+          result.rollbackCommand =
+            context.catalog.stack(named: previous.name) != nil
             ? "servestack upgrade apply --to \(previous.name)" : nil
         }
         events(.stepFinished(step, succeeded: false))
@@ -165,15 +179,20 @@ public struct Upgrader: Sendable {
 
   /// Runs the stored-version migration hook with the CRDs before and after the step.
   private func migrate(
-    _ hooks: any CRDVersionHooks, step: UpgradeStep, current: StackSelection, prepared: [Installer.Prepared], options: UpgradeOptions
+    _ hooks: any CRDVersionHooks, step: UpgradeStep, current: StackSelection, prepared: [Installer.Prepared],
+    options: UpgradeOptions
   ) async throws(PhaseError) -> [String] {
     let before = UpgradeStep(index: 0, changes: [], versions: current.components, name: current.name, rollback: false)
     let oldSet = try PhaseSet.resolve(phases: options.phases, extra: options.extraPhases, step: before)
-    let old = try await Installer(client: client).prepare(oldSet.selection(profile: options.parameters.profile, kinds: [.install]), options: options.installOptions(oldSet))
+    let old = try await Installer(client: client).prepare(
+      oldSet.selection(profile: options.parameters.profile, kinds: [.install]), options: options.installOptions(oldSet))
     do {
-      return try await hooks.migrateStoredVersions(from: old.flatMap(\.objects), to: prepared.flatMap(\.objects), client: client)
+      return try await hooks.migrateStoredVersions(
+        from: old.flatMap(\.objects), to: prepared.flatMap(\.objects), client: client)
     } catch {
-      throw PhaseError(.cluster, "step \(step.index) (\(step.summary)): migrating stored CRD versions failed: \(error.userMessage)", cause: error)
+      throw PhaseError(
+        .cluster, "step \(step.index) (\(step.summary)): migrating stored CRD versions failed: \(error.userMessage)",
+        cause: error)
     }
   }
 }

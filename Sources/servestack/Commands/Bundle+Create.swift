@@ -21,14 +21,17 @@ extension Servestack.BundleCommand {
           servestack bundle create -o b.tar --registry-mirror docker.io=http://127.0.0.1:5001 --mirror http://10.0.0.5:8080
         """)
 
-    @Option(help: ArgumentHelp("A built-in bundle spec (default, serverless-kourier, raw) or a spec file.", valueName: "name|file"))
+    @Option(
+      help: ArgumentHelp(
+        "A built-in bundle spec (default, serverless-kourier, raw) or a spec file.", valueName: "name|file"))
     var spec: String?
 
     @Option(help: ArgumentHelp("The profile (default: the spec's).", valueName: "profile"))
     var profile: String?
 
     @Option(
-      help: ArgumentHelp("Platforms to keep, comma-separated or repeated (default: the spec's).", valueName: "os/arch[,…]"))
+      help: ArgumentHelp(
+        "Platforms to keep, comma-separated or repeated (default: the spec's).", valueName: "os/arch[,…]"))
     var platform: [String] = []
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The bundle file to write.", valueName: "file"))
@@ -37,10 +40,15 @@ extension Servestack.BundleCommand {
     @Option(help: ArgumentHelp("none (default: layers are compressed already), zstd or gzip.", valueName: "kind"))
     var compress: String = "none"
 
-    @Option(help: ArgumentHelp("Sign checksums.txt with this ed25519 private key (PEM or base64 raw seed).", valueName: "file"))
+    @Option(
+      help: ArgumentHelp(
+        "Sign checksums.txt with this ed25519 private key (PEM or base64 raw seed).", valueName: "file"))
     var signKey: String?
 
-    @Option(help: ArgumentHelp("Fetch manifest URLs from this base URL instead of upstream (paths kept; sha256 pins still apply).", valueName: "url"))
+    @Option(
+      help: ArgumentHelp(
+        "Fetch manifest URLs from this base URL instead of upstream (paths kept; sha256 pins still apply).",
+        valueName: "url"))
     var mirror: String?
 
     @Option(
@@ -52,7 +60,10 @@ extension Servestack.BundleCommand {
     @Option(help: "Blob downloads at once.")
     var parallel = 8
 
-    @Option(help: ArgumentHelp("Keep pulled blobs in this OCI layout between runs (default: none; blobs go straight into the tarball).", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Keep pulled blobs in this OCI layout between runs (default: none; blobs go straight into the tarball).",
+        valueName: "dir"))
     var cacheDir: String?
 
     @Option(help: ArgumentHelp("A model's files: a directory or one file (repeatable).", valueName: "name=path"))
@@ -64,11 +75,16 @@ extension Servestack.BundleCommand {
     @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in ones.", valueName: "dir"))
     var phases: String?
 
-    @Option(help: ArgumentHelp("Pack this stack set of the version catalog (default: the newest; servestack versions lists them).", valueName: "name"))
+    @Option(
+      help: ArgumentHelp(
+        "Pack this stack set of the version catalog (default: the newest; servestack versions lists them).",
+        valueName: "name"))
     var stack: String?
 
     func validate() throws {
-      guard TarCompression(rawValue: compress) != nil else { throw ValidationError("--compress must be none, zstd or gzip") }
+      guard TarCompression(rawValue: compress) != nil else {
+        throw ValidationError("--compress must be none, zstd or gzip")
+      }
       guard parallel >= 1 && parallel <= 64 else { throw ValidationError("--parallel must be between 1 and 64") }
     }
 
@@ -88,10 +104,12 @@ extension Servestack.BundleCommand {
         guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
           throw ValidationError("--model \(entry): expected NAME=DIR|FILE")
         }
-        options.modelSources[String(entry[..<equals])] = URL(fileURLWithPath: String(entry[entry.index(after: equals)...]))
+        options.modelSources[String(entry[..<equals])] = URL(
+          fileURLWithPath: String(entry[entry.index(after: equals)...]))
       }
       if let signKey { options.signingKey = try BundleSigningKey(contentsOf: URL(fileURLWithPath: signKey)) }
-      let selfImageLayout = FileManager.default.temporaryDirectory.appendingPathComponent("servestack-self-image-\(UUID().uuidString)")
+      let selfImageLayout = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "servestack-self-image-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: selfImageLayout) }
       if !noSelfImage {
         options.localImages = try await Self.selfImage(into: selfImageLayout, options: options, spec: specValue)
@@ -114,12 +132,18 @@ extension Servestack.BundleCommand {
       for warning in result.warnings { Terminal.standardError.write("warning: \(warning)\n") }
       let seconds = Date().timeIntervalSince(start)
       let descriptor = result.descriptor
-      print("wrote \(result.output.path) (\(formatBytes(result.archiveBytes)), \(options.compression.rawValue)\(result.signed ? ", signed" : ""))")
+      print(
+        "wrote \(result.output.path) (\(formatBytes(result.archiveBytes)), \(options.compression.rawValue)\(result.signed ? ", signed" : ""))"
+      )
       if let stack = phaseSet.stack {
-        print("  stack set \(stack.name): " + stack.components.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
+        print(
+          "  stack set \(stack.name): "
+            + stack.components.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
       }
       print("  profile \(descriptor.profile), platforms \(descriptor.platforms.joined(separator: ", "))")
-      print("  \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes)) in images/")
+      print(
+        "  \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes)) in images/"
+      )
       print(
         "  downloaded \(result.blobsDownloaded) blobs (\(formatBytes(result.bytesDownloaded))), \(result.blobsCached) from the cache"
           + (result.blobsResumed > 0 ? ", \(result.blobsResumed) resumed" : "") + ", in \(formatSeconds(seconds))")
@@ -130,19 +154,22 @@ extension Servestack.BundleCommand {
         print("  also carried: " + options.localImages.map(\.name.description).joined(separator: ", "))
       }
     }
-  
+
     /// servestack's own image (this binary and the libraries it loads) when the bundle is for this machine's
     /// architecture; `bundle push` puts it at HOST/PREFIX/servestack:VERSION.
-    static func selfImage(into layout: URL, options: BundleCreateOptions, spec: BundleSpec) async throws -> [LocalImage] {
+    static func selfImage(into layout: URL, options: BundleCreateOptions, spec: BundleSpec) async throws -> [LocalImage]
+    {
       let architecture = SelfImageBuilder.currentArchitecture()
       let wanted = try BundleCreator.resolvePlatforms(spec: spec, options: options)
       guard wanted.contains(where: { $0.os == "linux" && $0.architecture == architecture }) else {
-        Terminal.standardError.write("warning: servestack's own image is linux/\(architecture), not in the bundle's platforms; left out\n")
+        Terminal.standardError.write(
+          "warning: servestack's own image is linux/\(architecture), not in the bundle's platforms; left out\n")
         return []
       }
       let name = try ImageReference("\(BundleLayout.modelRegistry)/servestack:\(ToolInfo.version)")
       _ = try await SelfImageBuilder.build(
-        binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), into: layout, reference: name.description)
+        binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), into: layout,
+        reference: name.description)
       return [LocalImage(name: name, layout: layout)]
     }
   }

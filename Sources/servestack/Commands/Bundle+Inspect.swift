@@ -27,14 +27,19 @@ extension Servestack.BundleCommand {
         object["images"] = .array(
           inspection.images.map { image in
             [
-              "name": .string(image.name), "digest": .string(image.digest.description), "mediaType": .string(image.mediaType),
-              "platforms": .array(image.platforms.map { .string($0) }), "size": .int(Int(image.size)), "layers": .int(image.layers),
+              "name": .string(image.name), "digest": .string(image.digest.description),
+              "mediaType": .string(image.mediaType),
+              "platforms": .array(image.platforms.map { .string($0) }), "size": .int(Int(image.size)),
+              "layers": .int(image.layers),
             ]
           })
         print(JSONValue.object(object).serialized(.pretty))
       case .text:
-        print("bundle \(descriptor.name): \(inspection.archive.path) (\(formatBytes(inspection.archiveBytes)), \(inspection.compression.rawValue))")
-        print("created \(ISO8601DateFormatter().string(from: descriptor.created)) by servestack \(descriptor.toolVersion)")
+        print(
+          "bundle \(descriptor.name): \(inspection.archive.path) (\(formatBytes(inspection.archiveBytes)), \(inspection.compression.rawValue))"
+        )
+        print(
+          "created \(ISO8601DateFormatter().string(from: descriptor.created)) by servestack \(descriptor.toolVersion)")
         print("profile \(descriptor.profile); platforms \(descriptor.platforms.joined(separator: ", "))")
         print("components:")
         for entry in descriptor.stack { print("  \(entry.component) \(entry.version)") }
@@ -43,15 +48,21 @@ extension Servestack.BundleCommand {
         let width = inspection.images.map(\.name.count).max() ?? 0
         for image in inspection.images {
           let platforms = image.platforms.isEmpty ? "" : "  " + image.platforms.joined(separator: ",")
-          print("  \(image.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(formatBytes(image.size))\(platforms)")
+          print(
+            "  \(image.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(formatBytes(image.size))\(platforms)"
+          )
         }
         if !descriptor.models.isEmpty {
           print("models:")
           for model in descriptor.models {
-            print("  \(model.name) \(model.version) (\(formatBytes(model.size))) → \(model.image)" + (model.storageUri.map { ", replaces \($0)" } ?? ""))
+            print(
+              "  \(model.name) \(model.version) (\(formatBytes(model.size))) → \(model.image)"
+                + (model.storageUri.map { ", replaces \($0)" } ?? ""))
           }
         }
-        print("totals: \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes))")
+        print(
+          "totals: \(descriptor.totals.images) images, \(descriptor.totals.blobs) blobs, \(formatBytes(descriptor.totals.bytes))"
+        )
       }
     }
   }

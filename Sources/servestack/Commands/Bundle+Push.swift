@@ -21,18 +21,24 @@ extension Servestack.BundleCommand {
     @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
     var file: String
 
-    @Option(help: ArgumentHelp("The private registry and an optional repository prefix.", valueName: "host[:port][/prefix]"))
+    @Option(
+      help: ArgumentHelp("The private registry and an optional repository prefix.", valueName: "host[:port][/prefix]"))
     var registry: String
 
     @OptionGroup var access: RegistryAccessOptions
 
-    @Option(help: ArgumentHelp("Check the signature with this ed25519 public key; unsigned bundles are then refused.", valueName: "file"))
+    @Option(
+      help: ArgumentHelp(
+        "Check the signature with this ed25519 public key; unsigned bundles are then refused.", valueName: "file"))
     var key: String?
 
     @Option(help: "Blob uploads at once.")
     var parallel = 8
 
-    @Option(help: ArgumentHelp("Where to extract a compressed bundle (default: the system's temporary folder); an uncompressed one is pushed in place.", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Where to extract a compressed bundle (default: the system's temporary folder); an uncompressed one is pushed in place.",
+        valueName: "dir"))
     var workDir: String?
 
     @OptionGroup var outputOptions: OutputOptions
@@ -64,13 +70,16 @@ extension Servestack.BundleCommand {
       case .text:
         for warning in outcome.verification.warnings { Terminal.standardError.write("warning: \(warning)\n") }
         for image in push.images {
-          let what = image.alreadyThere
-            ? "already there" : "\(image.blobsUploaded) uploaded, \(image.blobsMounted) mounted, \(image.blobsPresent) present"
+          let what =
+            image.alreadyThere
+            ? "already there"
+            : "\(image.blobsUploaded) uploaded, \(image.blobsMounted) mounted, \(image.blobsPresent) present"
           print("\(image.target) (\(what))")
         }
         print(
           "pushed \(push.images.count) images to \(registry): \(push.blobsUploaded) blobs uploaded (\(formatBytes(push.bytesUploaded))), "
-            + "\(push.blobsMounted) mounted, \(push.blobsPresent) present, in \(formatSeconds(Date().timeIntervalSince(start)))")
+            + "\(push.blobsMounted) mounted, \(push.blobsPresent) present, in \(formatSeconds(Date().timeIntervalSince(start)))"
+        )
       }
     }
   }

@@ -6,7 +6,10 @@ import ServestackCore
 
 /// How to reach the private registry: `bundle push`, and `install --bundle` later.
 struct RegistryAccessOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("User name for the private registry; the password is read from standard input (--password-stdin).", valueName: "user"))
+  @Option(
+    help: ArgumentHelp(
+      "User name for the private registry; the password is read from standard input (--password-stdin).",
+      valueName: "user"))
   var registryUser: String?
 
   @Flag(help: "Read the registry password from standard input (with --registry-user).")
@@ -24,7 +27,8 @@ struct RegistryAccessOptions: ParsableArguments {
   func validate() throws {
     if passwordStdin && registryUser == nil { throw ValidationError("--password-stdin needs --registry-user") }
     if registryUser != nil && !passwordStdin {
-      throw ValidationError("--registry-user needs --password-stdin: the password is read from standard input, never from a flag")
+      throw ValidationError(
+        "--registry-user needs --password-stdin: the password is read from standard input, never from a flag")
     }
     if plainHttp && (registryCa != nil || insecureSkipTlsVerify) {
       throw ValidationError("--plain-http does not use TLS: drop --registry-ca / --insecure-skip-tls-verify")
@@ -42,7 +46,9 @@ struct RegistryAccessOptions: ParsableArguments {
       options.credentials = .explicit(username: user, password: Secret(password))
     }
     if let ca = registryCa {
-      guard FileManager.default.isReadableFile(atPath: ca) else { throw ValidationError("--registry-ca \(ca): cannot read the file") }
+      guard FileManager.default.isReadableFile(atPath: ca) else {
+        throw ValidationError("--registry-ca \(ca): cannot read the file")
+      }
       options.caCertificate = .file(ca)
     }
     options.insecureSkipTLSVerify = insecureSkipTlsVerify

@@ -15,7 +15,10 @@ extension Servestack.BundleCommand {
     @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
     var file: String
 
-    @Option(help: ArgumentHelp("Check the signature with this ed25519 public key (PEM or base64 raw); unsigned bundles then fail.", valueName: "file"))
+    @Option(
+      help: ArgumentHelp(
+        "Check the signature with this ed25519 public key (PEM or base64 raw); unsigned bundles then fail.",
+        valueName: "file"))
     var key: String?
 
     @Flag(help: "Fail when the bundle is not signed with a valid signature.")
@@ -39,7 +42,10 @@ extension Servestack.BundleCommand {
           "bytes": .int(Int(result.bytes)),
           "problems": .array(
             result.problems.map { problem in
-              ["kind": .string(problem.kind.rawValue), "path": problem.path.map { .string($0) } ?? .null, "message": .string(problem.message)]
+              [
+                "kind": .string(problem.kind.rawValue), "path": problem.path.map { .string($0) } ?? .null,
+                "message": .string(problem.message),
+              ]
             }),
           "warnings": .array(result.warnings.map { .string($0) }),
         ]
@@ -47,7 +53,8 @@ extension Servestack.BundleCommand {
       case .text:
         for warning in result.warnings { Terminal.standardError.write("warning: \(warning)\n") }
         if result.isValid {
-          print("ok: \(result.files) files, \(formatBytes(result.bytes)) checked; signature \(result.signature.rawValue)")
+          print(
+            "ok: \(result.files) files, \(formatBytes(result.bytes)) checked; signature \(result.signature.rawValue)")
         } else {
           print("FAILED: \(result.problems.count) problem(s)")
           for problem in result.problems { print("  \(problem)") }

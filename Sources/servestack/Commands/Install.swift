@@ -19,16 +19,19 @@ extension Servestack {
     @OptionGroup var phaseOptions: PhaseOptions
     @OptionGroup var preflightFlags: PreflightFlags
 
-    @Option(help: ArgumentHelp("Start at this phase: it and the phases after it are applied again.", valueName: "phase"))
+    @Option(
+      help: ArgumentHelp("Start at this phase: it and the phases after it are applied again.", valueName: "phase"))
     var from: String?
 
-    @Option(help: ArgumentHelp("Run only these phases (comma separated or repeated), applied again.", valueName: "phase"))
+    @Option(
+      help: ArgumentHelp("Run only these phases (comma separated or repeated), applied again.", valueName: "phase"))
     var only: [String] = []
 
     @Flag(help: "Server-side dry run of every phase: nothing is stored, no state is written.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("Overall time limit, e.g. 20m or 1h (each phase also has its own).", valueName: "duration"))
+    @Option(
+      help: ArgumentHelp("Overall time limit, e.g. 20m or 1h (each phase also has its own).", valueName: "duration"))
     var timeout: String?
 
     @OptionGroup var tests: InstallTestFlags
@@ -58,7 +61,8 @@ extension Servestack {
       if let bundle = airgap.bundle, let registry = airgap.registry {
         guard !dryRun else {
           throw ValidationError(
-            "--dry-run does not go with --bundle: preparing a bundle pushes its images; look inside with servestack bundle inspect \(bundle)")
+            "--dry-run does not go with --bundle: preparing a bundle pushes its images; look inside with servestack bundle inspect \(bundle)"
+          )
         }
         let registryOptions = try airgap.access.registryOptions()
         preflight.registry = registry
@@ -68,7 +72,8 @@ extension Servestack {
           registryOptions: registryOptions, parameters: try phaseOptions.overrides(), progress: printer.handler)
         let ready: PreparedBundle
         do {
-          ready = try await AirgapInstaller.prepare(bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
+          ready = try await AirgapInstaller.prepare(
+            bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
         } catch {
           printer.finish()
           throw error
@@ -81,12 +86,15 @@ extension Servestack {
         testParameters["sklearnStorageUri"] =
           ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
         if outputOptions.output == .text {
-          Terminal.line("bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)")
+          Terminal.line(
+            "bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)"
+          )
         }
       }
       var options = InstallOptions(
         phaseSet: source.phaseSet, parameters: source.parameters, fetcher: source.fetcher,
-        from: from, only: only.flatMap { $0.split(separator: ",").map(String.init) }, dryRun: dryRun, timeout: timeoutValue,
+        from: from, only: only.flatMap { $0.split(separator: ",").map(String.init) }, dryRun: dryRun,
+        timeout: timeoutValue,
         preflight: preflight, skipTests: tests.skipTests, rewrite: rewrite,
         stateNamespace: state.stateNamespace, command: resumeCommand)
       options.imageLister = dryRun ? PhaseOptions.imageLister : nil
@@ -105,7 +113,8 @@ extension Servestack {
       let terminal = Terminal.standardError
       let text = outputOptions.output == .text
       let options = TestRunOptions(
-        requireGPU: tests.run.requireGPU, ingressURL: tests.run.ingress, inCluster: client.connection.source.hasPrefix("in-cluster"),
+        requireGPU: tests.run.requireGPU, ingressURL: tests.run.ingress,
+        inCluster: client.connection.source.hasPrefix("in-cluster"),
         parameters: parameters,
         progress: { event in if text { Servestack.Test.progress(event, terminal: terminal) } })
       return InstallTestRunner(

@@ -51,13 +51,16 @@ extension Servestack {
     @Option(help: ArgumentHelp("Push each run's metrics to this Prometheus Pushgateway.", valueName: "url"))
     var pushgateway: String?
 
-    @Option(help: ArgumentHelp("batch/v1 (default) or batch/v1beta1 (Kubernetes 1.20); --apply asks the cluster.", valueName: "version"))
+    @Option(
+      help: ArgumentHelp(
+        "batch/v1 (default) or batch/v1beta1 (Kubernetes 1.20); --apply asks the cluster.", valueName: "version"))
     var cronjobApiVersion: String?
 
     @Flag(help: "Render no PrometheusRule (alerts on failed runs, no recent success, p99 latency, cold start).")
     var noAlerts = false
 
-    @Option(help: ArgumentHelp("Alert when a run's p99 latency under load is above this many seconds.", valueName: "seconds"))
+    @Option(
+      help: ArgumentHelp("Alert when a run's p99 latency under load is above this many seconds.", valueName: "seconds"))
     var alertP99Seconds = 2.0
 
     @Option(help: ArgumentHelp("Alert when a run's cold start is above this many seconds.", valueName: "seconds"))
@@ -80,24 +83,30 @@ extension Servestack {
       } catch {
         throw ValidationError("--profile: \(error.userMessage)")
       }
-      guard apply || !dryRun else { throw ValidationError("--dry-run goes with --apply (without --apply nothing is sent)") }
+      guard apply || !dryRun else {
+        throw ValidationError("--dry-run goes with --apply (without --apply nothing is sent)")
+      }
       _ = try TestParameters(profile: profile, namespace: testNamespace, overrides: parameters)
       var options = JobOptions(
         schedule: schedule, image: image, namespace: namespace, testNamespace: testNamespace, keepResults: keepResults,
-        profile: profile, cronJobAPIVersion: cronjobApiVersion ?? "batch/v1", requireGPU: requireGPU, parameters: parameters,
+        profile: profile, cronJobAPIVersion: cronjobApiVersion ?? "batch/v1", requireGPU: requireGPU,
+        parameters: parameters,
         dcgmURL: dcgmUrl, pushgateway: pushgateway,
-        alerts: noAlerts ? nil : JobAlerts.Thresholds(p99Seconds: alertP99Seconds, coldStartSeconds: alertColdStartSeconds),
+        alerts: noAlerts
+          ? nil : JobAlerts.Thresholds(p99Seconds: alertP99Seconds, coldStartSeconds: alertColdStartSeconds),
         dashboard: !noDashboard)
       guard apply else {
         let objects = try JobRenderer.objects(options)
         switch outputOptions.output {
-        case .json: print(JSONValue.object(["apiVersion": "v1", "kind": "List", "items": .array(objects)]).serialized(.pretty))
+        case .json:
+          print(JSONValue.object(["apiVersion": "v1", "kind": "List", "items": .array(objects)]).serialized(.pretty))
         case .text: print(try YAMLEmitter.emit(objects), terminator: "")
         }
         return
       }
       let client = try KubeClient(
-        connection: try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context)))
+        connection: try KubeConfigLoader.load(
+          KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context)))
       if cronjobApiVersion == nil { options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(client) }
       if options.alerts != nil, !(await JobRenderer.servesPrometheusRules(client)) {
         // Without the Prometheus Operator the whole apply would fail on one object nobody could use.
@@ -107,7 +116,8 @@ extension Servestack {
             + "the alerts are left out (print them with `servestack job` without --apply, or pass --no-alerts)\n")
       }
       let objects = try JobRenderer.objects(options).map(KubeObject.init)
-      let result = await client.applyMany(objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
+      let result = await client.applyMany(
+        objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
       // A dry run creates no Namespace, so what goes into the job's own namespace is "would be created".
       let ownNamespaces = Set(objects.filter { $0.kind == "Namespace" }.compactMap(\.name))
       var rows: [(object: String, outcome: String)] = []
@@ -116,7 +126,9 @@ extension Servestack {
         let name = item.reference?.description ?? "object #\(item.index + 1)"
         var outcome = "\(item.outcome)"
         if let error = item.outcome.error {
-          if dryRun, error.code == .notFound, let namespace = objects[item.index].namespace, ownNamespaces.contains(namespace) {
+          if dryRun, error.code == .notFound, let namespace = objects[item.index].namespace,
+            ownNamespaces.contains(namespace)
+          {
             outcome = "created"
           } else {
             failure = failure ?? error

@@ -6,7 +6,8 @@ import ServestackCore
 extension Servestack {
   struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show what install would do: per phase, objects created/changed/unchanged (server-side dry run) and images.",
+      abstract:
+        "Show what install would do: per phase, objects created/changed/unchanged (server-side dry run) and images.",
       discussion: "With --offline no cluster is needed: the phases, objects and images come from the manifests alone.")
 
     @OptionGroup var phaseOptions: PhaseOptions
@@ -41,7 +42,8 @@ extension Servestack {
         return
       }
       var options = InstallOptions(
-        phaseSet: set, parameters: parameters, fetcher: try phaseOptions.fetcher(), from: from, only: onlyNames, dryRun: true,
+        phaseSet: set, parameters: parameters, fetcher: try phaseOptions.fetcher(), from: from, only: onlyNames,
+        dryRun: true,
         preflight: nil)
       options.imageLister = PhaseOptions.imageLister
       if let choice, outputOptions.output == .text { Terminal.line(choice.summary) }
@@ -65,7 +67,8 @@ extension Servestack {
         var line = "\(phase.name)  \(phase.kind)"
         if let component = phase.component { line += "  \(component.name) \(component.version)" }
         if phase.kind == .install {
-          line += "  \(phase.objectCount) objects, \(phase.crds.count) CRDs, \(phase.webhooks.count) webhooks, \(phase.images.count) images"
+          line +=
+            "  \(phase.objectCount) objects, \(phase.crds.count) CRDs, \(phase.webhooks.count) webhooks, \(phase.images.count) images"
         }
         Terminal.line(line)
         if phase.kind == .install {

@@ -32,7 +32,8 @@ extension Servestack {
         rendered = try await PhaseRenderer(fetcher: ManifestFetcher(options: fetcherOptions), parameters: parameters)
           .render(selection.filter { $0.kind == .install })
       } catch {
-        note = "manifests not at hand (\(error.code)): permissions and webhooks were checked by kind, not per object; `servestack plan` fetches them"
+        note =
+          "manifests not at hand (\(error.code)): permissions and webhooks were checked by kind, not per object; `servestack plan` fetches them"
       }
       var report = await PreflightRunner(client: client).run(
         selection: selection, profile: profile, rendered: rendered, options: options, note: note)

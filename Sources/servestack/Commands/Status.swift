@@ -14,7 +14,9 @@ extension Servestack {
     @Option(help: ArgumentHelp("The phase set the install used (default: the built-in one).", valueName: "dir"))
     var phases: String?
 
-    @Option(help: ArgumentHelp("Where the periodic job keeps its test results (servestack job --namespace).", valueName: "name"))
+    @Option(
+      help: ArgumentHelp(
+        "Where the periodic job keeps its test results (servestack job --namespace).", valueName: "name"))
     var resultsNamespace = "servestack-system"
 
     @Option(help: ArgumentHelp("How many of the newest stored test results to show (0: none).", valueName: "n"))
@@ -46,7 +48,9 @@ extension Servestack {
 
     func printText(_ report: StatusReport) {
       guard report.installed else {
-        Terminal.line("nothing is installed (no servestack state in \(InstallOptions.defaultStateNamespace)); run: servestack install")
+        Terminal.line(
+          "nothing is installed (no servestack state in \(InstallOptions.defaultStateNamespace)); run: servestack install"
+        )
         return
       }
       Terminal.line("profile: \(report.profile?.rawValue ?? "unknown")  \(report.healthy ? "healthy" : "NOT healthy")")

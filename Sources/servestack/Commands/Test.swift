@@ -25,17 +25,21 @@ extension Servestack {
     @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in set.", valueName: "dir"))
     var phases: String?
 
-    @Option(help: ArgumentHelp("Add the phase files of this folder (a site's own test phases; repeatable).", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp("Add the phase files of this folder (a site's own test phases; repeatable).", valueName: "dir")
+    )
     var extraPhases: [String] = []
 
     @Option(
       parsing: .upToNextOption,
-      help: ArgumentHelp("Run only these test phases (smoke, gpu-inference, autoscaling, or a site's).", valueName: "phase"))
+      help: ArgumentHelp(
+        "Run only these test phases (smoke, gpu-inference, autoscaling, or a site's).", valueName: "phase"))
     var only: [String] = []
 
     @OptionGroup var run: TestRunFlags
 
-    @Option(help: ArgumentHelp("Use this existing namespace (kept; only the test objects are deleted).", valueName: "name"))
+    @Option(
+      help: ArgumentHelp("Use this existing namespace (kept; only the test objects are deleted).", valueName: "name"))
     var namespace: String?
 
     @Flag(help: "Leave the test objects (and the namespace) in place.")
@@ -44,22 +48,30 @@ extension Servestack {
     @Option(help: ArgumentHelp("Requests in flight during the autoscaling load (1-256).", valueName: "n"))
     var loadConcurrency: Int?
 
-    @Option(help: ArgumentHelp("How long the autoscaling load runs (e.g. 30s, 2m; at most 30m).", valueName: "duration"))
+    @Option(
+      help: ArgumentHelp("How long the autoscaling load runs (e.g. 30s, 2m; at most 30m).", valueName: "duration"))
     var loadDuration: String?
 
-    @Option(help: ArgumentHelp("Overall time limit of each phase (overrides the phase files' timeout).", valueName: "duration"))
+    @Option(
+      help: ArgumentHelp(
+        "Overall time limit of each phase (overrides the phase files' timeout).", valueName: "duration"))
     var timeout: String?
 
-    @Option(help: ArgumentHelp("Set a test parameter, e.g. --set readyTimeout=10m (repeatable).", valueName: "name=value"))
+    @Option(
+      help: ArgumentHelp("Set a test parameter, e.g. --set readyTimeout=10m (repeatable).", valueName: "name=value"))
     var set: [String] = []
 
-    @Option(help: ArgumentHelp("Airgap: the private registry holding the bundle's test models (HOST[:PORT][/PREFIX]).", valueName: "registry"))
+    @Option(
+      help: ArgumentHelp(
+        "Airgap: the private registry holding the bundle's test models (HOST[:PORT][/PREFIX]).", valueName: "registry"))
     var modelRegistry: String?
 
     @Option(help: ArgumentHelp("A DCGM exporter's metrics URL, for the GPU-busy check.", valueName: "url"))
     var dcgmUrl: String?
 
-    @Option(help: ArgumentHelp("Keep the result in this namespace as a ConfigMap (the periodic job).", valueName: "namespace"))
+    @Option(
+      help: ArgumentHelp("Keep the result in this namespace as a ConfigMap (the periodic job).", valueName: "namespace")
+    )
     var storeResults: String?
 
     @Option(help: ArgumentHelp("How many stored results to keep with --store-results.", valueName: "n"))
@@ -70,10 +82,13 @@ extension Servestack {
 
     func run() async throws {
       var parameters: [String: String] = [:]
-      if let modelRegistry { parameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: modelRegistry) }
+      if let modelRegistry {
+        parameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: modelRegistry)
+      }
       if let loadConcurrency {
         guard (1...LoadOptions.maximumConcurrency).contains(loadConcurrency) else {
-          throw ValidationError("--load-concurrency \(loadConcurrency) is out of range 1…\(LoadOptions.maximumConcurrency)")
+          throw ValidationError(
+            "--load-concurrency \(loadConcurrency) is out of range 1…\(LoadOptions.maximumConcurrency)")
         }
         parameters["loadConcurrency"] = String(loadConcurrency)
       }
@@ -92,7 +107,8 @@ extension Servestack {
         profile: profile, only: only.flatMap { $0.split(separator: ",").map(String.init) })
       guard !selected.isEmpty else { throw ValidationError("no test phase of profile \(profile) is selected") }
 
-      let connection = try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context))
+      let connection = try KubeConfigLoader.load(
+        KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context))
       let client = try KubeClient(connection: connection)
       let http = try InferenceClient.makeHTTPClient(connections: max(8, loadConcurrency ?? 8))
       let terminal = Terminal.standardError

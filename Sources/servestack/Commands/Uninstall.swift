@@ -6,13 +6,17 @@ import ServestackCore
 extension Servestack {
   struct Uninstall: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Remove what install applied, in reverse phase order, waiting until it is gone; CRDs only with --delete-crds.",
-      discussion: "Objects another manager also applied or edited (kubectl, Helm, another field manager) are kept and listed.")
+      abstract:
+        "Remove what install applied, in reverse phase order, waiting until it is gone; CRDs only with --delete-crds.",
+      discussion:
+        "Objects another manager also applied or edited (kubectl, Helm, another field manager) are kept and listed.")
 
     @Option(help: ArgumentHelp("The phase set the install used (default: the built-in one).", valueName: "dir"))
     var phases: String?
 
-    @Flag(name: .customLong("delete-crds"), help: "Also delete the CRDs the install created, and with them every custom resource of their kinds.")
+    @Flag(
+      name: .customLong("delete-crds"),
+      help: "Also delete the CRDs the install created, and with them every custom resource of their kinds.")
     var deleteCRDs = false
 
     @Flag(help: "Say what would be deleted and kept; delete nothing.")
@@ -35,7 +39,9 @@ extension Servestack {
       let set = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
       let options = UninstallOptions(
         phaseSet: set, deleteCRDs: deleteCRDs, dryRun: dryRun, timeout: wait, stateNamespace: state.stateNamespace)
-      let printer = ProgressPrinter(format: outputOptions.output, verbs: [.succeeded: dryRun ? "would be removed" : "removed"], reasonAsDetail: true)
+      let printer = ProgressPrinter(
+        format: outputOptions.output, verbs: [.succeeded: dryRun ? "would be removed" : "removed"], reasonAsDetail: true
+      )
       let result = try await Uninstaller(client: try cluster.client()).run(options, events: printer.sink)
       switch outputOptions.output {
       case .json: Terminal.line(JSONValue.object(["event": "summary", "uninstall": result.json]).serialized())
@@ -55,8 +61,12 @@ extension Servestack {
       for item in failed { Terminal.standardError.write("error: could not delete \(item.object): \(item.message)\n") }
       let deleted = result.removals.reduce(0) { $0 + $1.deleted.count }
       let verb = result.dryRun ? "would delete" : "deleted"
-      Terminal.line("\(verb) \(deleted) object(s), kept \(kept.count), \(failed.count) failed in \(result.duration.short)")
-      if !failed.isEmpty { Terminal.standardError.write("fix the failures above, then run the same uninstall again: it continues where it stopped\n") }
+      Terminal.line(
+        "\(verb) \(deleted) object(s), kept \(kept.count), \(failed.count) failed in \(result.duration.short)")
+      if !failed.isEmpty {
+        Terminal.standardError.write(
+          "fix the failures above, then run the same uninstall again: it continues where it stopped\n")
+      }
     }
   }
 }

@@ -18,7 +18,8 @@ extension Servestack.Upgrade {
     @Flag(help: "Also delete CRDs the new versions no longer have (and every object of their kinds).")
     var pruneCrds = false
 
-    @Option(help: ArgumentHelp("Overall time limit per step, e.g. 20m (each phase also has its own).", valueName: "duration"))
+    @Option(
+      help: ArgumentHelp("Overall time limit per step, e.g. 20m (each phase also has its own).", valueName: "duration"))
     var timeout: String?
 
     @OptionGroup var state: StateOptions

@@ -19,18 +19,27 @@ extension Servestack {
 
 /// The flags `upgrade plan` and `upgrade apply` share: the target and the checks to ignore.
 struct UpgradeTargetFlags: ParsableArguments {
-  @Option(help: ArgumentHelp("The stack set to move to, or with --component that component's version.", valueName: "set|version"))
+  @Option(
+    help: ArgumentHelp(
+      "The stack set to move to, or with --component that component's version.", valueName: "set|version"))
   var to: String
 
-  @Option(help: ArgumentHelp("Upgrade only this component (and, for knative-serving, its ingress) to --to.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp(
+      "Upgrade only this component (and, for knative-serving, its ingress) to --to.", valueName: "name"))
   var component: String?
 
-  @Flag(help: "Apply the target in one step instead of through the catalog's path (refused when its upgradeFrom does not admit what is installed).")
+  @Flag(
+    help:
+      "Apply the target in one step instead of through the catalog's path (refused when its upgradeFrom does not admit what is installed)."
+  )
   var direct = false
 
   @Option(
     name: .customLong("ignore-preflight-errors"),
-    help: ArgumentHelp("Turn these upgrade checks' failures into warnings, comma separated: off-matrix, kubernetes-version, or all.", valueName: "checks"))
+    help: ArgumentHelp(
+      "Turn these upgrade checks' failures into warnings, comma separated: off-matrix, kubernetes-version, or all.",
+      valueName: "checks"))
   var ignorePreflightErrors: [String] = []
 
   static let checks = [UpgradeFinding.offMatrix, UpgradeFinding.kubernetesVersion, "all"]
@@ -45,7 +54,9 @@ struct UpgradeTargetFlags: ParsableArguments {
     for item in ignorePreflightErrors.flatMap({ $0.split(separator: ",").map(String.init) }) {
       let key = item.lowercased().replacingOccurrences(of: "-", with: "")
       guard let check = Self.checks.first(where: { $0.replacingOccurrences(of: "-", with: "") == key }) else {
-        throw ValidationError("--ignore-preflight-errors \(item): no such upgrade check; the checks are \(Self.checks.joined(separator: ", "))")
+        throw ValidationError(
+          "--ignore-preflight-errors \(item): no such upgrade check; the checks are \(Self.checks.joined(separator: ", "))"
+        )
       }
       names.insert(check)
     }
@@ -55,7 +66,9 @@ struct UpgradeTargetFlags: ParsableArguments {
   var commandFlags: String {
     var flags = " " + target.flags
     if direct { flags += " --direct" }
-    if !ignorePreflightErrors.isEmpty { flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))" }
+    if !ignorePreflightErrors.isEmpty {
+      flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))"
+    }
     return flags
   }
 

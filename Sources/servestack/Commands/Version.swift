@@ -1,6 +1,6 @@
+import Archive
 import ArgumentParser
 import Foundation
-import Archive
 import HTTP
 import ServestackCore
 import YAML

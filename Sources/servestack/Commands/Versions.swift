@@ -14,7 +14,9 @@ extension Servestack {
         upstream tested it with. A phase folder without a catalog shows its pinned components instead.
         """)
 
-    @Option(help: ArgumentHelp("Use the phase files (and versions/ catalog) of this folder instead of the built-in set.", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Use the phase files (and versions/ catalog) of this folder instead of the built-in set.", valueName: "dir"))
     var phases: String?
 
     @Option(help: ArgumentHelp("Add the phase files of this folder to the set (repeatable).", valueName: "dir"))

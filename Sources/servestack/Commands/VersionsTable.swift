@@ -10,8 +10,10 @@ enum VersionsTable {
     for stack in report.stacks {
       let serverless = stack.kubernetes.first { $0.profile == .serverless }
       sets.append(
-        [stack.definition.name + (stack.isDefault ? " (default)" : ""), serverless?.minimum?.description ?? "-",
-         serverless?.recommended?.description ?? "-"] + names.map { stack.definition.version(of: $0) ?? "-" })
+        [
+          stack.definition.name + (stack.isDefault ? " (default)" : ""), serverless?.minimum?.description ?? "-",
+          serverless?.recommended?.description ?? "-",
+        ] + names.map { stack.definition.version(of: $0) ?? "-" })
     }
     lines += Servestack.Versions.format(sets)
     lines.append("(Kubernetes range for profile serverless; -o json gives every profile.)")
@@ -26,7 +28,8 @@ enum VersionsTable {
         let sets = report.stacks(using: name, version)
         versions.append([
           name, version.version, version.kubernetes.minimum.description, version.kubernetes.recommended.description,
-          version.upgradeFrom.map(\.text).joined(separator: ", ").nonEmpty ?? "-", sets.joined(separator: ",").nonEmpty ?? "-",
+          version.upgradeFrom.map(\.text).joined(separator: ", ").nonEmpty ?? "-",
+          sets.joined(separator: ",").nonEmpty ?? "-",
         ])
       }
     }
@@ -45,7 +48,9 @@ enum VersionsTable {
 
   /// `knative-serving v1.15.2 -> v1.16.3 -> v1.17.0`, or why there is no path.
   static func describe(_ step: UpgradePaths.Step) -> String {
-    guard let path = step.path else { return "\(step.component) \(step.from) -> \(step.to): \(step.blocked ?? "no path")" }
+    guard let path = step.path else {
+      return "\(step.component) \(step.from) -> \(step.to): \(step.blocked ?? "no path")"
+    }
     return "\(step.component) " + ([step.from] + path).joined(separator: " -> ")
   }
 

@@ -8,22 +8,32 @@ import ServestackCore
 
 /// `install --bundle FILE --registry HOST[:PORT][/PREFIX]`: install from an airgap bundle.
 struct AirgapFlags: ParsableArguments {
-  @Option(help: ArgumentHelp("Install from this airgap bundle (verified, pushed to --registry, references rewritten).", valueName: "file"))
+  @Option(
+    help: ArgumentHelp(
+      "Install from this airgap bundle (verified, pushed to --registry, references rewritten).", valueName: "file"))
   var bundle: String?
 
-  @Option(help: ArgumentHelp("With --bundle: the private registry and an optional repository prefix.", valueName: "host[:port][/prefix]"))
+  @Option(
+    help: ArgumentHelp(
+      "With --bundle: the private registry and an optional repository prefix.", valueName: "host[:port][/prefix]"))
   var registry: String?
 
-  @Option(name: .customLong("bundle-key"), help: ArgumentHelp("With --bundle: check its signature with this ed25519 public key.", valueName: "file"))
+  @Option(
+    name: .customLong("bundle-key"),
+    help: ArgumentHelp("With --bundle: check its signature with this ed25519 public key.", valueName: "file"))
   var bundleKey: String?
 
-  @Option(help: ArgumentHelp("With --bundle: where to extract it (default: the system's temporary folder).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp("With --bundle: where to extract it (default: the system's temporary folder).", valueName: "dir")
+  )
   var workDir: String?
 
   @OptionGroup var access: RegistryAccessOptions
 
   func validate() throws {
-    if bundle != nil && registry == nil { throw ValidationError("--bundle needs --registry HOST[:PORT][/PREFIX]: where its images go") }
+    if bundle != nil && registry == nil {
+      throw ValidationError("--bundle needs --registry HOST[:PORT][/PREFIX]: where its images go")
+    }
     if bundle == nil && (registry != nil || bundleKey != nil || workDir != nil) {
       throw ValidationError("--registry, --bundle-key and --work-dir belong to --bundle")
     }

@@ -2,7 +2,8 @@ import ArgumentParser
 
 /// `--set name=value` flags (and the like) as a dictionary; a later value for a name wins.
 enum Assignments {
-  static func parse(_ values: [String], flag: String = "--set", example: String = "--set domain=models.example.com") throws
+  static func parse(_ values: [String], flag: String = "--set", example: String = "--set domain=models.example.com")
+    throws
     -> [String: String]
   {
     var parsed: [String: String] = [:]

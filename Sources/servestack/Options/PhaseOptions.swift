@@ -57,7 +57,8 @@ struct PhaseOptions: ParsableArguments {
   /// The phase set of `--stack`, or of the catalog's newest set (no cluster consulted).
   func phaseSet() throws(PhaseError) -> PhaseSet {
     try PhaseSet.resolve(
-      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack)
+      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack
+    )
   }
 
   /// The stack set to install on the cluster behind `client`: `--stack`, else the newest set whose
@@ -69,14 +70,15 @@ struct PhaseOptions: ParsableArguments {
     if stack == nil {
       do {
         serverVersion = try await client.getJSON(path: "/version")["gitVersion"]?.stringValue
-      } catch where error.code == .execPlugin {
+      } catch  where error.code == .execPlugin {
         throw error
       } catch {
         serverVersion = nil
       }
     }
     return try StackChoice.choose(
-      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) }, stack: stack,
+      phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) },
+      stack: stack,
       profile: try parsedProfile(), serverVersion: serverVersion)
   }
 
@@ -112,7 +114,8 @@ struct PhaseOptions: ParsableArguments {
   }
 
   static func quoted(_ text: String) -> String {
-    text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@".contains($0) }
+      ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
 }
 
@@ -133,13 +136,16 @@ struct PreflightFlags: ParsableArguments {
 
   func options(stateNamespace: String = InstallOptions.defaultStateNamespace) throws(PhaseError) -> PreflightOptions {
     PreflightOptions(
-      ignored: try PreflightNames.parseIgnored(ignorePreflightErrors), storageClass: storageClass, expectGPUs: expectGPUs,
+      ignored: try PreflightNames.parseIgnored(ignorePreflightErrors), storageClass: storageClass,
+      expectGPUs: expectGPUs,
       stateNamespace: stateNamespace)
   }
 
   var commandFlags: String {
     var flags = ""
-    if !ignorePreflightErrors.isEmpty { flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))" }
+    if !ignorePreflightErrors.isEmpty {
+      flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))"
+    }
     if let storageClass { flags += " --storage-class \(PhaseOptions.quoted(storageClass))" }
     if expectGPUs { flags += " --expect-gpus" }
     return flags
@@ -150,10 +156,12 @@ struct PreflightFlags: ParsableArguments {
 struct StateOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Namespace of the install state (ConfigMap servestack-state) and lock (Lease servestack-install).", valueName: "name"))
+      "Namespace of the install state (ConfigMap servestack-state) and lock (Lease servestack-install).",
+      valueName: "name"))
   var stateNamespace: String = InstallOptions.defaultStateNamespace
 
   var commandFlags: String {
-    stateNamespace == InstallOptions.defaultStateNamespace ? "" : " --state-namespace \(PhaseOptions.quoted(stateNamespace))"
+    stateNamespace == InstallOptions.defaultStateNamespace
+      ? "" : " --state-namespace \(PhaseOptions.quoted(stateNamespace))"
   }
 }

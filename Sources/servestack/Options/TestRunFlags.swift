@@ -15,7 +15,9 @@ struct TestRunFlags: ParsableArguments {
   @Option(help: ArgumentHelp("Write the tests' JUnit XML report here.", valueName: "file"))
   var reportJunit: String?
 
-  @Option(help: ArgumentHelp("Write the tests' report as one self-contained HTML page here (charts, diagnosis).", valueName: "file"))
+  @Option(
+    help: ArgumentHelp(
+      "Write the tests' report as one self-contained HTML page here (charts, diagnosis).", valueName: "file"))
   var reportHtml: String?
 
   var commandFlags: String {

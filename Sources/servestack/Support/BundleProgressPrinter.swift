@@ -1,6 +1,6 @@
 import Bundles
-import ServestackCore
 import Foundation
+import ServestackCore
 import Synchronization
 
 /// Prints bundle progress on standard error: one rewritten line on a terminal, nothing otherwise.

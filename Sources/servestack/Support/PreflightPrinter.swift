@@ -11,7 +11,9 @@ enum PreflightPrinter {
     for result in report.results {
       let status = result.ignored ? "warn (ignored failure)" : result.status.rawValue
       if !verbose && result.status == .pass { continue }
-      Terminal.line("\(result.title.padding(toLength: width, withPad: " ", startingAt: 0))  \(status.padding(toLength: 5, withPad: " ", startingAt: 0))  \(result.reason)")
+      Terminal.line(
+        "\(result.title.padding(toLength: width, withPad: " ", startingAt: 0))  \(status.padding(toLength: 5, withPad: " ", startingAt: 0))  \(result.reason)"
+      )
       if let fix = result.fix, result.status == .warn || result.status == .fail {
         Terminal.line(String(repeating: " ", count: width + 9) + "fix: \(fix)")
       }

@@ -58,7 +58,9 @@ final class ProgressPrinter: Sendable {
         if state.liveLineOpen { Terminal.standardOutput.write("\r\u{1B}[K") }
         state.liveLineOpen = false
         state.phase = nil
-        Terminal.standardOutput.write(Self.finishedLine(label: label, result: result, verb: verbs[result.outcome], reasonAsDetail: reasonAsDetail) + "\n")
+        Terminal.standardOutput.write(
+          Self.finishedLine(label: label, result: result, verb: verbs[result.outcome], reasonAsDetail: reasonAsDetail)
+            + "\n")
         for problem in result.problems { Terminal.standardOutput.write("      \(problem)\n") }
       }
     case .warning(let message):

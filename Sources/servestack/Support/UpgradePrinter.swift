@@ -29,7 +29,11 @@ final class UpgradePrinter: Sendable {
     case .stepStarted(let step, let total):
       Terminal.line("step \(step.index)/\(total)\(step.rollback ? " (rollback)" : ""): \(step.summary)")
     case .pruned(_, let deleted, let kept, let failed):
-      if !deleted.isEmpty { Terminal.line("  pruned \(deleted.count) objects of the old versions: \(deleted.map(\.description).joined(separator: ", "))") }
+      if !deleted.isEmpty {
+        Terminal.line(
+          "  pruned \(deleted.count) objects of the old versions: \(deleted.map(\.description).joined(separator: ", "))"
+        )
+      }
       for line in kept { Terminal.line("  kept \(line)") }
       for line in failed { Terminal.line("  prune failed: \(line)") }
     case .stepFinished(let step, let succeeded):
@@ -72,14 +76,20 @@ final class UpgradePrinter: Sendable {
     }
     let pruned = result.steps.reduce(0) { $0 + $1.pruned.count }
     Terminal.line(
-      "upgraded to \(result.plan.final.map { "\($0.component) \($0.version)" }.joined(separator: ", ")) in \(result.steps.count) step(s), \(pruned) objects of the old versions pruned (\(result.duration.short))")
+      "upgraded to \(result.plan.final.map { "\($0.component) \($0.version)" }.joined(separator: ", ")) in \(result.steps.count) step(s), \(pruned) objects of the old versions pruned (\(result.duration.short))"
+    )
   }
 
   /// The human view of `upgrade plan`.
   static func printPlan(_ report: UpgradeReport, command: String) {
-    Terminal.line("installed: stack \(report.plan.installed.name)\(report.kubernetes.map { " on Kubernetes \($0)" } ?? "")")
+    Terminal.line(
+      "installed: stack \(report.plan.installed.name)\(report.kubernetes.map { " on Kubernetes \($0)" } ?? "")")
     for item in report.installed {
-      let live = item.live.map { $0 == item.version || "v" + $0 == item.version || $0 == "v" + item.version ? "" : " (the cluster's CRDs say \($0))" } ?? ""
+      let live =
+        item.live.map {
+          $0 == item.version || "v" + $0 == item.version || $0 == "v" + item.version
+            ? "" : " (the cluster's CRDs say \($0))"
+        } ?? ""
       Terminal.line("  \(item.component) \(item.version)\(live)")
     }
     guard !report.steps.isEmpty else {
@@ -91,7 +101,9 @@ final class UpgradePrinter: Sendable {
       Terminal.line("step \(plan.step.index)\(plan.step.rollback ? " (rollback)" : ""): \(plan.step.summary)")
       for phase in plan.phases {
         Terminal.line("  phase \(phase.name): \(phase.objects.summary)")
-        for outcome in phase.objectOutcomes where outcome.outcome != "unchanged" { Terminal.line("    \(outcome.outcome) \(outcome.object)") }
+        for outcome in phase.objectOutcomes where outcome.outcome != "unchanged" {
+          Terminal.line("    \(outcome.outcome) \(outcome.object)")
+        }
         for problem in phase.problems { Terminal.line("    problem: \(problem)") }
       }
       if !plan.removed.isEmpty {
@@ -104,8 +116,12 @@ final class UpgradePrinter: Sendable {
     }
     if !report.crdAnalysis { Terminal.line("crd version changes: not analysed by this build") }
     for finding in report.plan.findings {
-      Terminal.line("\(finding.ignored ? "warning" : "error") [\(finding.check)] step \(finding.step): \(finding.message)")
+      Terminal.line(
+        "\(finding.ignored ? "warning" : "error") [\(finding.check)] step \(finding.step): \(finding.message)")
     }
-    Terminal.line(report.plan.failures.isEmpty ? "to apply it: \(command)" : "the upgrade would not start: fix the errors above or accept them with --ignore-preflight-errors")
+    Terminal.line(
+      report.plan.failures.isEmpty
+        ? "to apply it: \(command)"
+        : "the upgrade would not start: fix the errors above or accept them with --ignore-preflight-errors")
   }
 }

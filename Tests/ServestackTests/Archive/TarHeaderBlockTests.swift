@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("TarHeaderBlock")
 struct TarHeaderBlockTests {
@@ -16,7 +16,7 @@ struct TarHeaderBlockTests {
     return archive + TarHeaderBlock.endOfArchive(at: Int64(archive.count))
   }
 
-  @Test func shortNamesReadBackLikeTarWriterEntries() async throws {
+  @Test("short names read back like tar writer entries") func shortNamesReadBackLikeTarWriterEntries() async throws {
     let tmp = try TemporaryDirectory(prefix: "tar-header")
     let files: [(String, [UInt8])] = [
       ("bundle.yaml", Array("name: x\n".utf8)), ("empty", []), ("block", ArchiveTestSupport.bytes(512, seed: 1)),
@@ -33,7 +33,9 @@ struct TarHeaderBlockTests {
     #expect(try Self.assemble(files).count % 10_240 == 0, "padded to whole records like TarWriter's")
   }
 
-  @Test func longNamesGetAPaxHeaderThatReadersUnderstand() async throws {
+  @Test("long names get a pax header that readers understand") func longNamesGetAPaxHeaderThatReadersUnderstand()
+    async throws
+  {
     let tmp = try TemporaryDirectory(prefix: "tar-header")
     let long = "manifests/" + String(repeating: "n", count: 120) + "/file.yaml"
     let files: [(String, [UInt8])] = [(long, ArchiveTestSupport.bytes(1000, seed: 3)), ("after", [1, 2, 3])]
@@ -49,7 +51,7 @@ struct TarHeaderBlockTests {
     #expect(index.entries.map(\.path) == [long, "after"])
   }
 
-  @Test func refusesNamesTheWriterRefuses() {
+  @Test("refuses names the writer refuses") func refusesNamesTheWriterRefuses() {
     #expect(throws: ArchiveError.self) { try TarHeaderBlock.regularFile(path: "../x", size: 1) }
     #expect(throws: ArchiveError.self) { try TarHeaderBlock.regularFile(path: "/etc/x", size: 1) }
   }

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// One crafted archive, what extracting it must fail with, and under which limits.
 struct HostileCase: Sendable, CustomTestStringConvertible {
@@ -54,12 +54,13 @@ struct TarHostileTests {
     HostileCase(name: "truncated-gzip", code: .corrupt, entry: "data.bin", fileName: "hostile.tar.gz"),
     HostileCase(name: "garbage", code: .corrupt, entry: nil),
     HostileCase(name: "zip", code: .unsupportedFormat, entry: nil, fileName: "hostile.zip"),
-    HostileCase(name: "gzip-bomb", code: .entryTooLarge, entry: "bomb.bin", limits: bombLimits, fileName: "bomb.tar.gz"),
+    HostileCase(
+      name: "gzip-bomb", code: .entryTooLarge, entry: "bomb.bin", limits: bombLimits, fileName: "bomb.tar.gz"),
     HostileCase(
       name: "gzip-bomb-many", code: .totalTooLarge, entry: "part16.bin", limits: bombLimits, fileName: "bomb.tar.gz"),
   ]
 
-  @Test(arguments: cases)
+  @Test("hostile archive is refused", arguments: cases)
   func hostileArchiveIsRefused(_ hostile: HostileCase) async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-hostile")
     let destination = tmp.file("dest")
@@ -93,7 +94,9 @@ struct TarHostileTests {
     for path in ["pwned", "evil", "stolen"] {
       #expect(!FileManager.default.fileExists(atPath: tmp.file(path).path))
     }
-    #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted() == ["dest", "outside", hostile.fileName].sorted())
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted()
+        == ["dest", "outside", hostile.fileName].sorted())
     let planted = hostile.name == "file-through-existing-link"
     for (path, kind) in try ArchiveTestSupport.tree(destination) where kind.hasPrefix("link:") {
       #expect(planted || !kind.contains("outside") && !kind.hasPrefix("link:/"), "\(path) -> \(kind)")
@@ -110,7 +113,7 @@ struct TarHostileTests {
     }
   }
 
-  @Test func setuidSetgidAndStickyBitsAreStripped() async throws {
+  @Test("setuid setgid and sticky bits are stripped") func setuidSetgidAndStickyBitsAreStripped() async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-suid")
     let archive = tmp.file("suid.tar")
     try await ArchiveTestSupport.makeHostile("setuid", to: archive, outside: tmp.file("outside"))

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("TarIndex")
 struct TarIndexTests {
@@ -41,7 +41,7 @@ struct TarIndexTests {
     }
   }
 
-  @Test(arguments: ["gnu", "pax"])
+  @Test("offsets of GNU tar archives", arguments: ["gnu", "pax"])
   func offsetsOfGNUTarArchives(_ format: String) async throws {
     let tmp = try TemporaryDirectory(prefix: "tar-index")
     defer { tmp.remove() }
@@ -51,7 +51,7 @@ struct TarIndexTests {
     try await Self.expectIndexMatchesReader(archive)
   }
 
-  @Test func offsetsOfOurOwnArchives() async throws {
+  @Test("offsets of our own archives") func offsetsOfOurOwnArchives() async throws {
     let tmp = try TemporaryDirectory(prefix: "tar-index-own")
     defer { tmp.remove() }
     let source = try Self.makeTree(in: tmp)
@@ -69,7 +69,7 @@ struct TarIndexTests {
     try await Self.expectIndexMatchesReader(archive)
   }
 
-  @Test func compressedArchivesAreRefused() async throws {
+  @Test("compressed archives are refused") func compressedArchivesAreRefused() async throws {
     let tmp = try TemporaryDirectory(prefix: "tar-index-gz")
     defer { tmp.remove() }
     let source = try Self.makeTree(in: tmp)

@@ -1,7 +1,7 @@
 import Archive
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What we write, GNU tar reads; what GNU tar writes (gnu, pax and ustar formats, long names, links), we read.
 @Suite(.enabled(if: TestEnvironment.which("tar") != nil, "needs GNU tar on PATH"))
@@ -14,7 +14,7 @@ struct TarInteropTests {
     }
   }
 
-  @Test(arguments: TarCompression.allCases)
+  @Test("gnu tar reads what we write", arguments: TarCompression.allCases)
   func gnuTarReadsWhatWeWrite(_ compression: TarCompression) async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-gnu-read")
     let sample = try SampleArchive(in: tmp.url)
@@ -34,7 +34,7 @@ struct TarInteropTests {
     #expect(try ArchiveTestSupport.tree(out) == sample.expected)
   }
 
-  @Test(arguments: ["gnu", "pax", "ustar", "gnu+gzip", "pax+zstd"])
+  @Test("we read what GNU tar writes", arguments: ["gnu", "pax", "ustar", "gnu+gzip", "pax+zstd"])
   func weReadWhatGNUTarWrites(_ variant: String) async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-gnu-write")
     let source = tmp.file("src")

@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Large entries stream: writing, reading and extracting a 200 MiB file keeps the peak RSS within a few
 /// buffers of where it was. Measured by `servestack-bench archive --memory-check` in a process of its own:
@@ -25,7 +25,7 @@ struct TarMemoryTests {
   }
 
   /// The measurement itself can fail: holding 128 MiB shows up in the same kind of child process.
-  @Test func measurementSeesALargeAllocation() async throws {
+  @Test("measurement sees a large allocation") func measurementSeesALargeAllocation() async throws {
     let report = try await Self.memoryCheck(sizeMiB: 1, compression: .none, controlMiB: 128)
     let control = try #require(report["steps"]?["control"])
     #expect(control["checksum"]?.intValue == 3)
@@ -33,7 +33,7 @@ struct TarMemoryTests {
     #expect(growth > 100 << 20, "peak RSS grew by only \(formatBytes(Int64(growth)))")
   }
 
-  @Test(arguments: [TarCompression.none, .zstd])
+  @Test("two hundred MiB streams in small memory", arguments: [TarCompression.none, .zstd])
   func twoHundredMiBStreamsInSmallMemory(_ compression: TarCompression) async throws {
     let report = try await Self.memoryCheck(sizeMiB: 200, compression: compression)
     let steps = try #require(report["steps"])

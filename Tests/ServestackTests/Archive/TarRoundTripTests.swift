@@ -1,11 +1,11 @@
 import Archive
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct TarRoundTripTests {
-  @Test(arguments: TarCompression.allCases)
+  @Test("write read extract", arguments: TarCompression.allCases)
   func writeReadExtract(_ compression: TarCompression) async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-rt")
     let sample = try SampleArchive(in: tmp.url)
@@ -49,7 +49,7 @@ import TestSupport
     #expect(result.entries.contains("index.json"))
   }
 
-  @Test(arguments: TarCompression.allCases)
+  @Test("same input gives same bytes", arguments: TarCompression.allCases)
   func sameInputGivesSameBytes(_ compression: TarCompression) throws {
     let tmp = try TemporaryDirectory(prefix: "archive-det")
     let sample = try SampleArchive(in: tmp.url)
@@ -71,7 +71,7 @@ import TestSupport
     }
   }
 
-  @Test func forEachEntryStreamsOnTheExecutor() async throws {
+  @Test("for each entry streams on the executor") func forEachEntryStreamsOnTheExecutor() async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-each")
     let sample = try SampleArchive(in: tmp.url)
     let archive = tmp.file("a.tar.zst")
@@ -95,7 +95,7 @@ import TestSupport
     }
   }
 
-  @Test func writerRefusesHostileNamesAndMisuse() throws {
+  @Test("writer refuses hostile names and misuse") func writerRefusesHostileNamesAndMisuse() throws {
     let tmp = try TemporaryDirectory(prefix: "archive-wr")
     let archive = tmp.file("w.tar")
     let writer = try TarWriter(path: archive, compression: .none)
@@ -127,7 +127,7 @@ import TestSupport
     #expect(try ArchiveTestSupport.tree(tmp.url).keys.contains("w.tar"))
   }
 
-  @Test func abandonedOrFailedWriterLeavesNoFile() throws {
+  @Test("abandoned or failed writer leaves no file") func abandonedOrFailedWriterLeavesNoFile() throws {
     let tmp = try TemporaryDirectory(prefix: "archive-abandon")
     let abandoned = tmp.file("abandoned.tar.zst")
     do {
@@ -156,7 +156,7 @@ import TestSupport
     }
   }
 
-  @Test func detectsCompressionAndRefusesOtherFormats() throws {
+  @Test("detects compression and refuses other formats") func detectsCompressionAndRefusesOtherFormats() throws {
     let tmp = try TemporaryDirectory(prefix: "archive-detect")
     let xz = tmp.file("a.xz")
     try Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0, 0]).write(to: xz)
@@ -177,7 +177,7 @@ import TestSupport
     }
   }
 
-  @Test func cancellationStopsExtraction() async throws {
+  @Test("cancellation stops extraction") func cancellationStopsExtraction() async throws {
     let tmp = try TemporaryDirectory(prefix: "archive-cancel")
     let sample = try SampleArchive(in: tmp.url)
     let archive = tmp.file("a.tar")

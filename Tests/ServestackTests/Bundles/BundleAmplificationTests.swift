@@ -1,9 +1,10 @@
 import Archive
-@testable import Bundles
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import Bundles
 
 /// A small bundle must not expand into a huge one on disk: sparse entries are refused everywhere, a
 /// compressed bundle may expand only so far, `--work-dir` must have room for what the bundle declares before
@@ -14,7 +15,8 @@ struct BundleAmplificationTests {
   /// and a checksums.txt listing it, so that only the sparse entry is wrong.
   static func sparseTar(in directory: TemporaryDirectory, size: String) async throws -> URL {
     let source = directory.file("src")
-    try FileManager.default.createDirectory(at: source.appendingPathComponent("models/big"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: source.appendingPathComponent("models/big"), withIntermediateDirectories: true)
     let big = source.appendingPathComponent("models/big/big.bin")
     let truncate = try await Shell.runAsync("truncate", ["-s", size, big.path])
     try #require(truncate.status == 0, "\(truncate.stderr)")
@@ -25,24 +27,31 @@ struct BundleAmplificationTests {
     let tar = try await Shell.runAsync(
       "tar", ["--sparse", "--format=gnu", "-cf", output.path, "-C", source.path, "models/big/big.bin", "checksums.txt"])
     try #require(tar.status == 0, "\(tar.stderr)")
-    let archiveSize = try #require(try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? NSNumber).int64Value
+    let archiveSize = try #require(try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? NSNumber)
+      .int64Value
     try #require(archiveSize < 1 << 20, "the sparse tar is small: \(archiveSize) bytes")
     return output
   }
 
-  @Test func aSparseEntryIsRefusedByVerifyAndExtraction() async throws {
+  @Test("a sparse entry is refused by verify and extraction") func aSparseEntryIsRefusedByVerifyAndExtraction()
+    async throws
+  {
     let directory = try TemporaryDirectory(prefix: "servestack-sparse")
     let archive = try await Self.sparseTar(in: directory, size: "256M")
     let verification = try await BundleVerifier.verify(archive)
     #expect(!verification.isValid)
-    #expect(verification.problems.contains { $0.kind == .archive && $0.message.contains("sparse") }, "\(verification.summary)")
+    #expect(
+      verification.problems.contains { $0.kind == .archive && $0.message.contains("sparse") }, "\(verification.summary)"
+    )
     #expect(verification.bytes < 1 << 20, "nothing of the hole was read: \(verification.bytes)")
     let destination = directory.file("out")
     await #expect(throws: ArchiveError.self) { _ = try await TarExtractor.extract(archive, to: destination) }
     #expect(!FileManager.default.fileExists(atPath: destination.appendingPathComponent("models/big/big.bin").path))
   }
 
-  @Test(.enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+  @Test(
+    "a sparse entry is bad input for every bundle command",
+    .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
   func aSparseEntryIsBadInputForEveryBundleCommand() async throws {
     let binary = try #require(TestEnvironment.servestackBinary).path
     let directory = try TemporaryDirectory(prefix: "servestack-sparse-cli")
@@ -51,7 +60,8 @@ struct BundleAmplificationTests {
     let work = directory.file("work")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     for command in [["bundle", "verify"], ["bundle", "inspect"], ["bundle", "push"]] {
-      let extra = command[1] == "push" ? ["--registry", "127.0.0.1:1/site", "--plain-http", "--work-dir", work.path] : []
+      let extra =
+        command[1] == "push" ? ["--registry", "127.0.0.1:1/site", "--plain-http", "--work-dir", work.path] : []
       let result = try await Shell.runAsync(binary, command + [archive.path] + extra)
       #expect(result.status == 2, "\(command): \(result.stdout)\(result.stderr)")
       #expect((result.stdout + result.stderr).contains("sparse"), "\(command): \(result.stdout)\(result.stderr)")
@@ -70,7 +80,9 @@ struct BundleAmplificationTests {
     return output
   }
 
-  @Test func aCompressedBundleThatExpandsTooMuchIsRefused() async throws {
+  @Test("a compressed bundle that expands too much is refused") func aCompressedBundleThatExpandsTooMuchIsRefused()
+    async throws
+  {
     // The default: 100:1 once 64 MiB are decompressed (gzip's own ceiling is about 1000:1).
     #expect(ArchiveLimits().maxExpansionRatio == 100)
     #expect(ArchiveLimits().expansionAllowance == 64 << 20)
@@ -81,15 +93,21 @@ struct BundleAmplificationTests {
     limits.maxExpansionRatio = 10
     limits.expansionAllowance = 1 << 20
     let verification = try await BundleVerifier.verify(bomb, limits: limits)
-    #expect(verification.problems.contains { $0.kind == .archive && $0.message.contains("expands") }, "\(verification.summary)")
+    #expect(
+      verification.problems.contains { $0.kind == .archive && $0.message.contains("expands") },
+      "\(verification.summary)")
     #expect(verification.bytes < 4 << 20, "stopped early: \(verification.bytes)")
-    await #expect(throws: ArchiveError.self) { _ = try await TarExtractor.extract(bomb, to: directory.file("out"), limits: limits) }
+    await #expect(throws: ArchiveError.self) {
+      _ = try await TarExtractor.extract(bomb, to: directory.file("out"), limits: limits)
+    }
     // Under the default allowance the same archive is not an expansion problem (other problems aside).
     let relaxed = try await BundleVerifier.verify(bomb)
     #expect(!relaxed.problems.contains { $0.message.contains("expands") }, "\(relaxed.summary)")
   }
 
-  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  @Test(
+    "the work dir must hold the bundle before anything is extracted",
+    .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
   func theWorkDirMustHoldTheBundleBeforeAnythingIsExtracted() async throws {
     let world = try await BundleWorld()
     let created = try await world.create("b.tar.gz", compression: .gzip)
@@ -107,7 +125,9 @@ struct BundleAmplificationTests {
     #expect(filesUnder(work).isEmpty, "nothing extracted: \(filesUnder(work))")
   }
 
-  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  @Test(
+    "copies of runs that died are removed by the next run",
+    .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
   func copiesOfRunsThatDiedAreRemovedByTheNextRun() async throws {
     let world = try await BundleWorld()
     let created = try await world.create("b.tar.gz", compression: .gzip)
@@ -134,6 +154,9 @@ struct BundleAmplificationTests {
     #expect(top == [name, name + ".pid", "servestack-bundle-a11ve000", "servestack-bundle-a11ve000.pid"], "\(top)")
     // Normal end: the copy and its marker go.
     extracted.remove()
-    #expect(Set(try FileManager.default.contentsOfDirectory(atPath: work.path)) == ["servestack-bundle-a11ve000", "servestack-bundle-a11ve000.pid"])
+    #expect(
+      Set(try FileManager.default.contentsOfDirectory(atPath: work.path)) == [
+        "servestack-bundle-a11ve000", "servestack-bundle-a11ve000.pid",
+      ])
   }
 }

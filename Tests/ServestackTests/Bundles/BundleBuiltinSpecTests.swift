@@ -4,8 +4,8 @@ import Images
 import Phases
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The built-in bundle specs (bundles/*.yaml) with the built-in phases and the real upstream manifests: the
 /// phase set a bundle of each spec carries holds only its profile's phases while `after:` names those of
@@ -22,7 +22,8 @@ struct BundleBuiltinSpecTests {
     -> (spec: BundleSpec, content: BundleContent)
   {
     let spec = try BundleSpec.resolve(name)
-    let fetcher = try ManifestFetcher(options: .init(cacheDirectory: directory.file("manifest-cache"), mirror: mirror.base))
+    let fetcher = try ManifestFetcher(
+      options: .init(cacheDirectory: directory.file("manifest-cache"), mirror: mirror.base))
     let content = try await BundleContent.render(
       phaseSet: try PhaseSet.builtin(), profile: try Profile(parsing: spec.profile), fetcher: fetcher)
     for phase in content.phaseFiles { try directory.write("bundle/phases/\(phase.fileName)", phase.text) }
@@ -37,7 +38,7 @@ struct BundleBuiltinSpecTests {
   /// Each spec's bundle phases, as a folder: `plan --offline --phases` loads and renders them (the serverless
   /// specs name Knative images by digest, which no test registry can serve, so their full airgap install is
   /// `rawBundleInstallsThroughTheBinary`'s path with these same phases).
-  @Test(arguments: specs)
+  @Test("the bundles phase folder loads and plans", arguments: specs)
   func theBundlesPhaseFolderLoadsAndPlans(spec name: String) async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let mirror = try ManifestMirror(fixtures: fixtures)
@@ -58,7 +59,7 @@ struct BundleBuiltinSpecTests {
 
   /// `bundle create --spec raw` with the built-in phases → `install --bundle` on the fake modern apiserver,
   /// images from one real docker-registry to another.
-  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  @Test("raw bundle installs through the binary", .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
   func rawBundleInstallsThroughTheBinary() async throws {
     let binary = try #require(TestEnvironment.servestackBinary).path
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
@@ -69,7 +70,9 @@ struct BundleBuiltinSpecTests {
     // Registry A stands in for the internet: one small test image under every name the raw stack (and the
     // model's base) uses, each upstream registry under its own prefix.
     let source = try await TestRegistry.start()
-    let images = try await TestBlocking.run { try TestImages.make(in: directory.file("src-oci"), baseSize: 20_000, layerSize: 8_000) }
+    let images = try await TestBlocking.run {
+      try TestImages.make(in: directory.file("src-oci"), baseSize: 20_000, layerSize: 8_000)
+    }
     let client = try RegistryClient(host: source.host, options: testOptions())
     var references = Set(content.extraction.references)
     for base in spec.models.compactMap(\.base) { references.insert(try ImageReference(base)) }

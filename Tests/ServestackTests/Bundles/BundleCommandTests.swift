@@ -1,24 +1,33 @@
 import Bundles
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
-@Suite("servestack bundle (CLI)", .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+@Suite(
+  "servestack bundle (CLI)", .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
 struct BundleCommandTests {
   let binary = TestEnvironment.servestackBinary?.path ?? "servestack"
 
-  @Test func keygenSignVerifyInspectAndTamper() async throws {
+  @Test("keygen sign verify inspect and tamper") func keygenSignVerifyInspectAndTamper() async throws {
     let directory = try TemporaryDirectory(prefix: "servestack-bundle-cli")
-    let keygen = try await Shell.runAsync(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("key.pub").path])
+    let keygen = try await Shell.runAsync(
+      binary,
+      ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("key.pub").path])
     #expect(keygen.status == 0, "\(keygen.stderr)")
-    let mode = try FileManager.default.attributesOfItem(atPath: directory.file("key.pem").path)[.posixPermissions] as? NSNumber
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: directory.file("key.pem").path)[.posixPermissions] as? NSNumber
     #expect(mode?.intValue == 0o600)
     #expect(!keygen.stdout.contains("PRIVATE KEY"), "the private key is never printed")
-    #expect(try await Shell.runAsync(binary, ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("x.pub").path]).status == 2)
+    #expect(
+      try await Shell.runAsync(
+        binary,
+        ["bundle", "keygen", "--private", directory.file("key.pem").path, "--public", directory.file("x.pub").path]
+      ).status == 2)
 
     let bundle = try await SmallBundle(signingKey: try BundleSigningKey(contentsOf: directory.file("key.pem")))
-    let verified = try await Shell.runAsync(binary, ["bundle", "verify", bundle.url.path, "--key", directory.file("key.pub").path])
+    let verified = try await Shell.runAsync(
+      binary, ["bundle", "verify", bundle.url.path, "--key", directory.file("key.pub").path])
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     #expect(verified.stdout.contains("signature valid"))
     let unchecked = try await Shell.runAsync(binary, ["bundle", "verify", bundle.url.path])
@@ -45,8 +54,11 @@ struct BundleCommandTests {
     #expect(failed.status == 2)
     let report = try JSONValue(parsing: failed.stdout)
     #expect(report["valid"] == false)
-    #expect(report["problems"]?.arrayValue?.contains { $0["kind"] == "mismatch" && $0["path"] == "models/iris/model.joblib" } == true)
-    let refused = try await Shell.runAsync(binary, ["bundle", "push", tampered.path, "--registry", "127.0.0.1:1/site", "--plain-http"])
+    #expect(
+      report["problems"]?.arrayValue?.contains { $0["kind"] == "mismatch" && $0["path"] == "models/iris/model.joblib" }
+        == true)
+    let refused = try await Shell.runAsync(
+      binary, ["bundle", "push", tampered.path, "--registry", "127.0.0.1:1/site", "--plain-http"])
     #expect(refused.status == 2, "\(refused.stderr)")
     #expect(refused.stderr.contains("failed verification"))
     // A truncated bundle: inspect, verify and push agree on 2.
@@ -59,18 +71,25 @@ struct BundleCommandTests {
       let result = try await Shell.runAsync(binary, command + [truncated.path] + extra)
       #expect(result.status == 2, "\(command): \(result.stdout)\(result.stderr)")
     }
-    let usage = try await Shell.runAsync(binary, ["bundle", "push", bundle.url.path, "--registry", "r", "--registry-user", "u"])
+    let usage = try await Shell.runAsync(
+      binary, ["bundle", "push", bundle.url.path, "--registry", "r", "--registry-user", "u"])
     #expect(usage.status == 2, "the password comes from stdin only")
   }
 
-  @Test(.enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+  @Test(
+    "push with password on stdin to an authenticated TLS registry",
+    .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
   func pushWithPasswordOnStdinToAnAuthenticatedTLSRegistry() async throws {
     let registry = try TestRegistry(tls: true, user: "pusher", password: "s3cret-pass")
     let bundle = try await SmallBundle()
     let ca = try #require(registry.certificates?.caCertificate.path)
-    let args = ["bundle", "push", bundle.url.path, "--registry", "\(registry.host)/site", "--registry-ca", ca, "--registry-user", "pusher", "--password-stdin"]
+    let args = [
+      "bundle", "push", bundle.url.path, "--registry", "\(registry.host)/site", "--registry-ca", ca, "--registry-user",
+      "pusher", "--password-stdin",
+    ]
     let environment = ["DOCKER_CONFIG": bundle.directory.path, "HTTPS_PROXY": "", "https_proxy": ""]
-    let pushed = try await Shell.runAsync(binary, args + ["-o", "json"], environment: environment, input: "s3cret-pass\n")
+    let pushed = try await Shell.runAsync(
+      binary, args + ["-o", "json"], environment: environment, input: "s3cret-pass\n")
     #expect(pushed.status == 0, "\(pushed.stderr)")
     #expect(!pushed.stdout.contains("s3cret") && !pushed.stderr.contains("s3cret"))
     let json = try JSONValue(parsing: pushed.stdout)

@@ -2,8 +2,8 @@ import Bundles
 import Foundation
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// `servestack bundle create` run as a process, end to end: registry A (BundleWorld's "internet") → create →
 /// verify → inspect → push to registry B. BundleEndToEndTests covers the same path through the library;
@@ -18,7 +18,8 @@ struct BundleCreateCommandTests {
   /// No proxy, and a HOME and DOCKER_CONFIG of the test's own so nothing of the user's is read or written.
   static func environment(_ directory: TemporaryDirectory) -> [String: String] {
     [
-      "HOME": directory.file("home").path, "DOCKER_CONFIG": directory.file("docker").path, "HTTP_PROXY": "", "http_proxy": "",
+      "HOME": directory.file("home").path, "DOCKER_CONFIG": directory.file("docker").path, "HTTP_PROXY": "",
+      "http_proxy": "",
       "HTTPS_PROXY": "", "https_proxy": "", "ALL_PROXY": "", "all_proxy": "",
     ]
   }
@@ -35,13 +36,14 @@ struct BundleCreateCommandTests {
         storageUri: gs://kfserving-examples/models/sklearn/1.0/model
     """
 
-  @Test func createVerifyInspectPushAndPushAgain() async throws {
+  @Test("create verify inspect push and push again") func createVerifyInspectPushAndPushAgain() async throws {
     let world = try await BundleWorld()
     let directory = world.directory
     let environment = Self.environment(directory)
     let key = directory.file("key.pem").path
     let publicKey = directory.file("key.pub").path
-    let keygen = try await Shell.runAsync(binary, ["bundle", "keygen", "--private", key, "--public", publicKey], environment: environment)
+    let keygen = try await Shell.runAsync(
+      binary, ["bundle", "keygen", "--private", key, "--public", publicKey], environment: environment)
     try #require(keygen.status == 0, "\(keygen.stderr)")
     try directory.write("spec.yaml", Self.spec)
     let bundle = directory.file("b.tar").path
@@ -58,8 +60,10 @@ struct BundleCreateCommandTests {
       binary,
       [
         "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases", world.phasesDirectory.path,
-        "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror", "quay.io=http://\(world.source.host)/quay",
-        "--model", "sklearn-iris=\(world.modelFile.path)", "--cache-dir", world.cacheDirectory.path, "-o", bundle, "--sign-key", key,
+        "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror",
+        "quay.io=http://\(world.source.host)/quay",
+        "--model", "sklearn-iris=\(world.modelFile.path)", "--cache-dir", world.cacheDirectory.path, "-o", bundle,
+        "--sign-key", key,
       ], environment: environment)
     try #require(create.status == 0, "\(create.stdout)\(create.stderr)")
     let imageCount = selfIncluded ? 6 : 5
@@ -71,11 +75,13 @@ struct BundleCreateCommandTests {
     #expect(create.stderr.contains("servestack's own image") == !selfIncluded, "\(create.stderr)")
     #expect(create.stdout.contains("also carried: servestack.local/servestack:") == selfIncluded, "\(create.stdout)")
 
-    let verify = try await Shell.runAsync(binary, ["bundle", "verify", bundle, "--key", publicKey], environment: environment)
+    let verify = try await Shell.runAsync(
+      binary, ["bundle", "verify", bundle, "--key", publicKey], environment: environment)
     #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     #expect(verify.stdout.contains("signature valid"), "\(verify.stdout)")
 
-    let inspect = try await Shell.runAsync(binary, ["bundle", "inspect", bundle, "-o", "json"], environment: environment)
+    let inspect = try await Shell.runAsync(
+      binary, ["bundle", "inspect", bundle, "-o", "json"], environment: environment)
     try #require(inspect.status == 0, "\(inspect.stderr)")
     let inspected = try JSONValue(parsing: inspect.stdout)
     var digests: [String: String] = [:]
@@ -104,8 +110,10 @@ struct BundleCreateCommandTests {
     }
     let site = "\(target.host)/site"
     var wantedTargets = [
-      BundleWorld.multi: "\(site)/testorg/app-multi:1.0", "docker.io/testorg/app-single:1.0": "\(site)/testorg/app-single:1.0",
-      BundleWorld.single: "\(site)/testorg/app-single:1.0", world.pinnedSingle: "\(site)/testorg/app-single@\(world.images.single.digest)",
+      BundleWorld.multi: "\(site)/testorg/app-multi:1.0",
+      "docker.io/testorg/app-single:1.0": "\(site)/testorg/app-single:1.0",
+      BundleWorld.single: "\(site)/testorg/app-single:1.0",
+      world.pinnedSingle: "\(site)/testorg/app-single@\(world.images.single.digest)",
       "servestack.local/models/sklearn-iris:1.0": "\(site)/models/sklearn-iris:1.0",
     ]
     if selfIncluded { wantedTargets[selfName] = "\(site)/servestack:\(ToolInfo.version)" }
@@ -115,7 +123,8 @@ struct BundleCreateCommandTests {
     let clientA = try RegistryClient(host: world.source.host, options: testOptions())
     for (name, targetName) in wantedTargets {
       let reference = try ImageReference(targetName)
-      let found = try await clientB.manifestDescriptor(repository: reference.repository, reference: reference.apiReference)
+      let found = try await clientB.manifestDescriptor(
+        repository: reference.repository, reference: reference.apiReference)
       #expect(found?.digest.description == digests[name], "\(targetName) in B has the bundle's digest of \(name)")
     }
     // The single-platform images keep the digest they have in A. app-multi was cut to linux/amd64 (a new
@@ -125,8 +134,10 @@ struct BundleCreateCommandTests {
       let inB = try await clientB.manifestDescriptor(repository: "site/testorg/app-single", reference: "1.0")
       #expect(inA != nil && inA?.digest == inB?.digest, "\(repository)")
     }
-    let multiA = try await clientA.imageManifest(try ImageReference("\(world.source.host)/hub/testorg/app-multi:1.0"), platform: .linuxAMD64)
-    let multiB = try await clientB.imageManifest(try ImageReference("\(site)/testorg/app-multi:1.0"), platform: .linuxAMD64)
+    let multiA = try await clientA.imageManifest(
+      try ImageReference("\(world.source.host)/hub/testorg/app-multi:1.0"), platform: .linuxAMD64)
+    let multiB = try await clientB.imageManifest(
+      try ImageReference("\(site)/testorg/app-multi:1.0"), platform: .linuxAMD64)
     #expect(multiA.digest == multiB.digest)
     #expect(multiA.digest == world.images.amd64.digest)
     if selfIncluded {
@@ -144,7 +155,7 @@ struct BundleCreateCommandTests {
     #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == uploadsBefore)
   }
 
-  @Test func createNamesEveryMissingImageAtOnce() async throws {
+  @Test("create names every missing image at once") func createNamesEveryMissingImageAtOnce() async throws {
     let world = try await BundleWorld()
     let directory = world.directory
     let manifest = """
@@ -176,8 +187,10 @@ struct BundleCreateCommandTests {
     let create = try await Shell.runAsync(
       binary,
       [
-        "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases", directory.file("missing/phases").path,
-        "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror", "quay.io=http://\(world.source.host)/quay",
+        "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases",
+        directory.file("missing/phases").path,
+        "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror",
+        "quay.io=http://\(world.source.host)/quay",
         "--no-models", "--cache-dir", world.cacheDirectory.path, "-o", output.path, "--no-self-image",
       ], environment: Self.environment(directory))
     #expect(create.status != 0)
@@ -187,7 +200,8 @@ struct BundleCreateCommandTests {
     #expect(!FileManager.default.fileExists(atPath: output.path))
   }
 
-  @Test func createAgainstAClosedMirrorFailsInOneLineAndLeavesNoFile() async throws {
+  @Test("create against a closed mirror fails in one line and leaves no file")
+  func createAgainstAClosedMirrorFailsInOneLineAndLeavesNoFile() async throws {
     let world = try await BundleWorld()
     let directory = world.directory
     let port = Loopback.freePort()
@@ -198,7 +212,8 @@ struct BundleCreateCommandTests {
       binary,
       [
         "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases", world.phasesDirectory.path,
-        "--registry-mirror", "docker.io=http://127.0.0.1:\(port)/hub", "--registry-mirror", "quay.io=http://127.0.0.1:\(port)/quay",
+        "--registry-mirror", "docker.io=http://127.0.0.1:\(port)/hub", "--registry-mirror",
+        "quay.io=http://127.0.0.1:\(port)/quay",
         "--model", "sklearn-iris=\(world.modelFile.path)", "--cache-dir", world.cacheDirectory.path,
         "-o", outputDirectory.appendingPathComponent("b.tar").path, "--no-self-image",
       ], environment: Self.environment(directory))

@@ -3,8 +3,8 @@ import Bundles
 import Foundation
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// `bundle create` without a cache directory: every blob downloaded straight into its place in the tarball
 /// (written once), the unfinished tarball being the resumable store.
@@ -14,7 +14,9 @@ struct BundleDirectCreateTests {
     try await TarReader.list(archive: bundle).map(\.path).filter { $0.hasPrefix("images/blobs/") }.sorted()
   }
 
-  @Test func writesEveryBlobOnceAndMatchesTheCachedBundle() async throws {
+  @Test("writes every blob once and matches the cached bundle") func writesEveryBlobOnceAndMatchesTheCachedBundle()
+    async throws
+  {
     let world = try await BundleWorld()
     let cached = try await world.create("cached.tar")
     let direct = try await world.create("direct.tar") { $0.cacheDirectory = nil }
@@ -27,10 +29,13 @@ struct BundleDirectCreateTests {
     #expect(filesUnder(world.directory.url).filter { $0.hasPrefix(".") }.isEmpty, "\(filesUnder(world.directory.url))")
     let inspection = try await BundleInspector.inspect(direct.output)
     #expect(inspection.images.count == 5)
-    #expect(inspection.entriesRead < (try await TarReader.list(archive: direct.output)).count, "manifests and configs first")
+    #expect(
+      inspection.entriesRead < (try await TarReader.list(archive: direct.output)).count, "manifests and configs first")
   }
 
-  @Test(.enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+  @Test(
+    "a create killed midway resumes from the tarball and downloads only the rest",
+    .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
   func aCreateKilledMidwayResumesFromTheTarballAndDownloadsOnlyTheRest() async throws {
     let world = try await BundleWorld(baseSize: 24_000_000, layerSize: 16_000_000)
     let directory = world.directory
@@ -42,7 +47,8 @@ struct BundleDirectCreateTests {
     let journal = directory.file("out/.b.tar.partial.journal")
     let arguments = [
       "bundle", "create", "--spec", directory.file("spec.yaml").path, "--phases", world.phasesDirectory.path,
-      "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror", "quay.io=http://\(world.source.host)/quay",
+      "--registry-mirror", "docker.io=http://\(world.source.host)/hub", "--registry-mirror",
+      "quay.io=http://\(world.source.host)/quay",
       "--model", "sklearn-iris=\(world.modelFile.path)", "--no-self-image", "--parallel", "1", "-o", output.path,
     ]
     let environment = BundleCreateCommandTests.environment(directory)
@@ -59,7 +65,9 @@ struct BundleDirectCreateTests {
     try #require(done.count >= 3, "three blobs were written before the kill: \(first.logTail())")
     try #require(!FileManager.default.fileExists(atPath: output.path), "killed before the end")
     #expect(FileManager.default.fileExists(atPath: directory.file("out/.b.tar.partial").path))
-    let getsBefore = done.map { world.source.requestCount(method: "GET", pathContaining: "/blobs/sha256:\($0.split(separator: "/").last ?? "") ") }
+    let getsBefore = done.map {
+      world.source.requestCount(method: "GET", pathContaining: "/blobs/sha256:\($0.split(separator: "/").last ?? "") ")
+    }
 
     let second = try await Shell.runAsync(binary, arguments, environment: environment)
     #expect(second.status == 0, "\(second.stderr)")
@@ -76,11 +84,16 @@ struct BundleDirectCreateTests {
     #expect(filesUnder(directory.file("out")) == ["b.tar"])
   }
 
-  @Test func aPartialTarballOfAnotherLayoutIsStartedOver() async throws {
+  @Test("a partial tarball of another layout is started over") func aPartialTarballOfAnotherLayoutIsStartedOver()
+    async throws
+  {
     let world = try await BundleWorld()
     let output = world.directory.file("b.tar")
     try world.directory.write(".b.tar.partial", String(repeating: "x", count: 5000))
-    try world.directory.write(".b.tar.partial.journal", "servestack-bundle-partial 1 \(String(repeating: "0", count: 64))\nimages/blobs/sha256/\(String(repeating: "1", count: 64))\n")
+    try world.directory.write(
+      ".b.tar.partial.journal",
+      "servestack-bundle-partial 1 \(String(repeating: "0", count: 64))\nimages/blobs/sha256/\(String(repeating: "1", count: 64))\n"
+    )
     let created = try await world.create("b.tar") { $0.cacheDirectory = nil }
     #expect(created.blobsCached == 0)
     let verification = try await BundleVerifier.verify(output)

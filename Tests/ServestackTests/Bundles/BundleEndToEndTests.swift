@@ -6,20 +6,25 @@ import Phases
 import Registry
 import ServestackCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
-@Suite("Airgap bundle: registry A → bundle → registry B", .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
+@Suite(
+  "Airgap bundle: registry A → bundle → registry B", .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
 struct BundleEndToEndTests {
-  @Test func createCarryPushRewriteAndResolveEveryImage() async throws {
+  @Test("create carry push rewrite and resolve every image") func createCarryPushRewriteAndResolveEveryImage()
+    async throws
+  {
     let world = try await BundleWorld()
     let signing = BundleSigningKey()
     let created = try await world.create(signingKey: signing)
     let names = created.descriptor.images.map(\.name)
     #expect(
-      names == [
-        world.pinnedSingle, "docker.io/testorg/app-multi:1.0", "docker.io/testorg/app-single:1.0", "quay.io/testorg/app-single:1.0",
-      ].sorted())
+      names
+        == [
+          world.pinnedSingle, "docker.io/testorg/app-multi:1.0", "docker.io/testorg/app-single:1.0",
+          "quay.io/testorg/app-single:1.0",
+        ].sorted())
     #expect(created.descriptor.models.map(\.image) == ["servestack.local/models/sklearn-iris:1.0"])
     #expect(created.descriptor.stack.map(\.component) == ["demo"])
     // app-multi was filtered to linux/amd64: a new index of one child.
@@ -62,13 +67,16 @@ struct BundleEndToEndTests {
     for reference in references {
       #expect(reference.registry == target.host)
       #expect(reference.repository.hasPrefix("site/testorg/"))
-      let found = try await client.manifestDescriptor(repository: reference.repository, reference: reference.apiReference)
+      let found = try await client.manifestDescriptor(
+        repository: reference.repository, reference: reference.apiReference)
       #expect(found != nil, "\(reference) resolves in registry B")
     }
     let settings = try #require(objects.first { $0[path: ["metadata", "name"]] == "config-deployment" })
     #expect(settings[path: ["data", "registries-skipping-tag-resolving"]] == .string(target.host))
     let job = try #require(objects.first { $0["kind"] == "Job" })
-    #expect(job[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"] == .string("\(target.host)/site/testorg/app-single@\(world.images.single.digest)"))
+    #expect(
+      job[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"]
+        == .string("\(target.host)/site/testorg/app-single@\(world.images.single.digest)"))
     // The model is served from registry B as a modelcar.
     let modelURI = try #require(prepared.modelURIs["sklearn-iris"])
     #expect(modelURI == "oci://\(target.host)/site/models/sklearn-iris:1.0")
@@ -83,7 +91,8 @@ struct BundleEndToEndTests {
     let kube = try await BundleFakeKube()
     for object in objects {
       let (status, answer) = try await kube.apply(object)
-      #expect((200..<300).contains(status), "\(object["kind"] ?? "?") → \(status) \(answer.map { $0.serialized() } ?? "")")
+      #expect(
+        (200..<300).contains(status), "\(object["kind"] ?? "?") → \(status) \(answer.map { $0.serialized() } ?? "")")
       if object["kind"] == "Deployment" {
         let image = answer?[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"]?.stringValue
         #expect(image == "\(target.host)/site/testorg/app-multi:1.0")
@@ -102,7 +111,7 @@ struct BundleEndToEndTests {
     #expect(second.verification.signature == .notChecked)
   }
 
-  @Test func inspectReadsOnlyTheHeadOfTheBundle() async throws {
+  @Test("inspect reads only the head of the bundle") func inspectReadsOnlyTheHeadOfTheBundle() async throws {
     let world = try await BundleWorld()
     for compression in [TarCompression.none, .zstd] {
       let created = try await world.create("b.\(compression.fileExtension)", compression: compression)
@@ -112,7 +121,8 @@ struct BundleEndToEndTests {
       #expect(inspection.descriptor.profile == "serverless")
       #expect(inspection.images.count == 5)
       let all = try await TarReader.list(archive: created.output)
-      #expect(inspection.entriesRead < all.count, "stopped before the layers: \(inspection.entriesRead) of \(all.count)")
+      #expect(
+        inspection.entriesRead < all.count, "stopped before the layers: \(inspection.entriesRead) of \(all.count)")
       let multi = try #require(inspection.images.first { $0.name == BundleWorld.multi })
       let recorded = try #require(created.descriptor.images.first { $0.name == BundleWorld.multi })
       #expect(multi.size == recorded.size)
@@ -121,7 +131,8 @@ struct BundleEndToEndTests {
     }
   }
 
-  @Test func anInterruptedCreateResumesWithoutDownloadingFinishedBlobsAgain() async throws {
+  @Test("an interrupted create resumes without downloading finished blobs again")
+  func anInterruptedCreateResumesWithoutDownloadingFinishedBlobsAgain() async throws {
     let world = try await BundleWorld(baseSize: 3_000_000, layerSize: 2_000_000)
     let output = world.directory.file("resumed.tar")
     // The progress callback pauses the download after two finished blobs until the test has cancelled it.
@@ -149,7 +160,9 @@ struct BundleEndToEndTests {
     let first = await task.result
     #expect(throws: (any Error).self) { try first.get() }
     #expect(!FileManager.default.fileExists(atPath: output.path), "no half bundle")
-    let cached = filesUnder(world.cacheDirectory.appendingPathComponent("oci/blobs/sha256")).filter { !$0.hasPrefix(".") }
+    let cached = filesUnder(world.cacheDirectory.appendingPathComponent("oci/blobs/sha256")).filter {
+      !$0.hasPrefix(".")
+    }
     #expect(cached.count >= 2, "finished blobs stay in the cache: \(cached)")
 
     let second = try await world.create("resumed.tar")
@@ -163,4 +176,3 @@ struct BundleEndToEndTests {
     #expect(verification.isValid, "\(verification.summary)")
   }
 }
-

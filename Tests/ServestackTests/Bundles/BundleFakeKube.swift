@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 /// The fake Kubernetes API server (Resources/FakeKube) on 127.0.0.1, with just enough of a client to
@@ -18,7 +18,8 @@ final class BundleFakeKube: @unchecked Sendable {
     fake = try await FakeKubeProcess.start(prefix: "servestack-fakekube")
     base = "https://127.0.0.1:\(fake.port)"
     let kubeconfig = try YAMLParser.parseDocument(Array(try Data(contentsOf: URL(fileURLWithPath: fake.kubeconfig))))
-    let caData = try #require(kubeconfig["clusters"]?[0]?[path: ["cluster", "certificate-authority-data"]]?.stringValue)
+    let caData = try #require(
+      kubeconfig["clusters"]?[0]?[path: ["cluster", "certificate-authority-data"]]?.stringValue)
     let ca = try #require(Data(base64Encoded: caData))
     let admin = try #require(kubeconfig["users"]?.arrayValue?.first { $0["name"] == "admin" })
     token = Secret(try #require(admin[path: ["user", "token"]]?.stringValue))
@@ -28,7 +29,9 @@ final class BundleFakeKube: @unchecked Sendable {
     client = try HTTPClient(configuration: configuration)
   }
 
-  static let plurals = ["Namespace": "namespaces", "Deployment": "deployments", "Job": "jobs", "ConfigMap": "configmaps"]
+  static let plurals = [
+    "Namespace": "namespaces", "Deployment": "deployments", "Job": "jobs", "ConfigMap": "configmaps",
+  ]
 
   func path(of object: JSONValue) throws -> String {
     let apiVersion = try #require(object["apiVersion"]?.stringValue)

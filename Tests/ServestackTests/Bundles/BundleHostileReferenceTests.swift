@@ -1,8 +1,8 @@
 import Bundles
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A bundle's phase files must not read files of the installing host: a `path:` manifest that is absolute,
 /// leaves the bundle, or names a file checksums.txt does not cover is refused by `bundle verify`, `bundle
@@ -35,14 +35,16 @@ struct BundleHostileReferenceTests {
     return output
   }
 
-  @Test func absoluteEscapingAndUncoveredPathsAreRefusedEverywhere() async throws {
+  @Test("absolute escaping and uncovered paths are refused everywhere")
+  func absoluteEscapingAndUncoveredPathsAreRefusedEverywhere() async throws {
     let binary = try #require(TestEnvironment.servestackBinary).path
     let world = try await BundleWorld()
     let created = try await world.create()
     // A host file the phases would otherwise apply: a ConfigMap holding a "secret" of this machine.
     let work = world.directory.file("work")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    let secret = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: host-secret, namespace: default}\ndata: {key: host-only}\n"
+    let secret =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: host-secret, namespace: default}\ndata: {key: host-only}\n"
     try world.directory.write("work/host-secret.yaml", secret)
     let cases: [(name: String, manifests: String, says: String)] = [
       ("absolute.tar", "  - path: \(work.path)/host-secret.yaml", "is absolute"),
@@ -57,12 +59,16 @@ struct BundleHostileReferenceTests {
       let bundle = try await Self.crafted(world, created.output, name: item.name, manifests: item.manifests)
       let verify = try await Shell.runAsync(binary, ["bundle", "verify", bundle.path])
       #expect(verify.status == 2, "\(item.name): \(verify.stdout)\(verify.stderr)")
-      #expect(verify.stdout.contains("unsafe reference: phases/10-demo.yaml: manifest path"), "\(item.name): \(verify.stdout)")
+      #expect(
+        verify.stdout.contains("unsafe reference: phases/10-demo.yaml: manifest path"), "\(item.name): \(verify.stdout)"
+      )
       #expect(verify.stdout.contains(item.says), "\(item.name): \(verify.stdout)")
 
       let inspect = try await Shell.runAsync(binary, ["bundle", "inspect", bundle.path])
       #expect(inspect.status == 2, "\(item.name): \(inspect.stdout)\(inspect.stderr)")
-      #expect(inspect.stderr.contains("phases/10-demo.yaml: manifest path") && inspect.stderr.contains(item.says), "\(item.name): \(inspect.stderr)")
+      #expect(
+        inspect.stderr.contains("phases/10-demo.yaml: manifest path") && inspect.stderr.contains(item.says),
+        "\(item.name): \(inspect.stderr)")
       #expect(inspect.stderr.split(separator: "\n").count <= 3, "one clear message: \(inspect.stderr)")
 
       let install = try await Shell.runAsync(
@@ -73,7 +79,9 @@ struct BundleHostileReferenceTests {
           "--work-dir", work.path,
         ], environment: BundleInstallTests.environment)
       #expect(install.status == 2, "\(item.name): \(install.stderr)")
-      #expect(install.stderr.contains("phases/10-demo.yaml: manifest path") && install.stderr.contains(item.says), "\(item.name): \(install.stderr)")
+      #expect(
+        install.stderr.contains("phases/10-demo.yaml: manifest path") && install.stderr.contains(item.says),
+        "\(item.name): \(install.stderr)")
       #expect(!install.stdout.contains("host-only") && !install.stderr.contains("host-only"))
     }
     // Nothing was pushed, and the extracted copies are gone.

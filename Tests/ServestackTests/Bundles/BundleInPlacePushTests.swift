@@ -3,8 +3,8 @@ import Bundles
 import Foundation
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// `bundle push` of an uncompressed bundle: blobs go up from byte ranges of the tarball, nothing is
 /// extracted, and a corrupt blob is caught while it is sent.
@@ -40,7 +40,7 @@ struct BundleInPlacePushTests {
     return copy
   }
 
-  @Test(arguments: [false, true])
+  @Test("a multi arch bundle goes up from the tarball with the same digests", arguments: [false, true])
   func aMultiArchBundleGoesUpFromTheTarballWithTheSameDigests(chunked: Bool) async throws {
     let world = try await BundleWorld()
     let created = try await world.create { $0.platforms = Self.bothPlatforms }
@@ -85,7 +85,7 @@ struct BundleInPlacePushTests {
     #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == postsBefore)
   }
 
-  @Test(arguments: [false, true])
+  @Test("a blob with one changed byte is refused and its image is not pushed", arguments: [false, true])
   func aBlobWithOneChangedByteIsRefusedAndItsImageIsNotPushed(chunked: Bool) async throws {
     let world = try await BundleWorld()
     let created = try await world.create()
@@ -104,14 +104,17 @@ struct BundleInPlacePushTests {
     let client = try RegistryClient(host: target.host, options: testOptions())
     let repository = "site/testorg/app-single"
     #expect(try await client.manifestDescriptor(repository: repository, reference: "1.0") == nil)
-    #expect(try await client.manifestDescriptor(repository: repository, reference: world.images.single.digest.description) == nil)
+    #expect(
+      try await client.manifestDescriptor(repository: repository, reference: world.images.single.digest.description)
+        == nil)
     #expect(try await client.blobExists(repository: repository, digest: layer.digest) == false)
     // `bundle verify` names the same file.
     let verification = try await BundleVerifier.verify(corrupt)
     #expect(verification.problems.contains { $0.kind == .blobMismatch && $0.path == path })
   }
 
-  @Test func aChangedManifestOrPhaseIsRefusedBeforeAnythingIsSent() async throws {
+  @Test("a changed manifest or phase is refused before anything is sent")
+  func aChangedManifestOrPhaseIsRefusedBeforeAnythingIsSent() async throws {
     let world = try await BundleWorld()
     let created = try await world.create()
     let target = try await TestRegistry.start()
@@ -122,7 +125,8 @@ struct BundleInPlacePushTests {
         _ = try await BundlePusher.push(bundle: corrupt, options: Self.pushOptions(target))
       } throws: { error in
         guard let error = error as? BundleError else { return false }
-        return error.code == .verificationFailed && error.message.contains("nothing was pushed") && error.message.contains(path)
+        return error.code == .verificationFailed && error.message.contains("nothing was pushed")
+          && error.message.contains(path)
       }
     }
     #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == 0)

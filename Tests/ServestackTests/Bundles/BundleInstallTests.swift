@@ -5,8 +5,8 @@ import Images
 import Kubernetes
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The end-to-end path through the binary: registry A → `bundle create` → carried → `servestack
 /// install --bundle --registry B` against a fake apiserver → every image the applied objects name resolves in B.
@@ -17,7 +17,7 @@ import TestSupport
 struct BundleInstallTests {
   static let environment = ["NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"]
 
-  @Test func installFromABundleThenAgainUnchanged() async throws {
+  @Test("install from a bundle then again unchanged") func installFromABundleThenAgainUnchanged() async throws {
     let binary = try #require(TestEnvironment.servestackBinary).path
     let world = try await BundleWorld()
     let created = try await world.create()
@@ -38,14 +38,17 @@ struct BundleInstallTests {
     // What the cluster holds names registry B only, and B has every image.
     let client = try KubeClient(connection: try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: kubeconfig)))
     let deployment = try await client.get(
-      ObjectReference(GroupVersionKind(group: "apps", version: "v1", kind: "Deployment"), namespace: "demo", name: "web"))
-    let job = try await client.get(ObjectReference(GroupVersionKind(group: "batch", version: "v1", kind: "Job"), namespace: "demo", name: "setup"))
+      ObjectReference(
+        GroupVersionKind(group: "apps", version: "v1", kind: "Deployment"), namespace: "demo", name: "web"))
+    let job = try await client.get(
+      ObjectReference(GroupVersionKind(group: "batch", version: "v1", kind: "Job"), namespace: "demo", name: "setup"))
     let references = ImageExtractor().extract(from: [deployment.json, job.json]).references
     #expect(references.count >= 2)
     let registry = try RegistryClient(host: target.host, options: testOptions())
     for reference in references {
       #expect(reference.registry == target.host, "\(reference)")
-      let found = try await registry.manifestDescriptor(repository: reference.repository, reference: reference.apiReference)
+      let found = try await registry.manifestDescriptor(
+        repository: reference.repository, reference: reference.apiReference)
       #expect(found != nil, "\(reference) resolves in registry B")
     }
 
@@ -57,7 +60,8 @@ struct BundleInstallTests {
     #expect(target.requestCount(method: "POST", pathContaining: "/blobs/uploads/") == uploadsBefore)
   }
 
-  @Test func aMissingRegistryAndAnUnreachableOneAreClearErrors() async throws {
+  @Test("a missing registry and an unreachable one are clear errors")
+  func aMissingRegistryAndAnUnreachableOneAreClearErrors() async throws {
     let binary = try #require(TestEnvironment.servestackBinary).path
     let usage = try await Shell.runAsync(binary, ["install", "--bundle", "x.tar"], environment: Self.environment)
     #expect(usage.status == 2)
@@ -94,12 +98,14 @@ struct BundleInstallTests {
 /// and its `ldd` closure, and the push puts it beside the stack's images.
 @Suite("bundle: servestack's own image", .enabled(if: TestRegistry.isAvailable, "needs docker-registry"))
 struct BundleSelfImageTests {
-  @Test func aLocalImageTravelsThroughTheBundleIntoTheRegistry() async throws {
+  @Test("a local image travels through the bundle into the registry")
+  func aLocalImageTravelsThroughTheBundleIntoTheRegistry() async throws {
     let world = try await BundleWorld()
     let layout = world.directory.file("self-image")
     let name = try ImageReference("servestack.local/servestack:9.9.9")
     // /bin/true stands in for the servestack binary: the same builder, a much smaller closure.
-    let built = try await SelfImageBuilder.build(binary: URL(fileURLWithPath: "/bin/true"), into: layout, reference: name.description)
+    let built = try await SelfImageBuilder.build(
+      binary: URL(fileURLWithPath: "/bin/true"), into: layout, reference: name.description)
     #expect(built.files.contains("/usr/local/bin/servestack"))
     let created = try await world.create("with-self.tar") { options in
       options.localImages = [LocalImage(name: name, layout: layout)]
@@ -120,7 +126,8 @@ struct BundleSelfImageTests {
     // A layout without that name is refused.
     let other = try ImageReference("servestack.local/other:1")
     await #expect(throws: BundleError.self) {
-      _ = try await world.create("bad.tar") { options in options.localImages = [LocalImage(name: other, layout: layout)] }
+      _ = try await world.create("bad.tar") { options in options.localImages = [LocalImage(name: other, layout: layout)]
+      }
     }
   }
 }

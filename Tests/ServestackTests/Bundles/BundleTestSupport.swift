@@ -4,8 +4,8 @@ import Foundation
 import Phases
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The "internet" for bundle tests: registry A holds test-built images at the paths that
 /// `--registry-mirror docker.io=http://A/hub` and `quay.io=http://A/quay` map upstream names to, and a phase
@@ -116,7 +116,10 @@ final class BundleWorld: @unchecked Sendable {
     BundleSpec(
       name: "test", profile: "serverless", platforms: ["linux/amd64"],
       models: models
-        ? [BundleSpec.Model(name: "sklearn-iris", version: "1.0", storageUri: "gs://kfserving-examples/models/sklearn/1.0/model")]
+        ? [
+          BundleSpec.Model(
+            name: "sklearn-iris", version: "1.0", storageUri: "gs://kfserving-examples/models/sklearn/1.0/model")
+        ]
         : [])
   }
 

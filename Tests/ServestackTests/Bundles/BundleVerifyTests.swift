@@ -4,8 +4,8 @@ import Foundation
 import Images
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A bundle that needs no registry: one manifest without images, and a model packed as a modelcar.
 struct SmallBundle {
@@ -23,7 +23,8 @@ struct SmallBundle {
       profile: "raw", stack: [("demo", "v1")],
       phaseFiles: [BundleContent.PhaseFile(fileName: "10-demo.yaml", text: "name: demo\nkind: install\n")],
       manifestFiles: [
-        BundleContent.ManifestFile(component: "demo", version: "v1", fileName: "demo.yaml", bytes: Array(Self.manifest.utf8))
+        BundleContent.ManifestFile(
+          component: "demo", version: "v1", fileName: "demo.yaml", bytes: Array(Self.manifest.utf8))
       ],
       objectsByComponent: [])
     var options = BundleCreateOptions(output: directory.file("small.tar"))
@@ -44,25 +45,31 @@ struct SmallBundle {
 
 @Suite("Bundle verify, inspect and hostile bundles")
 struct BundleVerifyTests {
-  @Test func aFreshBundleVerifiesAndItsLayoutIsComplete() async throws {
+  @Test("a fresh bundle verifies and its layout is complete") func aFreshBundleVerifiesAndItsLayoutIsComplete()
+    async throws
+  {
     let bundle = try await SmallBundle()
     let result = try await BundleVerifier.verify(bundle.url)
     #expect(result.isValid, "\(result.summary)")
     #expect(result.signature == .unsigned)
     #expect(result.warnings.contains { $0.contains("not signed") })
     let paths = try await TarReader.list(archive: bundle.url).map(\.path)
-    for path in ["bundle.yaml", "checksums.txt", "phases/10-demo.yaml", "manifests/demo/v1/demo.yaml",
-      "images/oci-layout", "images/index.json", "models/iris/model.joblib", "models/iris/sub/meta.json"]
-    {
+    for path in [
+      "bundle.yaml", "checksums.txt", "phases/10-demo.yaml", "manifests/demo/v1/demo.yaml",
+      "images/oci-layout", "images/index.json", "models/iris/model.joblib", "models/iris/sub/meta.json",
+    ] {
       #expect(paths.contains(path), "\(path)")
     }
     #expect(paths.last == "checksums.txt")
     // checksums.txt lists every other file, sorted, in sha256sum's format.
     let extracted = try TemporaryDirectory(prefix: "servestack-small-extract")
     _ = try await TarExtractor.extract(bundle.url, to: extracted.url)
-    let check = try await Shell.runAsync("sha256sum", ["-c", "--quiet", "checksums.txt"], currentDirectory: extracted.url)
+    let check = try await Shell.runAsync(
+      "sha256sum", ["-c", "--quiet", "checksums.txt"], currentDirectory: extracted.url)
     #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-    let listed = try String(contentsOf: extracted.file("checksums.txt"), encoding: .utf8).split(separator: "\n").map { $0.dropFirst(66) }
+    let listed = try String(contentsOf: extracted.file("checksums.txt"), encoding: .utf8).split(separator: "\n").map {
+      $0.dropFirst(66)
+    }
     #expect(listed == listed.sorted())
     #expect(listed.count == paths.count - 1)
     // The modelcar is an image of images/: its layer holds models/…
@@ -74,7 +81,7 @@ struct BundleVerifyTests {
     #expect(layerEntries == ["models/", "models/model.joblib", "models/sub/", "models/sub/meta.json"])
   }
 
-  @Test func aTamperedByteIsFound() async throws {
+  @Test("a tampered byte is found") func aTamperedByteIsFound() async throws {
     let bundle = try await SmallBundle()
     let tampered = try bundle.copy("tampered.tar")
     var bytes = Array(try Data(contentsOf: tampered))
@@ -84,19 +91,22 @@ struct BundleVerifyTests {
     try Data(bytes).write(to: tampered)
     let result = try await BundleVerifier.verify(tampered)
     #expect(!result.isValid)
-    #expect(result.problems.contains { $0.kind == .mismatch && $0.path == "models/iris/model.joblib" }, "\(result.summary)")
+    #expect(
+      result.problems.contains { $0.kind == .mismatch && $0.path == "models/iris/model.joblib" }, "\(result.summary)")
     // The same byte inside the modelcar layer blob is a blob mismatch too.
-    let second = try #require(bytes.indices.dropFirst(offset + 100).first { bytes[$0...].starts(with: marker) && $0 > offset + 20_000 })
+    let second = try #require(
+      bytes.indices.dropFirst(offset + 100).first { bytes[$0...].starts(with: marker) && $0 > offset + 20_000 })
     bytes[second] ^= 0x01
     try Data(bytes).write(to: tampered)
     let again = try await BundleVerifier.verify(tampered)
     #expect(again.problems.contains { $0.kind == .blobMismatch }, "\(again.summary)")
   }
 
-  @Test func aTruncatedBundleIsRefused() async throws {
+  @Test("a truncated bundle is refused") func aTruncatedBundleIsRefused() async throws {
     let bundle = try await SmallBundle()
     let truncated = try bundle.copy("truncated.tar")
-    let size = try #require(try FileManager.default.attributesOfItem(atPath: truncated.path)[.size] as? NSNumber).intValue
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: truncated.path)[.size] as? NSNumber)
+      .intValue
     let handle = try FileHandle(forWritingTo: truncated)
     try handle.truncate(atOffset: UInt64(size / 2))
     try handle.close()
@@ -105,18 +115,20 @@ struct BundleVerifyTests {
     #expect(result.problems.contains { $0.kind == .archive }, "\(result.summary)")
   }
 
-  @Test func extraAndMissingFilesAreListed() async throws {
+  @Test("extra and missing files are listed") func extraAndMissingFilesAreListed() async throws {
     let bundle = try await SmallBundle()
     let changed = bundle.directory.file("changed.tar")
     try await rewriteTar(
-      bundle.url, to: changed, drop: ["manifests/demo/v1/demo.yaml"], add: [("phases/99-evil.yaml", Array("name: evil\n".utf8))])
+      bundle.url, to: changed, drop: ["manifests/demo/v1/demo.yaml"],
+      add: [("phases/99-evil.yaml", Array("name: evil\n".utf8))])
     let result = try await BundleVerifier.verify(changed)
-    #expect(result.problems.contains { $0.kind == .missing && $0.path == "manifests/demo/v1/demo.yaml" }, "\(result.summary)")
+    #expect(
+      result.problems.contains { $0.kind == .missing && $0.path == "manifests/demo/v1/demo.yaml" }, "\(result.summary)")
     #expect(result.problems.contains { $0.kind == .extra && $0.path == "phases/99-evil.yaml" }, "\(result.summary)")
     #expect(result.problems.count == 2)
   }
 
-  @Test func signaturesAreChecked() async throws {
+  @Test("signatures are checked") func signaturesAreChecked() async throws {
     let key = BundleSigningKey()
     let bundle = try await SmallBundle(signingKey: key)
     #expect(try await BundleVerifier.verify(bundle.url, key: key.publicKey).signature == .valid)
@@ -141,7 +153,7 @@ struct BundleVerifyTests {
     #expect(!(try await BundleVerifier.verify(unsigned.url, requireSignature: true)).isValid)
   }
 
-  @Test func keyFilesInteroperateWithOpenSSL() throws {
+  @Test("key files interoperate with open SSL") func keyFilesInteroperateWithOpenSSL() throws {
     let directory = try TemporaryDirectory(prefix: "servestack-keys")
     let privatePEM = directory.file("key.pem")
     try Shell.check("openssl", ["genpkey", "-algorithm", "ed25519", "-out", privatePEM.path])
@@ -153,23 +165,31 @@ struct BundleVerifyTests {
     #expect(publicKey.isValid(signatureText: signature, for: message))
     #expect(!publicKey.isValid(signatureText: signature, for: Array("other\n".utf8)))
     // OpenSSL verifies our signature with the public key it derived.
-    let raw = try #require(Data(base64Encoded: String(decoding: signature, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+    let raw = try #require(
+      Data(base64Encoded: String(decoding: signature, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
     try raw.write(to: directory.file("sig.bin"))
     try Data(message).write(to: directory.file("msg"))
     let verified = try Shell.run(
-      "openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", directory.file("key.pub").path, "-rawin", "-in", directory.file("msg").path,
-        "-sigfile", directory.file("sig.bin").path])
+      "openssl",
+      [
+        "pkeyutl", "-verify", "-pubin", "-inkey", directory.file("key.pub").path, "-rawin", "-in",
+        directory.file("msg").path,
+        "-sigfile", directory.file("sig.bin").path,
+      ])
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     // Our PEM is what OpenSSL reads; base64 raw keys work too.
     try key.pem.value.write(to: directory.file("ours.pem"), atomically: true, encoding: .utf8)
     #expect(try Shell.run("openssl", ["pkey", "-in", directory.file("ours.pem").path, "-noout"]).status == 0)
     try directory.write("raw.pub", publicKey.base64 + "\n")
-    #expect(try BundleVerifyingKey(contentsOf: directory.file("raw.pub")).isValid(signatureText: signature, for: message))
-    try directory.write("rsa.pem", "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAK\n-----END PUBLIC KEY-----\n")
+    #expect(
+      try BundleVerifyingKey(contentsOf: directory.file("raw.pub")).isValid(signatureText: signature, for: message))
+    try directory.write(
+      "rsa.pem", "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAK\n-----END PUBLIC KEY-----\n")
     #expect(throws: BundleError.self) { try BundleVerifyingKey(contentsOf: directory.file("rsa.pem")) }
   }
 
-  @Test func hostileBundlesAreRefusedAndNothingIsWrittenOutside() async throws {
+  @Test("hostile bundles are refused and nothing is written outside")
+  func hostileBundlesAreRefusedAndNothingIsWrittenOutside() async throws {
     let directory = try TemporaryDirectory(prefix: "servestack-hostile")
     let bundle = try await SmallBundle()
     let script = """
@@ -208,7 +228,9 @@ struct BundleVerifyTests {
       await #expect(throws: BundleError.self) { try await BundlePusher.push(bundle: hostile, options: options) }
       #expect(filesUnder(work).isEmpty, "\(kind): nothing extracted")
     }
-    #expect(!FileManager.default.fileExists(atPath: directory.url.deletingLastPathComponent().appendingPathComponent("escaped.txt").path))
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: directory.url.deletingLastPathComponent().appendingPathComponent("escaped.txt").path))
     // Even without the verifier in front, extraction refuses a traversal and writes nothing outside.
     let work = directory.file("direct")
     await #expect(throws: ArchiveError.self) {
@@ -217,7 +239,7 @@ struct BundleVerifyTests {
     #expect(!FileManager.default.fileExists(atPath: directory.file("escaped.txt").path))
   }
 
-  @Test func zstdBundlesVerifyAndInspect() async throws {
+  @Test("zstd bundles verify and inspect") func zstdBundlesVerifyAndInspect() async throws {
     let bundle = try await SmallBundle(compression: .zstd)
     #expect(try TarCompression.detect(fileAt: bundle.url) == .zstd)
     #expect(try await BundleVerifier.verify(bundle.url).isValid)
@@ -226,15 +248,19 @@ struct BundleVerifyTests {
     #expect(inspection.images.map(\.name) == ["servestack.local/models/iris:2"])
   }
 
-  @Test func specsLayoutAndMirrorsParse() throws {
+  @Test("specs layout and mirrors parse") func specsLayoutAndMirrorsParse() throws {
     let spec = try BundleSpec.resolve(nil)
     #expect(spec.name == "default" && spec.profile == "serverless" && spec.platforms == ["linux/amd64"])
     #expect(spec.models.map(\.name) == ["sklearn-iris"])
     #expect(Set(BundleSpec.builtinNames).isSuperset(of: ["default", "raw", "serverless-kourier"]))
     #expect(throws: BundleError.self) { try BundleSpec.resolve("nope") }
-    #expect(throws: BundleError.self) { try BundleSpec.parse(Array("name: x\nprofile: raw\nimage: []\n".utf8), origin: "t", directory: nil) }
+    #expect(throws: BundleError.self) {
+      try BundleSpec.parse(Array("name: x\nprofile: raw\nimage: []\n".utf8), origin: "t", directory: nil)
+    }
     #expect(BundleLayout.isCleanPath("images/blobs/sha256/ab"))
-    for bad in ["/etc/passwd", "../x", "a/../b", "./a", "a//b", "a/", ""] { #expect(!BundleLayout.isCleanPath(bad), "\(bad)") }
+    for bad in ["/etc/passwd", "../x", "a/../b", "./a", "a//b", "a/", ""] {
+      #expect(!BundleLayout.isCleanPath(bad), "\(bad)")
+    }
     let mirror = try RegistryMirror(parsing: "index.docker.io=http://127.0.0.1:5001/hub")
     #expect(mirror == RegistryMirror(upstream: "docker.io", host: "127.0.0.1:5001", prefix: "hub", plainHTTP: true))
     #expect(throws: BundleError.self) { try RegistryMirror(parsing: "docker.io") }

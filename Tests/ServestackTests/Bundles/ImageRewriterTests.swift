@@ -3,8 +3,8 @@ import Images
 import Phases
 import Registry
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 @Suite("Image reference rewriting")
@@ -18,7 +18,7 @@ struct ImageRewriterTests {
     return try ImageRewriter(target: "10.61.3.31:35000/site", options: options).rewrite(objects)
   }
 
-  @Test func referencesKeepPathTagAndDigestAsWritten() {
+  @Test("references keep path tag and digest as written") func referencesKeepPathTagAndDigestAsWritten() {
     #expect(rewriter.rewrite(reference: "docker.io/istio/pilot:1.27.1") == "10.61.3.31:35000/site/istio/pilot:1.27.1")
     #expect(rewriter.rewrite(reference: "nginx:1.25") == "10.61.3.31:35000/site/library/nginx:1.25")
     let digest = "sha256:" + String(repeating: "a", count: 64)
@@ -34,7 +34,7 @@ struct ImageRewriterTests {
     #expect(throws: ValueError.self) { try ImageRewriter(target: "UPPER CASE/x") }
   }
 
-  @Test func containersOfEveryWorkloadKind() throws {
+  @Test("containers of every workload kind") func containersOfEveryWorkloadKind() throws {
     let result = try rewrite(
       """
       apiVersion: apps/v1
@@ -59,13 +59,23 @@ struct ImageRewriterTests {
     #expect(result.isClean, "\(result.leftoverSummary)")
     #expect(result.changes.count == 5)
     let deployment = result.objects[0]
-    #expect(deployment[path: ["spec", "template", "spec"]]?["initContainers"]?[0]?["image"] == "10.61.3.31:35000/site/library/busybox:1.36")
-    #expect(deployment[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"] == "10.61.3.31:35000/site/istio/pilot:1.27.1")
-    #expect(result.changes.contains { $0.field == "spec.jobTemplate.spec.template.spec.containers[0].image" && $0.to == "10.61.3.31:35000/site/pause:3.9" })
-    #expect(result.objects[2][path: ["spec", "template", "spec"]]?["ephemeralContainers"]?[0]?["image"] == "10.61.3.31:35000/site/a/debug:1")
+    #expect(
+      deployment[path: ["spec", "template", "spec"]]?["initContainers"]?[0]?["image"]
+        == "10.61.3.31:35000/site/library/busybox:1.36")
+    #expect(
+      deployment[path: ["spec", "template", "spec"]]?["containers"]?[0]?["image"]
+        == "10.61.3.31:35000/site/istio/pilot:1.27.1")
+    #expect(
+      result.changes.contains {
+        $0.field == "spec.jobTemplate.spec.template.spec.containers[0].image"
+          && $0.to == "10.61.3.31:35000/site/pause:3.9"
+      })
+    #expect(
+      result.objects[2][path: ["spec", "template", "spec"]]?["ephemeralContainers"]?[0]?["image"]
+        == "10.61.3.31:35000/site/a/debug:1")
   }
 
-  @Test func servingRuntimeImages() throws {
+  @Test("serving runtime images") func servingRuntimeImages() throws {
     let result = try rewrite(
       """
       apiVersion: serving.kserve.io/v1alpha1
@@ -81,12 +91,18 @@ struct ImageRewriterTests {
       spec: {containers: [{name: c, image: "nvcr.io/nvidia/tritonserver:23.05-py3"}]}
       """)
     #expect(result.isClean)
-    #expect(result.objects[0][path: ["spec", "containers"]]?[0]?["image"] == "10.61.3.31:35000/site/kserve/sklearnserver:v0.16.0")
-    #expect(result.objects[0][path: ["spec", "containers"]]?[0]?["args"]?[0] == "--model_name={{.Name}}", "not an image flag: untouched")
-    #expect(result.objects[1][path: ["spec", "containers"]]?[0]?["image"] == "10.61.3.31:35000/site/nvidia/tritonserver:23.05-py3")
+    #expect(
+      result.objects[0][path: ["spec", "containers"]]?[0]?["image"]
+        == "10.61.3.31:35000/site/kserve/sklearnserver:v0.16.0")
+    #expect(
+      result.objects[0][path: ["spec", "containers"]]?[0]?["args"]?[0] == "--model_name={{.Name}}",
+      "not an image flag: untouched")
+    #expect(
+      result.objects[1][path: ["spec", "containers"]]?[0]?["image"]
+        == "10.61.3.31:35000/site/nvidia/tritonserver:23.05-py3")
   }
 
-  @Test func knativeQueueSidecarAndTagResolution() throws {
+  @Test("knative queue sidecar and tag resolution") func knativeQueueSidecarAndTagResolution() throws {
     let digest = "sha256:" + String(repeating: "5", count: 64)
     let result = try rewrite(
       """
@@ -100,12 +116,14 @@ struct ImageRewriterTests {
       """)
     #expect(result.isClean)
     let data = result.objects[0]["data"]
-    #expect(data?["queue-sidecar-image"] == .string("10.61.3.31:35000/site/knative-releases/knative.dev/serving/cmd/queue@\(digest)"))
+    #expect(
+      data?["queue-sidecar-image"]
+        == .string("10.61.3.31:35000/site/knative-releases/knative.dev/serving/cmd/queue@\(digest)"))
     #expect(data?["registries-skipping-tag-resolving"] == "10.61.3.31:35000")
     #expect(data?["_example"] == "queue-sidecar-image: example.com/not/rewritten", "documentation is left alone")
   }
 
-  @Test func jsonHeldByConfigMapsKServeStyle() throws {
+  @Test("json held by config maps K serve style") func jsonHeldByConfigMapsKServeStyle() throws {
     let config = """
       {
         "storageInitializer": {"image": "kserve/storage-initializer:v0.16.0", "memoryRequest": "100Mi"},
@@ -119,7 +137,8 @@ struct ImageRewriterTests {
     ]
     let result = try ImageRewriter(target: "10.61.3.31:35000/site").rewrite([object])
     #expect(result.isClean, "\(result.leftoverSummary)")
-    let held = try JSONValue(parsing: try #require(result.objects[0][path: ["data", "storageInitializer"]]?.stringValue))
+    let held = try JSONValue(
+      parsing: try #require(result.objects[0][path: ["data", "storageInitializer"]]?.stringValue))
     #expect(held[path: ["storageInitializer", "image"]] == "10.61.3.31:35000/site/kserve/storage-initializer:v0.16.0")
     #expect(held[path: ["agent", "image"]] == "10.61.3.31:35000/site/kserve/agent", "KServe adds defaultImageVersion")
     #expect(held[path: ["storageInitializer", "memoryRequest"]] == "100Mi", "other members survive")
@@ -129,11 +148,14 @@ struct ImageRewriterTests {
     #expect(extracted.contains("10.61.3.31:35000/site/kserve/agent:v0.16.0"))
   }
 
-  @Test func istioHubTagValuesAndTemplateText() throws {
-    let values = #"{"global": {"hub": "docker.io/istio", "tag": "1.27.1", "proxy": {"image": "proxyv2"}}, "pilot": {"image": "pilot"}}"#
-    let template = "spec:\n  containers:\n  - name: istio-proxy\n    image: \"docker.io/istio/proxyv2:1.27.1\"\n  - image: {{ .Values.x }}\n"
+  @Test("istio hub tag values and template text") func istioHubTagValuesAndTemplateText() throws {
+    let values =
+      #"{"global": {"hub": "docker.io/istio", "tag": "1.27.1", "proxy": {"image": "proxyv2"}}, "pilot": {"image": "pilot"}}"#
+    let template =
+      "spec:\n  containers:\n  - name: istio-proxy\n    image: \"docker.io/istio/proxyv2:1.27.1\"\n  - image: {{ .Values.x }}\n"
     let object: JSONValue = [
-      "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "istio-sidecar-injector", "namespace": "istio-system"],
+      "apiVersion": "v1", "kind": "ConfigMap",
+      "metadata": ["name": "istio-sidecar-injector", "namespace": "istio-system"],
       "data": ["values": .string(values), "config": .string(template)],
     ]
     let gateway: JSONValue = [
@@ -153,7 +175,7 @@ struct ImageRewriterTests {
     #expect(references.contains("10.61.3.31:35000/site/istio/proxyv2:1.27.1"), "image: auto resolves into the registry")
   }
 
-  @Test func imageFlagsInArgsAndEnvImages() throws {
+  @Test("image flags in args and env images") func imageFlagsInArgsAndEnvImages() throws {
     let result = try rewrite(
       """
       apiVersion: apps/v1
@@ -172,15 +194,19 @@ struct ImageRewriterTests {
       """)
     #expect(result.isClean)
     let container = try #require(result.objects[0][path: ["spec", "template", "spec"]]?["containers"]?[0])
-    #expect(container["args"]?[1] == "--acme-http01-solver-image=10.61.3.31:35000/site/jetstack/cert-manager-acmesolver:v1.16.1")
+    #expect(
+      container["args"]?[1]
+        == "--acme-http01-solver-image=10.61.3.31:35000/site/jetstack/cert-manager-acmesolver:v1.16.1")
     #expect(container["args"]?[0] == "--v=2")
     #expect(container["env"]?[0]?["value"] == "10.61.3.31:35000/site/jetstack/cert-manager-acmesolver:v1.16.1")
     #expect(container["env"]?[1]?["value"] == "cert-manager")
   }
 
-  @Test func storageURIsOfCarriedModels() throws {
+  @Test("storage UR is of carried models") func storageURIsOfCarriedModels() throws {
     var options = ImageRewriter.Options()
-    options.storageURIs = ["gs://kfserving-examples/models/sklearn/1.0/model": "oci://10.61.3.31:35000/site/models/sklearn-iris:1.0"]
+    options.storageURIs = [
+      "gs://kfserving-examples/models/sklearn/1.0/model": "oci://10.61.3.31:35000/site/models/sklearn-iris:1.0"
+    ]
     let result = try rewrite(
       """
       apiVersion: serving.kserve.io/v1beta1
@@ -188,10 +214,12 @@ struct ImageRewriterTests {
       metadata: {name: sklearn-iris}
       spec: {predictor: {model: {modelFormat: {name: sklearn}, storageUri: "gs://kfserving-examples/models/sklearn/1.0/model"}}}
       """, options: options)
-    #expect(result.objects[0][path: ["spec", "predictor", "model", "storageUri"]] == "oci://10.61.3.31:35000/site/models/sklearn-iris:1.0")
+    #expect(
+      result.objects[0][path: ["spec", "predictor", "model", "storageUri"]]
+        == "oci://10.61.3.31:35000/site/models/sklearn-iris:1.0")
   }
 
-  @Test func leftoverCheckCatchesASkippedReference() throws {
+  @Test("leftover check catches a skipped reference") func leftoverCheckCatchesASkippedReference() throws {
     var options = ImageRewriter.Options()
     options.skip = { object, field in object.kind == "ConfigMap" && field.hasPrefix("data.agent") }
     let object: JSONValue = [
@@ -208,7 +236,9 @@ struct ImageRewriterTests {
     #expect(result.leftoverSummary.contains("kserve/agent:v0.16.0"))
   }
 
-  @Test(.enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream"))
+  @Test(
+    "every upstream manifest rewrites clean",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream"))
   func everyUpstreamManifestRewritesClean() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let mirror = try ManifestMirror(fixtures: fixtures)
@@ -216,7 +246,8 @@ struct ImageRewriterTests {
     let fetcher = try ManifestFetcher(options: .init(cacheDirectory: cache.url, mirror: mirror.base))
     for profile in Profile.allCases {
       let phases = try PhaseSet.builtin().selection(profile: profile, kinds: [.install])
-      let rendered = try await PhaseRenderer(fetcher: fetcher, parameters: try PhaseParameters(profile: profile)).render(phases)
+      let rendered = try await PhaseRenderer(fetcher: fetcher, parameters: try PhaseParameters(profile: profile))
+        .render(phases)
       let objects = rendered.flatMap(\.objects)
       let before = ImageExtractor().extract(from: objects).references
       #expect(before.count > 5)

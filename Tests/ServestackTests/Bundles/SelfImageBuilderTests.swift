@@ -1,8 +1,8 @@
 import Bundles
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("The servestack image, built from its own binary and the libraries it loads")
 struct SelfImageBuilderTests {
@@ -21,7 +21,10 @@ struct SelfImageBuilderTests {
 
     // The layout: oci-layout, index.json → manifest → config and layer, every blob matching its digest.
     let index = try JSONValue(parsing: Array(try Data(contentsOf: layout.appendingPathComponent("index.json"))))
-    #expect(try JSONValue(parsing: Array(try Data(contentsOf: layout.appendingPathComponent("oci-layout")))) == ["imageLayoutVersion": "1.0.0"])
+    #expect(
+      try JSONValue(parsing: Array(try Data(contentsOf: layout.appendingPathComponent("oci-layout")))) == [
+        "imageLayoutVersion": "1.0.0"
+      ])
     let entry = try #require(index["manifests"]?[0])
     #expect(entry["digest"]?.stringValue == result.manifestDigest.description)
     #expect(entry[path: ["annotations", "org.opencontainers.image.ref.name"]] == "servestack:test")
@@ -42,17 +45,21 @@ struct SelfImageBuilderTests {
 
     // The layer is a complete root filesystem: servestack runs in it alone, as the non-root user, with /proc
     // mounted as a container runtime would (in a private mount namespace, gone when the command ends).
-    guard getuid() == 0, let chroot = TestEnvironment.which("chroot"), let unshare = TestEnvironment.which("unshare") else {
+    guard getuid() == 0, let chroot = TestEnvironment.which("chroot"), let unshare = TestEnvironment.which("unshare")
+    else {
       return
     }
     let root = directory.file("root")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    try Shell.check("tar", ["-xf", layout.appendingPathComponent("blobs/sha256/\(result.layerDigest.hex)").path, "-C", root.path])
+    try Shell.check(
+      "tar", ["-xf", layout.appendingPathComponent("blobs/sha256/\(result.layerDigest.hex)").path, "-C", root.path])
     func run(_ arguments: [String]) throws -> Shell.Output {
       try Shell.run(
         unshare,
-        ["--mount", "--pid", "--fork", "--mount-proc=\(root.path)/proc", chroot, "--userspec=65532:65532", root.path,
-         "/usr/local/bin/servestack"] + arguments)
+        [
+          "--mount", "--pid", "--fork", "--mount-proc=\(root.path)/proc", chroot, "--userspec=65532:65532", root.path,
+          "/usr/local/bin/servestack",
+        ] + arguments)
     }
     let version = try run(["version"])
     #expect(version.status == 0, "\(version.stderr)")

@@ -2,8 +2,8 @@ import Conformance
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 extension ConformanceClusterTests {
   /// The built `servestack test` binary against the real apiserver, in an existing namespace.
@@ -13,7 +13,9 @@ extension ConformanceClusterTests {
 
     /// Runs the binary without blocking a thread of the pool (the stand-in controller needs them).
     static func servestack(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-      guard let binary = TestEnvironment.servestackBinary else { throw TestSetupError("the servestack binary is not built") }
+      guard let binary = TestEnvironment.servestackBinary else {
+        throw TestSetupError("the servestack binary is not built")
+      }
       let process = try ChildProcess(binary.path, arguments, environment: ["NO_COLOR": "1"])
       let deadline = ContinuousClock.now + .seconds(180)
       while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
@@ -35,13 +37,20 @@ extension ConformanceClusterTests {
       let controller = FakeInferenceController(client: cluster.client, fixture: cluster.fixture, testCase: id)
       controller.start()
       let directory = try TemporaryDirectory()
-      var common = ["test", "--kubeconfig", cluster.kubeconfig, "--namespace", namespace, "--ingress", cluster.fixture.ingressURL]
-      for (name, value) in cluster.fastParameters().sorted(by: { $0.key < $1.key }) { common += ["--set", "\(name)=\(value)"] }
+      var common = [
+        "test", "--kubeconfig", cluster.kubeconfig, "--namespace", namespace, "--ingress", cluster.fixture.ingressURL,
+      ]
+      for (name, value) in cluster.fastParameters().sorted(by: { $0.key < $1.key }) {
+        common += ["--set", "\(name)=\(value)"]
+      }
       do {
         let json = directory.file("report.json").path
         let junit = directory.file("report.xml").path
         let passed = try await Self.servestack(
-          common + ["--only", "smoke", "autoscaling", "--load-concurrency", "4", "--load-duration", "3s", "--report-json", json, "--report-junit", junit])
+          common + [
+            "--only", "smoke", "autoscaling", "--load-concurrency", "4", "--load-duration", "3s", "--report-json", json,
+            "--report-junit", junit,
+          ])
         #expect(passed.status == 0, "\(passed.output)")
         #expect(passed.output.contains("PASSED: "))
         #expect(passed.output.contains("ok   smoke/v1-predict"))
@@ -50,7 +59,8 @@ extension ConformanceClusterTests {
         let report = try ConformanceReport(json: try JSONValue(parsing: jsonText))
         #expect(report.phases.map(\.name) == ["smoke", "autoscaling"])
         #expect(report.ingressSource == "--ingress")
-        let junitResult = try ReportFixtures.validateJUnit(try String(contentsOfFile: junit, encoding: .utf8), in: directory)
+        let junitResult = try ReportFixtures.validateJUnit(
+          try String(contentsOfFile: junit, encoding: .utf8), in: directory)
         #expect(junitResult.error == nil)
         #expect(junitResult.suites == ["smoke 6 0 0 6", "autoscaling 6 0 0 6"])
 
@@ -73,7 +83,8 @@ extension ConformanceClusterTests {
       await controller.stop()
       // An existing namespace is kept; only the test objects are gone.
       let left = try await cluster.client.list(
-        GroupVersionKind(group: "serving.kserve.io", version: "v1beta1", kind: "InferenceService"), namespace: namespace)
+        GroupVersionKind(group: "serving.kserve.io", version: "v1beta1", kind: "InferenceService"), namespace: namespace
+      )
       #expect(left.items.isEmpty)
       #expect(try await cluster.client.getIfExists(ObjectReference(Self.namespaceKind(), name: namespace)) != nil)
       _ = try? await cluster.client.delete(ObjectReference(Self.namespaceKind(), name: namespace))

@@ -3,8 +3,8 @@ import Foundation
 import HTTP
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 /// Runs the conformance phases against an apiserver with the iris fixture as the ingress and a
@@ -16,7 +16,9 @@ struct ConformanceCluster: Sendable {
 
   /// The real v1.20 apiserver of `SERVESTACK_TEST_KUBECONFIG`, with the trimmed InferenceService CRD.
   static func real() async throws -> ConformanceCluster {
-    guard let kubeconfig = TestEnvironment.testKubeconfig else { throw TestSetupError(TestEnvironment.missingClusterReason) }
+    guard let kubeconfig = TestEnvironment.testKubeconfig else {
+      throw TestSetupError(TestEnvironment.missingClusterReason)
+    }
     return try await make(kubeconfig: kubeconfig)
   }
 
@@ -68,11 +70,13 @@ struct ConformanceCluster: Sendable {
     namespacePrefix: String = "servestack-test-"
   ) async throws -> ConformanceReport {
     let controller = FakeInferenceController(
-      client: client, fixture: fixture, testCase: String(UUID().uuidString.prefix(8)).lowercased(), behaviour: behaviour)
+      client: client, fixture: fixture, testCase: String(UUID().uuidString.prefix(8)).lowercased(), behaviour: behaviour
+    )
     controller.start()
     let runner = TestRunner(client: client, http: try InferenceClient.makeHTTPClient(connections: 16))
     let options = TestRunOptions(
-      profile: profile, namespacePrefix: namespacePrefix, keep: keep, requireGPU: requireGPU, ingressURL: fixture.ingressURL,
+      profile: profile, namespacePrefix: namespacePrefix, keep: keep, requireGPU: requireGPU,
+      ingressURL: fixture.ingressURL,
       parameters: fastParameters(parameters), phaseTimeout: phaseTimeout, namespaceLabels: controller.namespaceLabels)
     do {
       let report = try await runner.run(phases, options: options)

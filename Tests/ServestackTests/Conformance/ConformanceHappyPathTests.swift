@@ -2,8 +2,8 @@ import Conformance
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The real v1.20 apiserver and scheduler, the real KServe sklearn server behind the fixture gateway, and
 /// FakeInferenceController standing in for KServe/Knative (which cannot run on hollow nodes). One test at a
@@ -23,24 +23,33 @@ struct ConformanceClusterTests {
     #expect(report.check("smoke", "v1-predict")?.reason == "status 200, predictions = [1,1]")
     #expect(report.check("smoke", "v2-output")?.reason == "status 200, outputs[0].data = [1,1]")
     let placement = try #require(report.check("gpu-inference", "scheduled-on-gpu-node"))
-    #expect(placement.outcome == .passed && placement.reason.contains("on node hollow-node-0 (allocatable nvidia.com/gpu: 4)"), "\(placement.reason)")
+    #expect(
+      placement.outcome == .passed
+        && placement.reason.contains("on node hollow-node-0 (allocatable nvidia.com/gpu: 4)"), "\(placement.reason)")
     #expect(report.check("gpu-inference", "gpu-busy")?.outcome == .passed)
     #expect(report.phase("gpu-inference")?.gpuProof == .gpuBusy)
     #expect(report.phase("smoke")?.gpuProof == nil)
     let metrics = try #require(report.phase("autoscaling")?.metrics)
-    #expect(metrics["scaleUpSeconds"] != nil && metrics["scaleDownSeconds"] != nil && metrics["coldStartSeconds"] != nil, "\(metrics)")
-    #expect((metrics["latencyP50Seconds"] ?? 0) > 0 && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))
+    #expect(
+      metrics["scaleUpSeconds"] != nil && metrics["scaleDownSeconds"] != nil && metrics["coldStartSeconds"] != nil,
+      "\(metrics)")
+    #expect(
+      (metrics["latencyP50Seconds"] ?? 0) > 0
+        && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))
     #expect((metrics["maxReadyReplicas"] ?? 0) >= 2)
     // The scale-up step keeps replicas and latency over time, for the HTML report's chart.
     let timeline = report.check("autoscaling", "scale-up")?.timeline ?? []
-    #expect(timeline.count >= 3 && timeline.contains { ($0.readyReplicas ?? 0) >= 2 } && timeline.contains { $0.latencyP99Seconds != nil }, "\(timeline)")
+    #expect(
+      timeline.count >= 3 && timeline.contains { ($0.readyReplicas ?? 0) >= 2 }
+        && timeline.contains { $0.latencyP99Seconds != nil }, "\(timeline)")
     #expect(report.html.contains("<svg class=\"chart scaling\""))
     // Reports validate.
     let directory = try TemporaryDirectory()
     #expect(try ReportFixtures.validateJSON(report.jsonText, in: directory) == nil)
     #expect(try ReportFixtures.validateJUnit(report.junitXML, in: directory).error == nil)
     // The test namespace is gone or going.
-    let namespace = try await cluster.client.getIfExists(ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: report.namespace))
+    let namespace = try await cluster.client.getIfExists(
+      ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: report.namespace))
     #expect(namespace == nil || namespace?.deletionTimestamp != nil)
   }
 }

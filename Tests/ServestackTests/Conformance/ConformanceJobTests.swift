@@ -3,8 +3,8 @@ import Foundation
 import HTTP
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 @Suite("Periodic job: rendering, results in the cluster, Pushgateway")
@@ -16,10 +16,11 @@ struct ConformanceJobRenderTests {
   @Test("renders namespaces, ServiceAccount, Roles, bindings and the CronJob running servestack test")
   func render() throws {
     let objects = try JobRenderer.objects(Self.options)
-    #expect(objects.map { $0["kind"]?.stringValue ?? "" } == [
-      "Namespace", "Namespace", "ServiceAccount", "Role", "RoleBinding", "Role", "RoleBinding", "ClusterRole",
-      "ClusterRoleBinding", "CronJob", "PrometheusRule", "ConfigMap",
-    ])
+    #expect(
+      objects.map { $0["kind"]?.stringValue ?? "" } == [
+        "Namespace", "Namespace", "ServiceAccount", "Role", "RoleBinding", "Role", "RoleBinding", "ClusterRole",
+        "ClusterRoleBinding", "CronJob", "PrometheusRule", "ConfigMap",
+      ])
     let cronJob = try #require(objects.first { $0["kind"] == "CronJob" })
     #expect(cronJob["apiVersion"] == "batch/v1")
     #expect(cronJob[path: ["spec", "schedule"]] == "0 */6 * * *")
@@ -27,12 +28,17 @@ struct ConformanceJobRenderTests {
     let pod = try #require(cronJob[path: ["spec", "jobTemplate", "spec", "template", "spec"]])
     #expect(pod["serviceAccountName"] == "servestack-conformance")
     #expect(pod[path: ["containers"]]?[0]?["image"] == "10.61.3.31:35000/servestack/servestack:0.1.0")
-    #expect(pod[path: ["containers"]]?[0]?["args"] == .array(JobRenderer.testArguments(Self.options).map { .string($0) }))
-    #expect(JobRenderer.testArguments(Self.options) == [
-      "test", "--profile", "serverless", "--namespace", "servestack-conformance", "--store-results", "servestack-system",
-      "--keep-results", "5", "--report-json", "/tmp/servestack/report.json", "--report-junit", "/tmp/servestack/report.xml",
-      "--require-gpu", "--set", "loadDuration=1m", "--dcgm-url", "http://nvidia-dcgm-exporter.gpu-operator.svc:9400/metrics",
-    ])
+    #expect(
+      pod[path: ["containers"]]?[0]?["args"] == .array(JobRenderer.testArguments(Self.options).map { .string($0) }))
+    #expect(
+      JobRenderer.testArguments(Self.options) == [
+        "test", "--profile", "serverless", "--namespace", "servestack-conformance", "--store-results",
+        "servestack-system",
+        "--keep-results", "5", "--report-json", "/tmp/servestack/report.json", "--report-junit",
+        "/tmp/servestack/report.xml",
+        "--require-gpu", "--set", "loadDuration=1m", "--dcgm-url",
+        "http://nvidia-dcgm-exporter.gpu-operator.svc:9400/metrics",
+      ])
     // The cluster-wide grant is read-only nodes; nothing grants secrets or namespaces.
     #expect(objects[7]["rules"] == [["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]]])
     let text = try JobRenderer.yaml(Self.options)
@@ -80,13 +86,15 @@ extension ConformanceClusterTests {
   /// ServiceAccount and store their results.
   @Suite("periodic job on the real apiserver")
   struct Job {
-    @Test("job output passes server-side dry run, its RBAC allows exactly what the tests need, and suffices to run them")
+    @Test(
+      "job output passes server-side dry run, its RBAC allows exactly what the tests need, and suffices to run them")
     func jobOnRealCluster() async throws {
       let cluster = try await ConformanceCluster.real()
       let admin = cluster.client
       let id = String(UUID().uuidString.prefix(6)).lowercased()
       var options = JobOptions(
-        schedule: "*/30 * * * *", image: "servestack:test", namespace: "sst-job-\(id)", testNamespace: "sst-jobtests-\(id)",
+        schedule: "*/30 * * * *", image: "servestack:test", namespace: "sst-job-\(id)",
+        testNamespace: "sst-jobtests-\(id)",
         keepResults: 2, alerts: nil)
       options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(admin)
       #expect(options.cronJobAPIVersion == "batch/v1beta1")  // Kubernetes 1.20
@@ -106,11 +114,14 @@ extension ConformanceClusterTests {
     static func remove(_ references: [ObjectReference], namespaces: [String], admin: KubeClient) async {
       for reference in references { _ = try? await admin.delete(reference) }
       for name in namespaces {
-        _ = try? await admin.delete(ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: name))
+        _ = try? await admin.delete(
+          ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: name))
       }
     }
 
-    static func exercise(_ options: JobOptions, objects: [KubeObject], id: String, cluster: ConformanceCluster) async throws {
+    static func exercise(_ options: JobOptions, objects: [KubeObject], id: String, cluster: ConformanceCluster)
+      async throws
+    {
       let admin = cluster.client
       // Namespaces first (a dry run cannot put objects into namespaces that do not exist), then a server-side
       // dry run of everything, then the real apply.
@@ -140,7 +151,8 @@ extension ConformanceClusterTests {
       let report = try await runner.run(
         try ConformanceCluster.phases(["smoke", "gpu-inference", "autoscaling"]),
         options: TestRunOptions(
-          namespace: options.testNamespace, ingressURL: cluster.fixture.ingressURL, parameters: cluster.fastParameters()))
+          namespace: options.testNamespace, ingressURL: cluster.fixture.ingressURL, parameters: cluster.fastParameters()
+        ))
       await controller.stop()
       if report.outcome != .passed { FileHandle.standardError.write(Data(report.consoleTable().utf8)) }
       #expect(report.outcome == .passed)
@@ -155,7 +167,8 @@ extension ConformanceClusterTests {
       #expect(Set(stored.map(\.name)).isSubset(of: Set(names)))
       #expect(stored.first?.report?.phases.map(\.name) == ["smoke", "gpu-inference", "autoscaling"])
       #expect(stored.first?.outcome == .passed)
-      #expect(try await store.latestMetrics()?.contains("servestack_test_phase_passed{phase=\"autoscaling\"} 1") == true)
+      #expect(
+        try await store.latestMetrics()?.contains("servestack_test_phase_passed{phase=\"autoscaling\"} 1") == true)
     }
 
     /// The manifests as `servestack job` prints them (the built binary), else from the library.
@@ -176,9 +189,12 @@ extension ConformanceClusterTests {
 
     /// A client authenticated as the ServiceAccount: a TokenRequest token, else its legacy token Secret.
     static func client(as serviceAccount: String, in namespace: String, admin: KubeClient) async throws -> KubeClient {
-      let reference = ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "ServiceAccount"), namespace: namespace, name: serviceAccount)
+      let reference = ObjectReference(
+        GroupVersionKind(group: "", version: "v1", kind: "ServiceAccount"), namespace: namespace, name: serviceAccount)
       var token: String?
-      let request: JSONValue = ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": ["expirationSeconds": 3600]]
+      let request: JSONValue = [
+        "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": ["expirationSeconds": 3600],
+      ]
       if let answer = try? await admin.create(request, subresource: "token", of: reference) {
         token = answer[path: ["status", "token"]]?.stringValue
       }
@@ -186,8 +202,12 @@ extension ConformanceClusterTests {
       while token == nil && Date() < deadline {
         let account = try await admin.get(reference)
         if let secret = account[path: "secrets"]?[0]?["name"]?.stringValue {
-          let object = try await admin.get(ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Secret"), namespace: namespace, name: secret))
-          token = object[path: "data", "token"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+          let object = try await admin.get(
+            ObjectReference(
+              GroupVersionKind(group: "", version: "v1", kind: "Secret"), namespace: namespace, name: secret))
+          token = object[path: "data", "token"]?.stringValue.flatMap { Data(base64Encoded: $0) }.map {
+            String(decoding: $0, as: UTF8.self)
+          }
         }
         if token == nil { try await Task.sleep(for: .milliseconds(200)) }
       }

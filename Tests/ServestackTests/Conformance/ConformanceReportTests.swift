@@ -1,8 +1,8 @@
 import Conformance
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Conformance reports: console, JSON (schema-validated), JUnit (XSD-validated), Prometheus")
 struct ConformanceReportTests {
@@ -46,7 +46,10 @@ struct ConformanceReportTests {
     let result = try ReportFixtures.validateJUnit(xml, in: directory)
     #expect(result.error == nil)
     #expect(result.suites == ["smoke 4 0 0 4", "gpu-inference 1 0 1 1", "autoscaling 2 1 1 2"])
-    #expect(xml.contains("<failure message=\"ready replicas of sklearn-iris-scale stayed at 1 (wanted more than 1) &lt;&amp;&gt; &quot;quoted&quot;\" type=\"observe\">"))
+    #expect(
+      xml.contains(
+        "<failure message=\"ready replicas of sklearn-iris-scale stayed at 1 (wanted more than 1) &lt;&amp;&gt; &quot;quoted&quot;\" type=\"observe\">"
+      ))
     #expect(xml.contains("- pod x-abc: Pending (Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.)"))
     #expect(xml.contains("<skipped message=\"not run: step &apos;scale-up&apos; failed\"/>"))
   }
@@ -68,11 +71,21 @@ struct ConformanceReportTests {
     let table = ReportFixtures.sample().consoleTable()
     let lines = table.split(separator: "\n").map(String.init)
     #expect(lines[0].hasPrefix("PHASE"))
-    #expect(lines[0].contains("CHECK") && lines[0].contains("RESULT") && lines[0].contains("DURATION") && lines[0].contains("REASON"))
-    #expect(lines.contains { $0.hasPrefix("smoke") && $0.contains("v1-predict") && $0.contains("passed") && $0.contains("50ms") })
+    #expect(
+      lines[0].contains("CHECK") && lines[0].contains("RESULT") && lines[0].contains("DURATION")
+        && lines[0].contains("REASON"))
+    #expect(
+      lines.contains {
+        $0.hasPrefix("smoke") && $0.contains("v1-predict") && $0.contains("passed") && $0.contains("50ms")
+      })
     #expect(lines.contains { $0.hasPrefix("autoscaling") && $0.contains("scale-up") && $0.contains("failed") })
-    #expect(lines.contains("    - event Warning Failed pod x: Failed to pull image \"kserve/sklearnserver:v0.16.0\" line two"))
-    #expect(lines.contains { $0.hasPrefix("autoscaling: ") && $0.contains("coldStartSeconds=3.5s") && $0.contains("requests=420") })
+    #expect(
+      lines.contains("    - event Warning Failed pod x: Failed to pull image \"kserve/sklearnserver:v0.16.0\" line two")
+    )
+    #expect(
+      lines.contains {
+        $0.hasPrefix("autoscaling: ") && $0.contains("coldStartSeconds=3.5s") && $0.contains("requests=420")
+      })
     #expect(lines.last == "FAILED: 4 passed, 1 failed, 2 skipped in 3 phases (1m33s)")
     #expect(!table.contains("\u{1B}["))
     #expect(ReportFixtures.sample().consoleTable(color: true).contains("\u{1B}[31mfailed"))

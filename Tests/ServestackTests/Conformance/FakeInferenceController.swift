@@ -111,7 +111,8 @@ final class FakeInferenceController: Sendable {
     var deployment = try await client.getIfExists(reference)
     if deployment == nil {
       deployment = try await client.create(
-        Self.deployment(deploymentName, isvc: name, uid: uid, namespace: namespace, predictor: predictor, image: behaviour.image,
+        Self.deployment(
+          deploymentName, isvc: name, uid: uid, namespace: namespace, predictor: predictor, image: behaviour.image,
           replicas: max(minReplicas, 1)))
     }
     guard let deployment else { return }
@@ -141,10 +142,12 @@ final class FakeInferenceController: Sendable {
       conditions = Self.conditions(ready: true, reason: nil, message: nil)
     } else if let pull = try await imagePullProblem(namespace: namespace, isvc: name) {
       conditions = Self.conditions(
-        ready: false, reason: "RevisionFailed", message: "Revision \"\(name)-predictor-00001\" failed with message: \(pull).")
+        ready: false, reason: "RevisionFailed",
+        message: "Revision \"\(name)-predictor-00001\" failed with message: \(pull).")
     } else {
       conditions = Self.conditions(
-        ready: false, reason: "RevisionMissing", message: "Configuration \"\(name)-predictor\" is waiting for a Revision to become ready.")
+        ready: false, reason: "RevisionMissing",
+        message: "Configuration \"\(name)-predictor\" is waiting for a Revision to become ready.")
     }
     let status: JSONValue = [
       "url": .string("http://\(host)"),
@@ -154,7 +157,8 @@ final class FakeInferenceController: Sendable {
     ]
     if !(isvc.status?["conditions"] ?? .null).semanticallyEquals(.array(conditions)) || isvc.status?["url"] == nil {
       _ = try await client.mergePatch(
-        ObjectReference(Self.isvcKind, namespace: namespace, name: name), patch: ["status": status], subresource: "status")
+        ObjectReference(Self.isvcKind, namespace: namespace, name: name), patch: ["status": status],
+        subresource: "status")
     }
 
     // Autoscaling on requests in flight.
@@ -184,7 +188,9 @@ final class FakeInferenceController: Sendable {
   static func conditions(ready: Bool, reason: String?, message: String?) -> [JSONValue] {
     let now = Date().formatted(.iso8601)
     return ["IngressReady", "PredictorReady", "Ready"].map { type in
-      var condition: JSONValue = ["type": .string(type), "status": ready ? "True" : "False", "lastTransitionTime": .string(now)]
+      var condition: JSONValue = [
+        "type": .string(type), "status": ready ? "True" : "False", "lastTransitionTime": .string(now),
+      ]
       if !ready && type != "IngressReady" {
         if let reason { condition["reason"] = .string(reason) }
         if let message { condition["message"] = .string(message) }
@@ -205,14 +211,17 @@ final class FakeInferenceController: Sendable {
     if let resources = model["resources"] { container["resources"] = resources }
     var podSpec: JSONValue = ["containers": [container]]
     if let tolerations = predictor["tolerations"] { podSpec["tolerations"] = tolerations }
-    let labels: JSONValue = ["serving.kserve.io/inferenceservice": .string(isvc), "component": "predictor", "app": .string(name)]
+    let labels: JSONValue = [
+      "serving.kserve.io/inferenceservice": .string(isvc), "component": "predictor", "app": .string(name),
+    ]
     return KubeObject([
       "apiVersion": "apps/v1", "kind": "Deployment",
       "metadata": [
         "name": .string(name), "namespace": .string(namespace), "labels": labels,
         "ownerReferences": [
           [
-            "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "name": .string(isvc), "uid": .string(uid),
+            "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "name": .string(isvc),
+            "uid": .string(uid),
             "controller": true, "blockOwnerDeletion": true,
           ]
         ],
@@ -226,7 +235,9 @@ final class FakeInferenceController: Sendable {
 
   /// `Back-off pulling image "…"` when a predictor pod cannot pull its image.
   func imagePullProblem(namespace: String, isvc: String) async throws -> String? {
-    let pods = try await client.list(Self.podKind, namespace: namespace, options: ListOptions(labelSelector: "serving.kserve.io/inferenceservice=\(isvc)"))
+    let pods = try await client.list(
+      Self.podKind, namespace: namespace,
+      options: ListOptions(labelSelector: "serving.kserve.io/inferenceservice=\(isvc)"))
     for pod in pods.items {
       for container in pod[path: "status", "containerStatuses"]?.arrayValue ?? [] {
         if let waiting = container[path: ["state", "waiting"]], let reason = waiting["reason"]?.stringValue,
@@ -241,9 +252,13 @@ final class FakeInferenceController: Sendable {
 
   /// The DCGM labels of the predictor pod holding a GPU, for the fixture's metrics.
   func gpuAssignment(namespace: String, isvc: String) async throws -> JSONValue? {
-    let pods = try await client.list(Self.podKind, namespace: namespace, options: ListOptions(labelSelector: "serving.kserve.io/inferenceservice=\(isvc)"))
+    let pods = try await client.list(
+      Self.podKind, namespace: namespace,
+      options: ListOptions(labelSelector: "serving.kserve.io/inferenceservice=\(isvc)"))
     for pod in pods.items {
-      let gpu = (pod[path: "spec", "containers"]?.arrayValue ?? []).contains { $0[path: ["resources", "limits", "nvidia.com/gpu"]] != nil }
+      let gpu = (pod[path: "spec", "containers"]?.arrayValue ?? []).contains {
+        $0[path: ["resources", "limits", "nvidia.com/gpu"]] != nil
+      }
       if gpu, let node = pod[path: "spec", "nodeName"]?.stringValue, let podName = pod.name {
         return [
           "node": .string(node), "pod": .string(podName), "namespace": .string(namespace), "index": 0,

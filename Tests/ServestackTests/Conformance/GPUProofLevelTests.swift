@@ -9,17 +9,22 @@ import Testing
 @Suite("GPU proof levels")
 struct GPUProofLevelTests {
   static func node(gpus: Int) throws -> KubeObject {
-    KubeObject(try JSONValue(parsing: #"{"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"cpu":"4","nvidia.com/gpu":"\#(gpus)"}}}"#))
+    KubeObject(
+      try JSONValue(
+        parsing:
+          #"{"kind":"Node","metadata":{"name":"n"},"status":{"allocatable":{"cpu":"4","nvidia.com/gpu":"\#(gpus)"}}}"#))
   }
 
   static func pod(gpuLimit: Int, phase: String, running: Bool) throws -> KubeObject {
-    let state = running ? #"{"running":{"startedAt":"2026-12-06T16:00:00Z"}}"# : #"{"waiting":{"reason":"ContainerCreating"}}"#
+    let state =
+      running ? #"{"running":{"startedAt":"2026-12-06T16:00:00Z"}}"# : #"{"waiting":{"reason":"ContainerCreating"}}"#
     return KubeObject(
-      try JSONValue(parsing: #"""
-        {"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n","containers":[{"name":"kserve-container",
-        "resources":{"limits":{"cpu":"1","nvidia.com/gpu":"\#(gpuLimit)"}}}]},
-        "status":{"phase":"\#(phase)","containerStatuses":[{"name":"kserve-container","state":\#(state)}]}}
-        """#))
+      try JSONValue(
+        parsing: #"""
+          {"kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n","containers":[{"name":"kserve-container",
+          "resources":{"limits":{"cpu":"1","nvidia.com/gpu":"\#(gpuLimit)"}}}]},
+          "status":{"phase":"\#(phase)","containerStatuses":[{"name":"kserve-container","state":\#(state)}]}}
+          """#))
   }
 
   @Test("each level is derived from what the pod and node show")
@@ -48,7 +53,10 @@ struct GPUProofLevelTests {
       phases: [
         PhaseReport(
           name: "gpu-inference", file: "phases/85-gpu-inference.yaml", outcome: .passed, durationSeconds: 19,
-          checks: [CheckResult(name: "scheduled-on-gpu-node", action: "wait", outcome: .passed, durationSeconds: 1, reason: "ok")],
+          checks: [
+            CheckResult(
+              name: "scheduled-on-gpu-node", action: "wait", outcome: .passed, durationSeconds: 1, reason: "ok")
+          ],
           gpuProof: level),
         PhaseReport(
           name: "smoke", outcome: .passed, durationSeconds: 1,
@@ -59,8 +67,15 @@ struct GPUProofLevelTests {
   @Test(
     "console, JSON, JUnit and Prometheus name the level and what was not proven",
     arguments: [
-      (GPUProofLevel.none, "nothing proven about GPU use (not proven: placed on a GPU node; GPU allocated to the pod; GPU busy during requests (DCGM))", 0),
-      (.placedOnGPUNode, "placed on a GPU node (not proven: GPU allocated to the pod; GPU busy during requests (DCGM))", 1),
+      (
+        GPUProofLevel.none,
+        "nothing proven about GPU use (not proven: placed on a GPU node; GPU allocated to the pod; GPU busy during requests (DCGM))",
+        0
+      ),
+      (
+        .placedOnGPUNode,
+        "placed on a GPU node (not proven: GPU allocated to the pod; GPU busy during requests (DCGM))", 1
+      ),
       (.gpuAllocated, "GPU allocated to the pod (not proven: GPU busy during requests (DCGM))", 2),
       (.gpuBusy, "GPU busy during requests (DCGM)", 3),
     ])
@@ -80,7 +95,12 @@ struct GPUProofLevelTests {
   @Test("a report with an unknown level is refused, naming the field")
   func unknownLevel() throws {
     var json = Self.report(.gpuBusy).json
-    json["phases"] = .array([["name": "gpu", "result": "passed", "durationSeconds": 1, "reason": "", "metrics": [:], "checks": [], "gpuProof": "gpu-maybe"]])
+    json["phases"] = .array([
+      [
+        "name": "gpu", "result": "passed", "durationSeconds": 1, "reason": "", "metrics": [:], "checks": [],
+        "gpuProof": "gpu-maybe",
+      ]
+    ])
     #expect(throws: ConformanceError.self) { try ConformanceReport(json: json) }
   }
 }

@@ -1,8 +1,8 @@
 import Conformance
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The HTML report: self-contained, escaped everywhere, and rendered by a real browser (headless Chromium)
 /// with no console error and its SVG charts present.
@@ -31,11 +31,14 @@ struct HTMLReportTests {
     #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
     #expect(html.contains("gpu-&lt;i&gt;inference&lt;/i&gt;"))
     let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
-    for external in ["<link", "<img", "<video", "<audio", "@import", "url(", "=\"http", "=\"//", "<iframe", "<object", "href="] {
+    for external in [
+      "<link", "<img", "<video", "<audio", "@import", "url(", "=\"http", "=\"//", "<iframe", "<object", "href=",
+    ] {
       #expect(!withoutNamespace.contains(external), "\(external)")
     }
     // The only URL in an attribute is the SVG namespace name, which no browser fetches (the cluster's URL is text).
-    #expect(html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").contains("=\"http") == false)
+    #expect(
+      html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").contains("=\"http") == false)
     #expect(html.contains("<svg class=\"chart timeline\""))
     #expect(html.contains("<svg class=\"chart scaling\""))
     #expect(html.contains("class=\"latency p99\"") && html.contains("class=\"replicas\""))
@@ -45,7 +48,9 @@ struct HTMLReportTests {
 
   @Test("the autoscaling timeline: windows of replicas and latency quantiles, kept in the JSON report")
   func timelineWindows() throws {
-    let answers = [0.2, 0.4, 0.6, 1.1, 1.5, 2.5].enumerated().map { LoadSample(atSeconds: $0.element, latencySeconds: Double($0.offset + 1)) }
+    let answers = [0.2, 0.4, 0.6, 1.1, 1.5, 2.5].enumerated().map {
+      LoadSample(atSeconds: $0.element, latencySeconds: Double($0.offset + 1))
+    }
     let points = TimelinePoint.windows(replicas: [(0, 0), (0.9, 1), (1.8, 2)], answers: answers, window: 1)
     #expect(points.map { $0.seconds } == [1, 2, 2.5])
     #expect(points.map { $0.readyReplicas } == [1, 2, 2])
@@ -61,8 +66,10 @@ struct HTMLReportTests {
     let binary = try #require(chromium)
     return try Shell.run(
       binary,
-      ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-       "--user-data-dir=\(directory.file("profile").path)", "--enable-logging=stderr", "--v=0"] + arguments + ["file://\(file.path)"],
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+        "--user-data-dir=\(directory.file("profile").path)", "--enable-logging=stderr", "--v=0",
+      ] + arguments + ["file://\(file.path)"],
       environment: ["HOME": directory.path, "PATH": "/usr/bin:/bin"])
   }
 
@@ -73,7 +80,9 @@ struct HTMLReportTests {
     }
   }
 
-  @Test("headless Chromium renders it: no console error, the SVG charts in the DOM, a screenshot for review", .enabled(if: chromium != nil, "\(noChromium)"))
+  @Test(
+    "headless Chromium renders it: no console error, the SVG charts in the DOM, a screenshot for review",
+    .enabled(if: chromium != nil, "\(noChromium)"))
   func rendersInChromium() throws {
     let directory = try TemporaryDirectory(prefix: "servestack-html")
     let file = try directory.write("report.html", Self.hostile().html)
@@ -85,7 +94,8 @@ struct HTMLReportTests {
     #expect(!dom.stdout.lowercased().contains("<script"))
     #expect(Self.consoleErrors(dom.stderr).isEmpty, "\(Self.consoleErrors(dom.stderr))")
     let png = directory.file("report.png")
-    let shot = try Self.chromium(["--screenshot=\(png.path)", "--window-size=1280,2000", "--hide-scrollbars"], file: file, in: directory)
+    let shot = try Self.chromium(
+      ["--screenshot=\(png.path)", "--window-size=1280,2000", "--hide-scrollbars"], file: file, in: directory)
     #expect(shot.status == 0, "\(shot.stderr)")
     let bytes = try Data(contentsOf: png)
     #expect(bytes.count > 20_000 && bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -95,7 +105,8 @@ struct HTMLReportTests {
       try FileManager.default.copyItem(at: png, to: URL(fileURLWithPath: keep + "/report.png"))
     }
     // The console check can fail: a page that logs an error and loads a missing file is caught.
-    let bad = try directory.write("bad.html", "<!DOCTYPE html><html><body><script>console.error('broken')</script></body></html>")
+    let bad = try directory.write(
+      "bad.html", "<!DOCTYPE html><html><body><script>console.error('broken')</script></body></html>")
     #expect(!Self.consoleErrors(try Self.chromium(["--dump-dom"], file: bad, in: directory).stderr).isEmpty)
   }
 }

@@ -2,8 +2,8 @@ import Conformance
 import Foundation
 import HTTP
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Requests and expectations against a REAL KServe sklearn model server (the iris fixture) behind a proxy
 /// that routes by Host and injects faults.
@@ -13,12 +13,16 @@ import TestSupport
 struct InferenceRequestTests {
   static let v1Body: JSONValue = ["instances": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]]
   static let v2Body: JSONValue = [
-    "inputs": [["name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]]]
+    "inputs": [
+      [
+        "name": "input-0", "shape": [2, 4], "datatype": "FP32", "data": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]],
+      ]
+    ]
   ]
   static let v1Expect = ResponseExpectation(
     status: 200, json: [.init(path: try! JSONPath("predictions"), equals: [1, 1])])  // swiftlint:disable:this force_try
   static let v2Expect = ResponseExpectation(
-    status: 200, json: [.init(path: try! JSONPath("outputs[0].data"), equals: [1, 1])])  // swiftlint:disable:this force_try
+    status: 200, json: [.init(path: try! JSONPath("outputs[0].data"), equals: [1, 1])])
 
   struct Setup {
     let fixture: IrisFixture
@@ -33,11 +37,15 @@ struct InferenceRequestTests {
     let host = "sklearn-iris.req-\(UUID().uuidString.prefix(6).lowercased()).example.com"
     try await fixture.route(host)
     let client = InferenceClient(http: try InferenceClient.makeHTTPClient())
-    return Setup(fixture: fixture, client: client, endpoint: InferenceEndpoint(ingressURL: fixture.ingressURL, host: host), host: host)
+    return Setup(
+      fixture: fixture, client: client, endpoint: InferenceEndpoint(ingressURL: fixture.ingressURL, host: host),
+      host: host)
   }
 
   static func v1(timeout: Duration = .seconds(10), attempts: Int = 1) -> InferenceRequest {
-    InferenceRequest(path: "/v1/models/sklearn-iris:predict", body: v1Body, timeout: timeout, attempts: attempts, retryInterval: .milliseconds(100))
+    InferenceRequest(
+      path: "/v1/models/sklearn-iris:predict", body: v1Body, timeout: timeout, attempts: attempts,
+      retryInterval: .milliseconds(100))
   }
 
   @Test("the real sklearn server answers the documented [1, 1] on v1 and v2")
@@ -47,7 +55,8 @@ struct InferenceRequestTests {
     #expect(v1.status == 200)
     #expect(Self.v1Expect.problems(with: v1).isEmpty)
     #expect(Self.v1Expect.summary(of: v1) == "status 200, predictions = [1,1]")
-    let v2 = await s.client.send(InferenceRequest(path: "/v2/models/sklearn-iris/infer", body: Self.v2Body), to: s.endpoint)
+    let v2 = await s.client.send(
+      InferenceRequest(path: "/v2/models/sklearn-iris/infer", body: Self.v2Body), to: s.endpoint)
     #expect(Self.v2Expect.problems(with: v2).isEmpty, "\(v2.text)")
     #expect(v2.json?["outputs"]?[0]?["datatype"] == "INT64")
   }
@@ -57,15 +66,20 @@ struct InferenceRequestTests {
     let s = try await Self.setup()
     try await s.fixture.fault(s.host, "wrong-prediction")
     let problems = Self.v1Expect.problems(with: await s.client.send(Self.v1(), to: s.endpoint))
-    #expect(problems == ["predictions: expected [1,1], got [0,0] (predictions[0]: expected 1, got 0; predictions[1]: expected 1, got 0)"])
+    #expect(
+      problems == [
+        "predictions: expected [1,1], got [0,0] (predictions[0]: expected 1, got 0; predictions[1]: expected 1, got 0)"
+      ])
   }
 
   @Test("a wrong v2 output fails on outputs[0].data")
   func wrongV2Output() async throws {
     let s = try await Self.setup()
     try await s.fixture.fault(s.host, "wrong-v2")
-    let response = await s.client.send(InferenceRequest(path: "/v2/models/sklearn-iris/infer", body: Self.v2Body), to: s.endpoint)
-    #expect(Self.v2Expect.problems(with: response).first?.hasPrefix("outputs[0].data: expected [1,1], got [2,2]") == true)
+    let response = await s.client.send(
+      InferenceRequest(path: "/v2/models/sklearn-iris/infer", body: Self.v2Body), to: s.endpoint)
+    #expect(
+      Self.v2Expect.problems(with: response).first?.hasPrefix("outputs[0].data: expected [1,1], got [2,2]") == true)
   }
 
   @Test("a 500 fails with the status and the body")
@@ -96,9 +110,10 @@ struct InferenceRequestTests {
     let other = InferenceEndpoint(ingressURL: s.fixture.ingressURL, host: "nobody.example.com")
     let response = await s.client.send(Self.v1(), to: other)
     #expect(response.status == 404)
-    #expect(Self.v1Expect.problems(with: response) == [
-      "status 404, expected 200: the ingress has no route for Host nobody.example.com (is status.url's host served by this gateway? check the domain and --ingress)"
-    ])
+    #expect(
+      Self.v1Expect.problems(with: response) == [
+        "status 404, expected 200: the ingress has no route for Host nobody.example.com (is status.url's host served by this gateway? check the domain and --ingress)"
+      ])
     #expect(response.failureSummary.contains("no route for Host nobody.example.com"))
   }
 

@@ -3,8 +3,8 @@ import Foundation
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// `servestack install` runs the test phases through ``InstallTestRunner`` (the Phases module's
 /// `TestPhaseRunning` hook): the phase files as the installer selected them, the outcome it prints, the
@@ -37,9 +37,13 @@ extension ConformanceClusterTests {
       #expect(outcome.passed, "\(outcome.summary)")
       #expect(outcome.summary == "smoke passed")
       #expect(outcome.json["profile"] == "serverless", "the install's profile wins over the runner's default")
-      let written = try ConformanceReport(json: try JSONValue(parsing: try String(contentsOf: directory.file("report.json"), encoding: .utf8)))
+      let written = try ConformanceReport(
+        json: try JSONValue(parsing: try String(contentsOf: directory.file("report.json"), encoding: .utf8)))
       #expect(written.phases.map(\.name) == ["smoke"])
-      #expect(try ReportFixtures.validateJUnit(try String(contentsOf: directory.file("report.xml"), encoding: .utf8), in: directory).error == nil)
+      #expect(
+        try ReportFixtures.validateJUnit(
+          try String(contentsOf: directory.file("report.xml"), encoding: .utf8), in: directory
+        ).error == nil)
     }
 
     @Test("a wrong prediction fails the install's tests with the phase and its reason")

@@ -90,7 +90,9 @@ final class IrisFixture: Sendable {
     }
     request.timeout = .seconds(10)
     let response = try await http.execute(request)
-    guard response.isSuccess else { throw TestSetupError("fixture \(method) \(path): \(response.status) \(response.text)") }
+    guard response.isSuccess else {
+      throw TestSetupError("fixture \(method) \(path): \(response.status) \(response.text)")
+    }
     return try JSONValue(parsing: response.body)
   }
 
@@ -106,7 +108,8 @@ final class IrisFixture: Sendable {
   /// Injects a fault for `host`: `wrong-prediction`, `wrong-v2`, `status` (with `status`), `delay` (with
   /// `delaySeconds`), `reset`; `path` is a regex on the request path.
   func fault(
-    _ host: String, _ kind: String, status: Int? = nil, delaySeconds: Double? = nil, path: String? = nil, count: Int? = nil,
+    _ host: String, _ kind: String, status: Int? = nil, delaySeconds: Double? = nil, path: String? = nil,
+    count: Int? = nil,
     hostPattern: String? = nil
   ) async throws {
     var body: JSONValue = ["host": .string(host), "kind": .string(kind)]

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The iris fixture's training step, run by several test processes at once on a machine that has no model
 /// yet (a fresh machine's first `scripts/test`): every trainer must succeed and leave one whole model.
@@ -26,7 +26,11 @@ struct IrisTrainingTests {
     }
     for result in results { #expect(result.status == 0, "a trainer failed: \(result.stderr)") }
     let load = try await Shell.runAsync(
-      "python3", ["-c", "import joblib, sys; print(joblib.load(sys.argv[1]).predict([[6.8, 2.8, 4.8, 1.4]])[0])", "\(modelDir)/model.joblib"])
+      "python3",
+      [
+        "-c", "import joblib, sys; print(joblib.load(sys.argv[1]).predict([[6.8, 2.8, 4.8, 1.4]])[0])",
+        "\(modelDir)/model.joblib",
+      ])
     #expect(load.status == 0, "\(load.stderr)")
     #expect(load.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: modelDir).filter { $0.hasSuffix(".tmp") }

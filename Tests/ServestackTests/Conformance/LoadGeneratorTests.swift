@@ -2,8 +2,8 @@ import Conformance
 import Foundation
 import HTTP
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Load generator: bounded concurrency and duration, HDR latency quantiles, cold start")
 struct LoadGeneratorTests {
@@ -33,7 +33,8 @@ struct LoadGeneratorTests {
     // however late a worker started on the busy machine).
     #expect(result.elapsedSeconds >= 1.5 && result.elapsedSeconds < 1.5 + 10 + 10, "\(result.elapsedSeconds) s")
     let l = result.latency
-    #expect(l.count == result.requests && 0 < l.p50Seconds && l.p50Seconds <= l.p95Seconds && l.p95Seconds <= l.p99Seconds)
+    #expect(
+      l.count == result.requests && 0 < l.p50Seconds && l.p50Seconds <= l.p95Seconds && l.p95Seconds <= l.p99Seconds)
     #expect(l.p99Seconds <= l.maxSeconds * 1.001)
     let stats = try await s.fixture.control(.get, "stats")
     let maxInflight = stats["hosts"]?[s.host]?["maxInflight"]?.intValue ?? 0

@@ -43,9 +43,13 @@ enum ReportFixtures {
                 "pod x-abc: Pending (Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.)",
                 "event Warning Failed pod x: Failed to pull image \"kserve/sklearnserver:v0.16.0\"\nline two",
               ],
-              metrics: ["latencyP50Seconds": 0.004, "latencyP99Seconds": 0.25, "coldStartSeconds": 3.5, "requests": 420],
+              metrics: [
+                "latencyP50Seconds": 0.004, "latencyP99Seconds": 0.25, "coldStartSeconds": 3.5, "requests": 420,
+              ],
               timeline: scalingTimeline()),
-            CheckResult(name: "scale-down", action: "observe", outcome: .skipped, durationSeconds: 0, reason: "not run: step 'scale-up' failed"),
+            CheckResult(
+              name: "scale-down", action: "observe", outcome: .skipped, durationSeconds: 0,
+              reason: "not run: step 'scale-up' failed"),
           ]),
       ])
   }
@@ -95,7 +99,9 @@ enum ReportFixtures {
 
   /// Validates JUnit XML against the XSD with Python's xmlschema; returns nil and the suites
   /// (`name tests failures skipped`) when valid, else the validator's message.
-  static func validateJUnit(_ xml: String, in directory: TemporaryDirectory) throws -> (error: String?, suites: [String]) {
+  static func validateJUnit(_ xml: String, in directory: TemporaryDirectory) throws -> (
+    error: String?, suites: [String]
+  ) {
     let file = try directory.write("junit-\(UUID().uuidString.prefix(6)).xml", xml)
     let script = """
       import sys, xmlschema, xml.etree.ElementTree as ET

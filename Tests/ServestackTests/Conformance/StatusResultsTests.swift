@@ -2,8 +2,8 @@ import Conformance
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 extension ConformanceClusterTests {
   /// `servestack status` shows the periodic job's stored results (ResultStore ConfigMaps), newest first.

@@ -6,7 +6,9 @@ import Testing
 /// and the phase files use (GoDuration).
 @Suite("Test durations: one grammar with install and the phase files")
 struct TestDurationTests {
-  @Test("what GoDuration reads, the test flags and parameters read the same", arguments: ["90s", "1h30m", "1.5h", "500ms", "2m3s", "250us"])
+  @Test(
+    "what GoDuration reads, the test flags and parameters read the same",
+    arguments: ["90s", "1h30m", "1.5h", "500ms", "2m3s", "250us"])
   func accepted(_ text: String) throws {
     #expect(try TestParameters.parseDuration(text) == (try GoDuration(text)).duration)
     var parameters = try TestParameters(profile: "serverless", namespace: "t")

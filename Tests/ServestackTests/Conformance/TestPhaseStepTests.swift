@@ -1,19 +1,24 @@
 import Conformance
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Test phase files: the built-in phases, the step schema, parameters")
 struct TestPhaseStepTests {
-  @Test("the built-in smoke, gpu-inference and autoscaling phases load and parse for every profile", arguments: ["serverless", "serverless-kourier", "raw"])
+  @Test(
+    "the built-in smoke, gpu-inference and autoscaling phases load and parse for every profile",
+    arguments: ["serverless", "serverless-kourier", "raw"])
   func builtinPhases(profile: String) throws {
     let phases = try TestPhase.select(profile: profile)
     #expect(phases.map(\.name) == ["smoke", "gpu-inference", "autoscaling"])
     let parameters = try TestParameters(profile: profile, namespace: "servestack-test-abcde")
     let steps = try phases.map { try $0.steps(parameters: parameters) }
     #expect(steps[0].map(\.name) == ["create", "ready", "v1-predict", "v2-infer", "v2-output", "cleanup"])
-    #expect(steps[1].map(\.name) == ["gpu-nodes", "create", "scheduled-on-gpu-node", "ready", "v1-predict", "gpu-busy", "cleanup"])
+    #expect(
+      steps[1].map(\.name) == [
+        "gpu-nodes", "create", "scheduled-on-gpu-node", "ready", "v1-predict", "gpu-busy", "cleanup",
+      ])
     #expect(steps[2].map(\.name) == ["create", "ready", "settled", "scale-up", "scale-down", "cleanup"])
     guard case .apply(let objects) = steps[2][0].kind else {
       Issue.record("autoscaling starts with an apply")
@@ -22,23 +27,34 @@ struct TestPhaseStepTests {
     let predictor = objects[0][path: ["spec", "predictor"]]
     #expect(predictor?["minReplicas"] == (profile == "raw" ? 1 : 0))
     #expect(predictor?["scaleMetric"] == (profile == "raw" ? "cpu" : "concurrency"))
-    #expect(objects[0][path: ["metadata", "annotations", "serving.kserve.io/deploymentMode"]] == (profile == "raw" ? "RawDeployment" : "Serverless"))
+    #expect(
+      objects[0][path: ["metadata", "annotations", "serving.kserve.io/deploymentMode"]]
+        == (profile == "raw" ? "RawDeployment" : "Serverless"))
     guard case .apply(let smoke) = steps[0][0].kind else { return }
-    #expect(smoke[0][path: ["spec", "predictor", "model", "storageUri"]] == "gs://kfserving-examples/models/sklearn/1.0/model")
+    #expect(
+      smoke[0][path: ["spec", "predictor", "model", "storageUri"]] == "gs://kfserving-examples/models/sklearn/1.0/model"
+    )
   }
 
   @Test("parameters: typed placeholders, overrides, airgap storage URI, unknown names rejected")
   func parameters() throws {
     var parameters = try TestParameters(
       profile: "serverless", namespace: "ns",
-      overrides: ["sklearnStorageUri": TestParameters.airgapSklearnStorageUri(registry: "10.61.3.31:35000/mirror/"), "gpuCount": "2"])
+      overrides: [
+        "sklearnStorageUri": TestParameters.airgapSklearnStorageUri(registry: "10.61.3.31:35000/mirror/"),
+        "gpuCount": "2",
+      ])
     #expect(parameters["sklearnStorageUri"] == "oci://10.61.3.31:35000/mirror/models/sklearn-iris:1.0")
-    #expect(try parameters.substitute(["n": "${gpuCount}", "s": "x-${gpuCount}", "b": "${requireGPU}", "lit": "$${namespace}"] as JSONValue)
-      == ["n": 2, "s": "x-2", "b": false, "lit": "${namespace}"])
+    #expect(
+      try parameters.substitute(
+        ["n": "${gpuCount}", "s": "x-${gpuCount}", "b": "${requireGPU}", "lit": "$${namespace}"] as JSONValue)
+        == ["n": 2, "s": "x-2", "b": false, "lit": "${namespace}"])
     #expect(throws: ConformanceError.self) { try parameters.substitute("${nope}" as JSONValue) }
     #expect(throws: ConformanceError.self) { try parameters.set("gpuCount", "two") }
     #expect(throws: ConformanceError.self) { try parameters.set("loadDuration", "soon") }
-    #expect(throws: ConformanceError.self) { try TestParameters(profile: "raw", namespace: "ns", overrides: ["colour": "red"]) }
+    #expect(throws: ConformanceError.self) {
+      try TestParameters(profile: "raw", namespace: "ns", overrides: ["colour": "red"])
+    }
     try parameters.set("loadDuration", "1m30s")
     #expect(parameters["loadDuration"] == "1m30s")
   }
@@ -57,13 +73,25 @@ struct TestPhaseStepTests {
         return "\(error)"
       }
     }
-    #expect(error("  - wait: {inferenceService: x, colour: red}\n").hasPrefix("site/95-site.yaml step 1 (wait): wait.colour: unknown field"))
-    #expect(error("  - request: {inferenceService: x, path: v1}\n") == "site/95-site.yaml step 1 (request): request.path: must start with /")
-    #expect(error("  - observe: {replicas: {inferenceService: x}}\n").contains("observe.replicas.above: give above: N (scale up) or atMost: N (scale down)"))
+    #expect(
+      error("  - wait: {inferenceService: x, colour: red}\n").hasPrefix(
+        "site/95-site.yaml step 1 (wait): wait.colour: unknown field"))
+    #expect(
+      error("  - request: {inferenceService: x, path: v1}\n")
+        == "site/95-site.yaml step 1 (request): request.path: must start with /")
+    #expect(
+      error("  - observe: {replicas: {inferenceService: x}}\n").contains(
+        "observe.replicas.above: give above: N (scale up) or atMost: N (scale down)"))
     #expect(error("  - wait: {inferenceService: x, timeout: soon}\n").contains("wait.timeout: invalid duration 'soon'"))
-    #expect(error("  - apply: {objects: [{kind: X}]}\n").contains("apply.objects[0]: needs apiVersion, kind and metadata.name"))
-    #expect(error("  - request: {inferenceService: x, path: /a, expect: {json: [{path: 'a[', equals: 1}]}}\n").contains("json[0].path"))
-    #expect(error("  - apply: {objects: [{apiVersion: v1, kind: ConfigMap, metadata: {name: \"${unknown}\"}}]}\n").contains("unknown parameter ${unknown}"))
+    #expect(
+      error("  - apply: {objects: [{kind: X}]}\n").contains(
+        "apply.objects[0]: needs apiVersion, kind and metadata.name"))
+    #expect(
+      error("  - request: {inferenceService: x, path: /a, expect: {json: [{path: 'a[', equals: 1}]}}\n").contains(
+        "json[0].path"))
+    #expect(
+      error("  - apply: {objects: [{apiVersion: v1, kind: ConfigMap, metadata: {name: \"${unknown}\"}}]}\n").contains(
+        "unknown parameter ${unknown}"))
     #expect(error("  - wait: {inferenceService: x}\n  - wait: {inferenceService: x}\n") == "no error")
   }
 
@@ -78,7 +106,13 @@ struct TestPhaseStepTests {
         - wait: {inferenceService: a}
       """
     let phase = try #require(try TestPhase.parse(text, file: "x.yaml"))
-    #expect(try phase.steps(parameters: try TestParameters(profile: "serverless", namespace: "ns")).map(\.name) == ["ready", "ready-2"])
-    #expect(try phase.steps(parameters: try TestParameters(profile: "raw", namespace: "ns")).map(\.name) == ["ready", "ready-2", "ready-3"])
+    #expect(
+      try phase.steps(parameters: try TestParameters(profile: "serverless", namespace: "ns")).map(\.name) == [
+        "ready", "ready-2",
+      ])
+    #expect(
+      try phase.steps(parameters: try TestParameters(profile: "raw", namespace: "ns")).map(\.name) == [
+        "ready", "ready-2", "ready-3",
+      ])
   }
 }

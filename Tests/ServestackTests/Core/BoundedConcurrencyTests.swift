@@ -11,7 +11,10 @@ struct BoundedConcurrencyTests {
   func orderAndLimit() async throws {
     let running = Mutex((now: 0, peak: 0))
     let results = try await concurrentMap(Array(0..<40), limit: 3) { item throws(Failed) in
-      running.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+      running.withLock {
+        $0.now += 1
+        $0.peak = max($0.peak, $0.now)
+      }
       try? await Task.sleep(for: .milliseconds(item % 5))
       running.withLock { $0.now -= 1 }
       return item * 2

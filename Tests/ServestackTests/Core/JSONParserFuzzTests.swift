@@ -1,7 +1,7 @@
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 /// The JSON parser reads every answer of the API server and the registries. Its corpus: every upstream
@@ -99,7 +99,9 @@ struct JSONParserFuzzTests {
       }
       do {
         let value = try JSONValue(parsing: bytes)
-        if (try? JSONValue(parsing: value.serializedBytes())) != value { problems.append("round \(round): no round trip") }
+        if (try? JSONValue(parsing: value.serializedBytes())) != value {
+          problems.append("round \(round): no round trip")
+        }
         parsed += 1
       } catch {
         if error.offset < 0 || error.offset > bytes.count || error.message.isEmpty {

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite struct HTTPClientBasicTests {
-  @Test func everyMethodWithHeadersBothWays() async throws {
+  @Test("every method with headers both ways") func everyMethodWithHeadersBothWays() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -40,7 +40,7 @@ import Testing
     #expect(postHeaders.contains(["Content-Length", "0"]))
   }
 
-  @Test func errorStatusesAreResponses() async throws {
+  @Test("error statuses are responses") func errorStatusesAreResponses() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -52,7 +52,7 @@ import Testing
     }
   }
 
-  @Test func streamedFileUploadIsCheckedByTheServer() async throws {
+  @Test("streamed file upload is checked by the server") func streamedFileUploadIsCheckedByTheServer() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let directory = try TemporaryDirectory()
@@ -93,7 +93,7 @@ import Testing
     #expect(rangeJSON["sha256"]?.stringValue == Digest.sha256(Array(data[1000..<5096])).hex)
   }
 
-  @Test func downloadToFileComputesTheDigest() async throws {
+  @Test("download to file computes the digest") func downloadToFileComputesTheDigest() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let directory = try TemporaryDirectory()
@@ -123,7 +123,7 @@ import Testing
     }
   }
 
-  @Test func memoryLimitExceeded() async throws {
+  @Test("memory limit exceeded") func memoryLimitExceeded() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -142,7 +142,7 @@ import Testing
     #expect(response.bodyDigest == expectedPatternDigest(size: 100_000, seed: 0))
   }
 
-  @Test func bearerAndBasicAuthorization() async throws {
+  @Test("bearer and basic authorization") func bearerAndBasicAuthorization() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient { $0.authorization = .bearer(Secret("client-token")) }
@@ -155,7 +155,9 @@ import Testing
     #expect(try await client.execute(request).status == 401)
   }
 
-  @Test func redirectsKeepCredentialsOnlyForTheSameHost() async throws {
+  @Test("redirects keep credentials only for the same host") func redirectsKeepCredentialsOnlyForTheSameHost()
+    async throws
+  {
     let first = try await HTTPTestServer.start()
     let second = try await HTTPTestServer.start()
     defer {

@@ -8,7 +8,7 @@ import Testing
   static let patient = RetryPolicy(
     maxAttempts: 4, initialBackoff: .milliseconds(10), maxBackoff: .seconds(5), retryableStatuses: [429, 503])
 
-  @Test func retriesStatusesHonouringRetryAfter() async throws {
+  @Test("retries statuses honouring retry after") func retriesStatusesHonouringRetryAfter() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient { $0.retry = Self.patient }
@@ -35,7 +35,8 @@ import Testing
     #expect(exhausted.attempts == 4)
   }
 
-  @Test func retriesResendFileBodiesAndTruncateFileDestinations() async throws {
+  @Test("retries resend file bodies and truncate file destinations")
+  func retriesResendFileBodiesAndTruncateFileDestinations() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let directory = try TemporaryDirectory()
@@ -57,19 +58,20 @@ import Testing
     #expect(response.bodyDigest == Digest.sha256([UInt8](try Data(contentsOf: target))))
   }
 
-  @Test func postIsNotRetriedOnAStatus() async throws {
+  @Test("post is not retried on a status") func postIsNotRetriedOnAStatus() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient { $0.retry = Self.patient }
     let key = UUID().uuidString
     let response = try await client.execute(
-      HTTPRequest(method: .post, url: server.url("/flaky?key=\(key)&fail=1&status=503&retry_after=0"), body: .text("x")))
+      HTTPRequest(method: .post, url: server.url("/flaky?key=\(key)&fail=1&status=503&retry_after=0"), body: .text("x"))
+    )
     #expect(response.status == 503)
     #expect(response.attempts == 1)
     #expect(try await server.counter(key, client: client).count == 1)
   }
 
-  @Test func droppedConnectionRetriedForGetOnly() async throws {
+  @Test("dropped connection retried for get only") func droppedConnectionRetriedForGetOnly() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient { $0.retry = Self.patient }
@@ -93,7 +95,7 @@ import Testing
     }
   }
 
-  @Test func refusedConnectionRetriedForAnyMethod() async throws {
+  @Test("refused connection retried for any method") func refusedConnectionRetriedForAnyMethod() async throws {
     let port = Loopback.freePort()
     let client = try makeTestClient { $0.retry = Self.patient }
     do {
@@ -107,7 +109,7 @@ import Testing
     }
   }
 
-  @Test func connectTimeout() async throws {
+  @Test("connect timeout") func connectTimeout() async throws {
     // Accepts TCP connections (the kernel does) but never answers the TLS handshake.
     let listener = try SilentListener()
     let client = try makeTestClient {
@@ -127,7 +129,7 @@ import Testing
     #expect(secondsSince(start) < 120)
   }
 
-  @Test func totalTimeoutIsNotRetried() async throws {
+  @Test("total timeout is not retried") func totalTimeoutIsNotRetried() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -145,7 +147,7 @@ import Testing
     #expect(secondsSince(start) < 120)
   }
 
-  @Test func cancellationAbortsTheTransfer() async throws {
+  @Test("cancellation aborts the transfer") func cancellationAbortsTheTransfer() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -171,7 +173,7 @@ import Testing
     #expect(try await client.get(server.url("/echo")).status == 200)
   }
 
-  @Test func manyConcurrentRequestsOnOneThread() async throws {
+  @Test("many concurrent requests on one thread") func manyConcurrentRequestsOnOneThread() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
@@ -191,7 +193,7 @@ import Testing
     #expect(HTTPClient.threadsRunning >= 1)
   }
 
-  @Test func shutdownRefusesRequests() async throws {
+  @Test("shutdown refuses requests") func shutdownRefusesRequests() async throws {
     let client = try makeTestClient()
     client.shutdown()
     do {

@@ -13,12 +13,13 @@ import Testing
   // The server sends chunk-0 and then holds the rest back until the test releases it (or `hold` passes):
   // a client that waited for the whole body would get chunk-0 only after that hold, so the order of events
   // proves streaming, whatever the machine's load.
-  @Test func chunksArriveBeforeTheResponseEnds() async throws {
+  @Test("chunks arrive before the response ends") func chunksArriveBeforeTheResponseEnds() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
     let key = UUID().uuidString
-    let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
+    let response = try await client.stream(
+      HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
     #expect(response.status == 200)
     #expect(response.headers["Transfer-Encoding"] == "chunked")
     var chunks = response.body.makeAsyncIterator()
@@ -33,7 +34,7 @@ import Testing
     #expect(try await server.settledStreamState(key, client: client) == "completed")
   }
 
-  @Test func theStreamOutlivesItsClient() async throws {
+  @Test("the stream outlives its client") func theStreamOutlivesItsClient() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let response = try await makeTestClient().stream(HTTPRequest(url: server.url("/stream?chunks=3&delay=0.2")))
@@ -44,14 +45,15 @@ import Testing
 
   // In the two abort tests the server sends chunk-0 and then waits up to `hold` for the client to hang up
   // ("aborted") before it would send the rest ("completed-unreleased"): nothing races a timer.
-  @Test func leavingTheStreamAbortsTheTransfer() async throws {
+  @Test("leaving the stream aborts the transfer") func leavingTheStreamAbortsTheTransfer() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
     let key = UUID().uuidString
     // Leave the loop and drop the response: its body stream goes away.
     do {
-      let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
+      let response = try await client.stream(
+        HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
       for try await chunk in response.body {
         #expect(String(decoding: chunk, as: UTF8.self).hasPrefix("chunk-0"))
         break
@@ -60,12 +62,13 @@ import Testing
     #expect(try await server.settledStreamState(key, client: client) == "aborted")
   }
 
-  @Test func cancellingTheConsumerAbortsTheTransfer() async throws {
+  @Test("cancelling the consumer aborts the transfer") func cancellingTheConsumerAbortsTheTransfer() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let client = try makeTestClient()
     let key = UUID().uuidString
-    let response = try await client.stream(HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
+    let response = try await client.stream(
+      HTTPRequest(url: server.url("/stream?key=\(key)&chunks=3&hold=\(Self.hold)")))
     let (firstChunk, gotFirst) = AsyncStream<Void>.makeStream()
     let consumer = Task {
       defer { gotFirst.finish() }
@@ -84,7 +87,7 @@ import Testing
     #expect(try await server.settledStreamState(key, client: client) == "aborted")
   }
 
-  @Test func streamErrorsBeforeHeadersThrow() async throws {
+  @Test("stream errors before headers throw") func streamErrorsBeforeHeadersThrow() async throws {
     let client = try makeTestClient { $0.retry = .none }
     do {
       _ = try await client.stream(HTTPRequest(url: "http://127.0.0.1:\(Loopback.freePort())/watch"))
@@ -96,7 +99,7 @@ import Testing
 }
 
 @Suite struct HTTPClientProxyTests {
-  @Test func environmentProxyInEitherCase() async throws {
+  @Test("environment proxy in either case") func environmentProxyInEitherCase() async throws {
     let server = try await HTTPTestServer.start()
     let proxy = try await HTTPTestServer.start(proxy: true)
     defer {
@@ -113,7 +116,7 @@ import Testing
     #expect(try JSONValue(parsing: try await explicit.get(server.url("/echo")).body)["proxied"] != nil)
   }
 
-  @Test func noProxyBypassesAnUnreachableProxy() async throws {
+  @Test("no proxy bypasses an unreachable proxy") func noProxyBypassesAnUnreachableProxy() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
     let deadProxy = "http://127.0.0.1:\(Loopback.freePort())"

@@ -10,7 +10,7 @@ import Testing
     TestEnvironment.hasTestCluster && FileManager.default.fileExists(atPath: apiserverCA)
   }
 
-  @Test func customCertificateAuthorityAsDataAndFile() async throws {
+  @Test("custom certificate authority as data and file") func customCertificateAuthorityAsDataAndFile() async throws {
     let directory = try TemporaryDirectory()
     let certs = try await makeCertificates(in: directory)
     let server = try await HTTPTestServer.start(certificate: certs.serverCertificate, key: certs.serverKey)
@@ -25,7 +25,7 @@ import Testing
     }
   }
 
-  @Test func verificationFailsWithoutTheCA() async throws {
+  @Test("verification fails without the CA") func verificationFailsWithoutTheCA() async throws {
     let directory = try TemporaryDirectory()
     let certs = try await makeCertificates(in: directory)
     let server = try await HTTPTestServer.start(certificate: certs.serverCertificate, key: certs.serverKey)
@@ -44,7 +44,7 @@ import Testing
     #expect(try await insecure.get(server.url("/echo")).status == 200)
   }
 
-  @Test func clientCertificateAcceptedAndRequired() async throws {
+  @Test("client certificate accepted and required") func clientCertificateAcceptedAndRequired() async throws {
     let directory = try TemporaryDirectory()
     let certs = try await makeCertificates(in: directory)
     let server = try await HTTPTestServer.start(
@@ -54,7 +54,8 @@ import Testing
     let certificate = try [UInt8](Data(contentsOf: certs.clientCertificate))
     let key = try [UInt8](Data(contentsOf: certs.clientKey))
     let inline = try makeTestClient {
-      $0.tls = TLSConfiguration(certificateAuthority: .data(ca), clientCertificate: .data(certificate), clientKey: .data(key))
+      $0.tls = TLSConfiguration(
+        certificateAuthority: .data(ca), clientCertificate: .data(certificate), clientKey: .data(key))
     }
     let response = try await inline.get(server.url("/client-cert"))
     #expect(response.status == 200)
@@ -78,7 +79,7 @@ import Testing
     }
   }
 
-  @Test func serverNameOverridesTheVerifiedName() async throws {
+  @Test("server name overrides the verified name") func serverNameOverridesTheVerifiedName() async throws {
     let directory = try TemporaryDirectory()
     let certs = try await makeCertificates(in: directory)
     let name = "apiserver.servestack.invalid"
@@ -106,7 +107,9 @@ import Testing
     #expect(headers.contains(["Host", .string("127.0.0.1:\(server.port)")]))
   }
 
-  @Test(.enabled(if: hasAPIServer, "needs the kube testenv apiserver and SERVESTACK_TEST_KUBECONFIG"))
+  @Test(
+    "http2 with the kubernetes API server",
+    .enabled(if: hasAPIServer, "needs the kube testenv apiserver and SERVESTACK_TEST_KUBECONFIG"))
   func http2WithTheKubernetesAPIServer() async throws {
     let client = try makeTestClient { $0.tls.certificateAuthority = .file(Self.apiserverCA) }
     let responses = try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
@@ -121,17 +124,21 @@ import Testing
   }
 
   /// A server certificate whose only name is `dnsName`, signed by the test CA.
-  static func makeCertificate(signedBy certs: TestCertificates, dnsName: String) throws -> (certificate: URL, key: URL) {
+  static func makeCertificate(signedBy certs: TestCertificates, dnsName: String) throws -> (certificate: URL, key: URL)
+  {
     let d = certs.directory.path
     try Data("subjectAltName=DNS:\(dnsName)\nextendedKeyUsage=serverAuth\n".utf8)
       .write(to: certs.directory.appendingPathComponent("named.ext"))
     try Shell.check("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(d)/named.key.ec"])
     try Shell.check("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", "\(d)/named.key.ec", "-out", "\(d)/named.key"])
-    try Shell.check("openssl", ["req", "-new", "-key", "\(d)/named.key", "-subj", "/CN=\(dnsName)", "-out", "\(d)/named.csr"])
-    try Shell.check("openssl", [
-      "x509", "-req", "-in", "\(d)/named.csr", "-CA", "\(d)/ca.crt", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
-      "-days", "1", "-sha256", "-extfile", "\(d)/named.ext", "-out", "\(d)/named.crt",
-    ])
+    try Shell.check(
+      "openssl", ["req", "-new", "-key", "\(d)/named.key", "-subj", "/CN=\(dnsName)", "-out", "\(d)/named.csr"])
+    try Shell.check(
+      "openssl",
+      [
+        "x509", "-req", "-in", "\(d)/named.csr", "-CA", "\(d)/ca.crt", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+        "-days", "1", "-sha256", "-extfile", "\(d)/named.ext", "-out", "\(d)/named.crt",
+      ])
     return (certs.directory.appendingPathComponent("named.crt"), certs.directory.appendingPathComponent("named.key"))
   }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// One 500 or 503 must not fail a request that is safe to send again: HEAD/GET under the default policy,
 /// and a POST whose caller vouches for it (a registry's upload start).
@@ -40,7 +40,8 @@ struct HTTPRetrySafeTests {
     let response = try await client.execute(marked)
     #expect(response.status == 200)
     #expect(response.attempts == 2)
-    let plain = try await client.execute(HTTPRequest(method: .post, url: server.url("/flaky?key=plain&fail=1&status=503")))
+    let plain = try await client.execute(
+      HTTPRequest(method: .post, url: server.url("/flaky?key=plain&fail=1&status=503")))
     #expect(plain.status == 503, "a POST is not repeated unless its caller says it may be")
   }
 }

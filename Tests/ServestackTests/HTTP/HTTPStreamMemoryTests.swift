@@ -1,7 +1,7 @@
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A streamed body read slower than the network delivers it stays bounded in memory: the transfer pauses
 /// while the reader has a few MiB unread. Measured by `servestack-bench http-stream-memory` in a process of
@@ -39,7 +39,8 @@ struct HTTPStreamMemoryTests {
   func measurementSeesALargeAllocation() async throws {
     let server = try await HTTPTestServer.start()
     defer { server.stop() }
-    let report = try await Self.check(url: server.url("/zeros?size=\(1 << 20)"), readerMiBPerSecond: 256, controlMiB: 128)
+    let report = try await Self.check(
+      url: server.url("/zeros?size=\(1 << 20)"), readerMiBPerSecond: 256, controlMiB: 128)
     #expect(report["control_checksum"]?.intValue == 2)
     let growth = try #require(report["growth_bytes"]?.intValue)
     #expect(growth > 100 << 20, "peak RSS grew by only \(formatBytes(Int64(growth)))")

@@ -4,7 +4,7 @@ import ServestackCore
 import Testing
 
 @Suite struct HTTPValueTests {
-  @Test func headersAreOrderedAndCaseInsensitive() {
+  @Test("headers are ordered and case insensitive") func headersAreOrderedAndCaseInsensitive() {
     var headers: HTTPHeaders = ["Content-Type": "application/json", "X-A": "1"]
     headers.add("x-a", "2")
     #expect(headers["content-type"] == "application/json")
@@ -17,13 +17,13 @@ import Testing
     #expect(headers.count == 1)
   }
 
-  @Test func headerDescriptionRedactsCredentials() {
+  @Test("header description redacts credentials") func headerDescriptionRedactsCredentials() {
     let headers: HTTPHeaders = ["Authorization": "Bearer sekrit", "Accept": "*/*"]
     #expect(!headers.description.contains("sekrit"))
     #expect(headers.description.contains("Accept: */*"))
   }
 
-  @Test func methodIdempotence() {
+  @Test("method idempotence") func methodIdempotence() {
     #expect(HTTPMethod.get.isIdempotent && HTTPMethod.head.isIdempotent)
     #expect(HTTPMethod.put.isIdempotent && HTTPMethod.delete.isIdempotent)
     #expect(!HTTPMethod.post.isIdempotent && !HTTPMethod.patch.isIdempotent)
@@ -31,7 +31,7 @@ import Testing
     #expect(HTTPMethod.patch.description == "PATCH")
   }
 
-  @Test func retryAfterSecondsAndDates() throws {
+  @Test("retry after seconds and dates") func retryAfterSecondsAndDates() throws {
     let now = Date(timeIntervalSince1970: 1_700_000_000)
     #expect(RetryPolicy.parseRetryAfter("3", now: now) == .seconds(3))
     #expect(RetryPolicy.parseRetryAfter(" 0 ", now: now) == .zero)
@@ -48,7 +48,7 @@ import Testing
     #expect(RetryPolicy.default.retryAfter("3600", now: now) == .seconds(10))
   }
 
-  @Test func backoffGrowsWithJitterWithinBounds() {
+  @Test("backoff grows with jitter within bounds") func backoffGrowsWithJitterWithinBounds() {
     let policy = RetryPolicy.default
     for attempt in 1...8 {
       let base = min(Duration.milliseconds(200) * (1 << (attempt - 1)), .seconds(10))
@@ -62,7 +62,7 @@ import Testing
     #expect(RetryPolicy.none.maxAttempts == 1)
   }
 
-  @Test func proxyRulesFromEitherCase() {
+  @Test("proxy rules from either case") func proxyRulesFromEitherCase() {
     let upper = ProxyRules.environment(["HTTP_PROXY": "http://p:1", "HTTPS_PROXY": "http://p:2", "NO_PROXY": "a,b"])
     #expect(upper == ProxyRules(httpProxy: "http://p:1", httpsProxy: "http://p:2", noProxy: "a,b"))
     let lower = ProxyRules.environment(["http_proxy": "http://l:1", "HTTP_PROXY": "http://u:1", "no_proxy": "c"])
@@ -71,7 +71,7 @@ import Testing
     #expect(all == ProxyRules(httpProxy: "http://all:3", httpsProxy: "http://all:3", noProxy: nil))
   }
 
-  @Test func errorCategoriesAndRedaction() {
+  @Test("error categories and redaction") func errorCategoriesAndRedaction() {
     let dns = HTTPError(.dns, "x", url: "https://user:pw@example.invalid/path?q=1")
     #expect(dns.category == .unreachable)
     #expect(dns.url == "https://<redacted>@example.invalid/path?q=1")
@@ -80,7 +80,7 @@ import Testing
     #expect(HTTPError(.timedOut, "x", url: "").category == .unreachable)
   }
 
-  @Test func invalidURLsAreRejectedBeforeSending() async throws {
+  @Test("invalid UR ls are rejected before sending") func invalidURLsAreRejectedBeforeSending() async throws {
     let client = try makeTestClient()
     for url in ["not a url", "ftp://127.0.0.1/x", "/relative/path"] {
       await #expect(throws: HTTPError.self) { try await client.get(url) }

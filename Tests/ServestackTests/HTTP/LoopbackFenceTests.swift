@@ -2,8 +2,8 @@ import Foundation
 import HTTP
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Tests must reach only this machine: the harness fences the test process and the binaries it starts to
 /// loopback addresses, and the fake apiserver reports loopback node addresses.
@@ -40,7 +40,8 @@ struct LoopbackFenceTests {
       """)
     let result = try await EngineTests.servestack(["preflight"], kubeconfig: kubeconfig.path)
     #expect(result.status != 0)
-    #expect((result.stdout + result.stderr).contains("refused to connect to 0.0.0.0"), "\(result.stdout)\(result.stderr)")
+    #expect(
+      (result.stdout + result.stderr).contains("refused to connect to 0.0.0.0"), "\(result.stdout)\(result.stderr)")
   }
 
   @Test("the fake apiserver's nodes have loopback addresses")
@@ -50,7 +51,8 @@ struct LoopbackFenceTests {
     let nodes = try await client.list(GroupVersionKind.node, namespace: nil).items
     #expect(!nodes.isEmpty)
     for node in nodes {
-      for address in node[path: "status", "addresses"]?.arrayValue ?? [] where address["type"]?.stringValue != "Hostname" {
+      for address in node[path: "status", "addresses"]?.arrayValue ?? []
+      where address["type"]?.stringValue != "Hostname" {
         let ip = address["address"]?.stringValue ?? ""
         #expect(ip.hasPrefix("127."), "node \(node.name) has \(address["type"]?.stringValue ?? "") \(ip)")
       }

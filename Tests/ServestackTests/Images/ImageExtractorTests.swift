@@ -12,7 +12,9 @@ struct ImageExtractorTests {
 
   static func found(_ extraction: ImageExtraction) -> [String: [String]] {
     var result: [String: [String]] = [:]
-    for occurrence in extraction.occurrences { result[occurrence.reference.description, default: []].append(occurrence.why) }
+    for occurrence in extraction.occurrences {
+      result[occurrence.reference.description, default: []].append(occurrence.why)
+    }
     return result
   }
 
@@ -70,11 +72,17 @@ struct ImageExtractorTests {
       """
     let found = Self.found(try Self.extract(yaml))
     #expect(found["docker.io/a/main:1"]?.count == kinds.count)
-    #expect(found["docker.io/a/init:1"]?.contains("StatefulSet ns/w-statefulset spec.template.spec.initContainers[0].image") == true)
-    #expect(found["docker.io/a/debug:1"]?.contains("Job ns/w-job spec.template.spec.ephemeralContainers[0].image") == true)
+    #expect(
+      found["docker.io/a/init:1"]?.contains("StatefulSet ns/w-statefulset spec.template.spec.initContainers[0].image")
+        == true)
+    #expect(
+      found["docker.io/a/debug:1"]?.contains("Job ns/w-job spec.template.spec.ephemeralContainers[0].image") == true)
     #expect(found["docker.io/pod/only:2"] == ["Pod p spec.containers[0].image"])
     #expect(found["docker.io/cron/job:3"] == ["CronJob ns/cj spec.jobTemplate.spec.template.spec.containers[0].image"])
-    #expect(found["docker.io/ksvc/app@sha256:\(String(repeating: "a", count: 64))"] == ["Service ksvc spec.template.spec.containers[0].image"])
+    #expect(
+      found["docker.io/ksvc/app@sha256:\(String(repeating: "a", count: 64))"] == [
+        "Service ksvc spec.template.spec.containers[0].image"
+      ])
     #expect(found["docker.io/rev/app:1"] != nil)
     #expect(found["docker.io/list/item:1"] == ["Pod in-list spec.containers[0].image"])
   }
@@ -133,16 +141,26 @@ struct ImageExtractorTests {
       """
     let extraction = try Self.extract(yaml)
     let found = Self.found(extraction)
-    #expect(found["docker.io/kserve/sklearnserver:v0.16.0"] == ["ClusterServingRuntime kserve-sklearnserver spec.containers[0].image"])
-    #expect(found["docker.io/kserve/huggingfaceserver:v0.16.0-gpu"] == ["ClusterServingRuntime kserve-sklearnserver spec.workerSpec.containers[0].image"])
+    #expect(
+      found["docker.io/kserve/sklearnserver:v0.16.0"] == [
+        "ClusterServingRuntime kserve-sklearnserver spec.containers[0].image"
+      ])
+    #expect(
+      found["docker.io/kserve/huggingfaceserver:v0.16.0-gpu"] == [
+        "ClusterServingRuntime kserve-sklearnserver spec.workerSpec.containers[0].image"
+      ])
     #expect(found["nvcr.io/nvidia/tritonserver:23.05-py3"] == ["ServingRuntime models/rt spec.containers[0].image"])
     #expect(found["ghcr.io/llm-d/llm-d-inference-scheduler:v0.2.0"] != nil)
     #expect(
       found["quay.io/jetstack/cert-manager-acmesolver:v1.16.1"]
-        == ["Deployment cert-manager/cert-manager spec.template.spec.containers[0].args[1] (flag --acme-http01-solver-image)"])
+        == [
+          "Deployment cert-manager/cert-manager spec.template.spec.containers[0].args[1] (flag --acme-http01-solver-image)"
+        ])
     #expect(
       found["gcr.io/knative-releases/queue:1"]
-        == ["Deployment cert-manager/cert-manager spec.template.spec.containers[0].env[0].value (env QUEUE_SIDECAR_IMAGE)"])
+        == [
+          "Deployment cert-manager/cert-manager spec.template.spec.containers[0].env[0].value (env QUEUE_SIDECAR_IMAGE)"
+        ])
     #expect(
       found["docker.io/istio/proxyv2:1.27.1"]
         == [#"Deployment cert-manager/cert-manager spec.template.metadata.annotations["sidecar.istio.io/proxyImage"]"#])
@@ -189,7 +207,9 @@ struct ImageExtractorTests {
       found["docker.io/kserve/art-explainer:latest"]
         == ["ConfigMap kserve/inferenceservice-config data.explainers → art.image (art.image + defaultImageVersion)"])
     #expect(
-      found["gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:56142833a9f87213e055045f0ea59c3f00f024d095c052f7669f7b9d77c55e54"]
+      found[
+        "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:56142833a9f87213e055045f0ea59c3f00f024d095c052f7669f7b9d77c55e54"
+      ]
         == ["ConfigMap knative-serving/config-deployment data.queue-sidecar-image"])
     #expect(found["gcr.io/knative-releases/queue:camel"] != nil)
     #expect(found.keys.contains { $0.contains("ignored") } == false)
@@ -230,9 +250,16 @@ struct ImageExtractorTests {
     let proxy = try #require(found["docker.io/istio/proxyv2:1.27.1"])
     #expect(
       proxy.contains(
-        "Deployment istio-system/istio-ingressgateway spec.template.spec.containers[0].image (image: auto, resolved from ConfigMap istio-system/istio-sidecar-injector global.hub + global.proxy.image + global.tag)"))
-    #expect(proxy.contains("ConfigMap istio-system/istio-sidecar-injector data.values → global.proxy.image (global.hub + image + global.tag)"))
-    #expect(found["docker.io/library/busybox:1.28"] == ["ConfigMap istio-system/istio-sidecar-injector data.config (line 6) (template text)"])
+        "Deployment istio-system/istio-ingressgateway spec.template.spec.containers[0].image (image: auto, resolved from ConfigMap istio-system/istio-sidecar-injector global.hub + global.proxy.image + global.tag)"
+      ))
+    #expect(
+      proxy.contains(
+        "ConfigMap istio-system/istio-sidecar-injector data.values → global.proxy.image (global.hub + image + global.tag)"
+      ))
+    #expect(
+      found["docker.io/library/busybox:1.28"] == [
+        "ConfigMap istio-system/istio-sidecar-injector data.config (line 6) (template text)"
+      ])
     #expect(found.count == 2)
 
     // Without the injector, `auto` cannot be resolved: reported as a problem, not listed.

@@ -61,10 +61,13 @@ struct ImageListsTests {
   @Test("manifest folders: <component>/<version>/…/*.yaml; other folders and non-objects ignored")
   func loadManifests() throws {
     let directory = try TemporaryDirectory()
-    try directory.write("demo/v1.0.0/a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{image: x/y:1}]}\n")
-    try directory.write("demo/v1.0.0/sub/b.yml", "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{image: x/z:1}]}\n")
+    try directory.write(
+      "demo/v1.0.0/a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{image: x/y:1}]}\n")
+    try directory.write(
+      "demo/v1.0.0/sub/b.yml", "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec: {containers: [{image: x/z:1}]}\n")
     try directory.write("demo/v1.0.0/values/values.yaml", "image: helm/value\ntag: 1\n")
-    try directory.write("examples/sklearn-iris/isvc.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: ex/ample:1}]}\n")
+    try directory.write(
+      "examples/sklearn-iris/isvc.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [{image: ex/ample:1}]}\n")
     try directory.write("imagelists/x.txt", "a:1\n")
     let loaded = try ImageLists.loadManifests(directory: directory.url)
     #expect(loaded.keys.map(\.description) == ["demo-v1.0.0"])
@@ -76,9 +79,13 @@ struct ImageListsTests {
     #expect(try ImageLists.loadLists(directory: directory.url.appendingPathComponent("out")) == Array(lists.values))
 
     try directory.write("empty/readme.md", "nothing")
-    #expect(throws: ImagesError.self) { try ImageLists.loadManifests(directory: directory.url.appendingPathComponent("empty")) }
+    #expect(throws: ImagesError.self) {
+      try ImageLists.loadManifests(directory: directory.url.appendingPathComponent("empty"))
+    }
     try directory.write("broken/comp/v1/x.yaml", "a: [\n")
-    let error = #expect(throws: ImagesError.self) { try ImageLists.loadManifests(directory: directory.url.appendingPathComponent("broken")) }
+    let error = #expect(throws: ImagesError.self) {
+      try ImageLists.loadManifests(directory: directory.url.appendingPathComponent("broken"))
+    }
     #expect(error?.code == .invalidManifest)
   }
 }

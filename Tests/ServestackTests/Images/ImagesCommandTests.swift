@@ -4,7 +4,8 @@ import TestSupport
 import Testing
 
 /// The `servestack images` command, run as a program.
-@Suite("servestack images (CLI)", .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+@Suite(
+  "servestack images (CLI)", .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
 struct ImagesCommandTests {
   static func run(_ arguments: [String]) throws -> Shell.Output {
     try Shell.run(try #require(TestEnvironment.servestackBinary).path, arguments)
@@ -40,7 +41,8 @@ struct ImagesCommandTests {
   func writeAndCheck() throws {
     let directory = try TemporaryDirectory()
     try directory.write(
-      "manifests/demo/v1.0.0/a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{image: x/y:1}]}\n")
+      "manifests/demo/v1.0.0/a.yaml",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{image: x/y:1}]}\n")
     let manifests = directory.url.appendingPathComponent("manifests").path
     let lists = directory.url.appendingPathComponent("lists").path
     let write = try Self.run(["images", "--write", "--manifests", manifests, "--lists", lists])

@@ -12,7 +12,9 @@ import Testing
 /// manifests do (`kserve/agent:v0.16.0`, `busybox:1.28`), we write them canonically
 /// (`docker.io/kserve/agent:v0.16.0`); the reference's untagged `kserve/art-explainer` and its composed
 /// `kserve/art-explainer:latest` are one image once normalized.
-@Suite("Image extraction vs the upstream reference lists", .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
+@Suite(
+  "Image extraction vs the upstream reference lists",
+  .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
 struct UpstreamImageListTests {
   /// Every accepted difference, with the reason. A difference not listed here fails the test, and so does
   /// an entry here that no longer happens.

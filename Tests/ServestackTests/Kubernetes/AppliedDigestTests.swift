@@ -7,7 +7,10 @@ import Testing
 /// The no-op proof of a re-apply, on its own: which live objects count as holding a configuration.
 @Suite("Applied digest")
 struct AppliedDigestTests {
-  static func live(_ desired: KubeObject, manager: String = "servestack", owned: Bool = true, edit: (inout JSONValue) -> Void = { _ in })
+  static func live(
+    _ desired: KubeObject, manager: String = "servestack", owned: Bool = true,
+    edit: (inout JSONValue) -> Void = { _ in }
+  )
     -> KubeObject
   {
     var json = desired.json
@@ -16,7 +19,9 @@ struct AppliedDigestTests {
     json.set("2026-11-22T00:00:00Z", at: ["metadata", "creationTimestamp"])
     json.set("42", at: ["metadata", "resourceVersion"])
     let fields: JSONValue = owned ? ["f:metadata": ["f:annotations": ["f:\(AppliedDigest.annotation)": [:]]]] : [:]
-    json.set(.array([["manager": .string(manager), "operation": "Apply", "fieldsV1": fields]]), at: ["metadata", "managedFields"])
+    json.set(
+      .array([["manager": .string(manager), "operation": "Apply", "fieldsV1": fields]]),
+      at: ["metadata", "managedFields"])
     edit(&json)
     return KubeObject(json)
   }
@@ -42,27 +47,35 @@ struct AppliedDigestTests {
 
   @Test("the digest is the same for the same content and changes with it")
   func digest() {
-    let a = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "v"]]), manager: "servestack")
-    let reordered = AppliedDigest.annotated(KubeObject(["data": ["k": "v"], "metadata": ["name": "a"], "kind": "ConfigMap"]), manager: "servestack")
-    let other = AppliedDigest.annotated(KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "w"]]), manager: "servestack")
+    let a = AppliedDigest.annotated(
+      KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "v"]]), manager: "servestack")
+    let reordered = AppliedDigest.annotated(
+      KubeObject(["data": ["k": "v"], "metadata": ["name": "a"], "kind": "ConfigMap"]), manager: "servestack")
+    let other = AppliedDigest.annotated(
+      KubeObject(["kind": "ConfigMap", "metadata": ["name": "a"], "data": ["k": "w"]]), manager: "servestack")
     let digest = a.annotations[AppliedDigest.annotation]
     #expect(digest?.hasPrefix("sha256:") == true)
     #expect(reordered.annotations[AppliedDigest.annotation] == digest)
     #expect(other.annotations[AppliedDigest.annotation] != digest)
-    #expect(AppliedDigest.annotated(a, manager: "servestack").annotations[AppliedDigest.annotation] == digest, "annotating twice changes nothing")
+    #expect(
+      AppliedDigest.annotated(a, manager: "servestack").annotations[AppliedDigest.annotation] == digest,
+      "annotating twice changes nothing")
   }
 
   @Test("each field manager has its own annotation key; names that cannot be part of a key are hashed")
   func keysPerManager() {
     #expect(AppliedDigest.annotation(for: "servestack") == "servestack.io/applied-digest")
-    #expect(AppliedDigest.annotation(for: "servestack-conformance") == "servestack.io/applied-digest-servestack-conformance")
+    #expect(
+      AppliedDigest.annotation(for: "servestack-conformance") == "servestack.io/applied-digest-servestack-conformance")
     let odd = AppliedDigest.annotation(for: "my tool/v2")
     #expect(odd.hasPrefix("servestack.io/applied-digest-") && odd.count == "servestack.io/applied-digest-".count + 16)
     let long = AppliedDigest.annotation(for: String(repeating: "a", count: 50))
     #expect(long.count == "servestack.io/applied-digest-".count + 16)
   }
 
-  @Test("defaults, normalized quantities, dropped zero values and a replaced creationTimestamp still hold the configuration")
+  @Test(
+    "defaults, normalized quantities, dropped zero values and a replaced creationTimestamp still hold the configuration"
+  )
   func normalizationsHold() {
     let live = Self.live(Self.deployment) { json in
       json.set(
@@ -87,31 +100,41 @@ struct AppliedDigestTests {
       json.set(.array(containers), at: ["spec", "template", "spec", "containers"])
     }
     let noContainers = Self.live(desired) { $0.set(.array([]), at: ["spec", "template", "spec", "containers"]) }
-    let otherDigest = Self.live(desired) { $0.set("sha256:00", at: ["metadata", "annotations", AppliedDigest.annotation]) }
+    let otherDigest = Self.live(desired) {
+      $0.set("sha256:00", at: ["metadata", "annotations", AppliedDigest.annotation])
+    }
     #expect(AppliedDigest.isNoOp(applying: desired, over: Self.live(desired), manager: "servestack"))
     #expect(!AppliedDigest.isNoOp(applying: desired, over: changedQuantity, manager: "servestack"))
     #expect(!AppliedDigest.isNoOp(applying: desired, over: noContainers, manager: "servestack"))
     #expect(!AppliedDigest.isNoOp(applying: desired, over: otherDigest, manager: "servestack"))
-    #expect(!AppliedDigest.isNoOp(applying: desired, over: Self.live(desired, manager: "kubectl"), manager: "servestack"))
+    #expect(
+      !AppliedDigest.isNoOp(applying: desired, over: Self.live(desired, manager: "kubectl"), manager: "servestack"))
     #expect(!AppliedDigest.isNoOp(applying: desired, over: Self.live(desired, owned: false), manager: "servestack"))
   }
 
   @Test("zero values count as unset only for built-in types")
   func zeroValuesOfCustomResources() {
     let widget = AppliedDigest.annotated(
-      KubeObject(["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": ["paused": false, "note": ""]]),
+      KubeObject([
+        "apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"],
+        "spec": ["paused": false, "note": ""],
+      ]),
       manager: "servestack")
     let dropped = Self.live(widget) { $0.set(["other": 1], at: ["spec"]) }
     #expect(!AppliedDigest.isNoOp(applying: widget, over: dropped, manager: "servestack"))
     #expect(AppliedDigest.isNoOp(applying: widget, over: Self.live(widget), manager: "servestack"))
-    #expect(AppliedDigest.isBuiltIn("") && AppliedDigest.isBuiltIn("apps") && AppliedDigest.isBuiltIn("rbac.authorization.k8s.io"))
+    #expect(
+      AppliedDigest.isBuiltIn("") && AppliedDigest.isBuiltIn("apps")
+        && AppliedDigest.isBuiltIn("rbac.authorization.k8s.io"))
     #expect(!AppliedDigest.isBuiltIn("serving.kserve.io"))
   }
 
-  @Test("quantities compare by value", arguments: [
-    ("1000m", "1", true), ("1Gi", "1024Mi", true), ("1e3", "1k", true), ("0.5", "500m", true), ("1E", "1000P", true),
-    ("1", "1001m", false), ("1Gi", "1G", false),
-  ])
+  @Test(
+    "quantities compare by value",
+    arguments: [
+      ("1000m", "1", true), ("1Gi", "1024Mi", true), ("1e3", "1k", true), ("0.5", "500m", true), ("1E", "1000P", true),
+      ("1", "1001m", false), ("1Gi", "1G", false),
+    ])
   func quantities(_ a: String, _ b: String, _ equal: Bool) throws {
     #expect((try Quantity(a) == Quantity(b)) == equal)
   }

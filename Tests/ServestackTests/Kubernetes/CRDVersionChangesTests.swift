@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 @Suite("CRD version changes")
@@ -22,15 +22,20 @@ struct CRDVersionChangesTests {
     #expect(changes.storedVersionsToMigrate == ["v1alpha1"])
     #expect(changes.needsMigration && changes.needsTransitionalCRD && changes.hasChanges)
     #expect(!changes.rollback.safe)
-    #expect(changes.rollback.reasons == [
-      "rollback of crd widgets.widgets.example.com refused: after the upgrade its objects are stored as v1, and the "
-        + "older CRD has no version v1 (it serves v1alpha1), so the older release could not read them"
-    ])
-    #expect(changes.description
-      == "crd widgets.widgets.example.com: versions added: v1; versions removed: v1alpha1; storage version v1alpha1 → v1; stored v1alpha1 to migrate; no rollback")
+    #expect(
+      changes.rollback.reasons == [
+        "rollback of crd widgets.widgets.example.com refused: after the upgrade its objects are stored as v1, and the "
+          + "older CRD has no version v1 (it serves v1alpha1), so the older release could not read them"
+      ])
+    #expect(
+      changes.description
+        == "crd widgets.widgets.example.com: versions added: v1; versions removed: v1alpha1; storage version v1alpha1 → v1; stored v1alpha1 to migrate; no rollback"
+    )
   }
 
-  @Test("a version kept but no longer served is migrated; rollback is safe when the older CRD serves the new storage version")
+  @Test(
+    "a version kept but no longer served is migrated; rollback is safe when the older CRD serves the new storage version"
+  )
   func noLongerServed() throws {
     let old = C.make([C.v("v1beta1", storage: true), C.v("v1")])
     let new = C.make([C.v("v1beta1", served: false), C.v("v1", storage: true)])
@@ -43,7 +48,9 @@ struct CRDVersionChangesTests {
     #expect(changes.rollback.safe && changes.rollback.reasons.isEmpty)
   }
 
-  @Test("the newer storage version present but unserved in the older CRD refuses rollback; served stored versions need no migration")
+  @Test(
+    "the newer storage version present but unserved in the older CRD refuses rollback; served stored versions need no migration"
+  )
   func rollbackUnservedStorage() throws {
     let old = C.make([C.v("v1alpha1", storage: true), C.v("v1", served: false)])
     let new = C.make([C.v("v1alpha1"), C.v("v1", storage: true)])
@@ -51,7 +58,9 @@ struct CRDVersionChangesTests {
     #expect(changes.storageVersion == .init(from: "v1alpha1", to: "v1"))
     #expect(changes.storedVersionsToMigrate.isEmpty && !changes.needsMigration)
     #expect(changes.rollback.reasons.count == 1)
-    #expect(changes.rollback.reasons.first?.contains("the older CRD has v1 but does not serve it (it serves v1alpha1)") == true)
+    #expect(
+      changes.rollback.reasons.first?.contains("the older CRD has v1 but does not serve it (it serves v1alpha1)")
+        == true)
   }
 
   @Test("live storedVersions decide what to migrate; without them an old object's own status counts")
@@ -101,14 +110,16 @@ struct CRDVersionChangesTests {
   @Test("JSON: the documented keys, storageVersion absent when unchanged, and back")
   func json() throws {
     let changes = try CRDVersionChanges(
-      old: C.make([C.v("v1alpha1", storage: true)]), new: C.make([C.v("v1", storage: true)]), storedVersions: ["v1alpha1"])
+      old: C.make([C.v("v1alpha1", storage: true)]), new: C.make([C.v("v1", storage: true)]),
+      storedVersions: ["v1alpha1"])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let json = try JSONValue(parsing: String(decoding: try encoder.encode(changes), as: UTF8.self))
-    #expect(Set(json.objectValue?.keys.map { $0 } ?? []) == [
-      "name", "versionsAdded", "versionsRemoved", "versionsNoLongerServed", "storageVersion", "storedVersions",
-      "storedVersionsToMigrate", "rollback",
-    ])
+    #expect(
+      Set(json.objectValue?.keys.map { $0 } ?? []) == [
+        "name", "versionsAdded", "versionsRemoved", "versionsNoLongerServed", "storageVersion", "storedVersions",
+        "storedVersionsToMigrate", "rollback",
+      ])
     #expect(json["storageVersion"] == ["from": "v1alpha1", "to": "v1"])
     #expect(json[path: ["rollback", "safe"]] == .bool(false))
     #expect(json[path: ["rollback", "reasons"]]?.arrayValue?.count == 1)
@@ -132,16 +143,21 @@ struct CRDVersionChangesTests {
         return error.message
       }
     }
-    #expect(message(configMap, crd)?.contains("configmap y/x (v1) is not an apiextensions.k8s.io/v1 CustomResourceDefinition") == true)
+    #expect(
+      message(configMap, crd)?.contains("configmap y/x (v1) is not an apiextensions.k8s.io/v1 CustomResourceDefinition")
+        == true)
     var beta = crd
     beta["apiVersion"] = "apiextensions.k8s.io/v1beta1"
     #expect(message(beta, crd)?.contains("(apiextensions.k8s.io/v1beta1) is not an apiextensions.k8s.io/v1") == true)
-    #expect(message(C.make([C.v("v1", storage: true), C.v("v2", storage: true)]), crd)?.contains(
-      "crd widgets.widgets.example.com marks 2 versions (v1, v2) as storage in spec.versions; exactly one must be") == true)
+    #expect(
+      message(C.make([C.v("v1", storage: true), C.v("v2", storage: true)]), crd)?.contains(
+        "crd widgets.widgets.example.com marks 2 versions (v1, v2) as storage in spec.versions; exactly one must be")
+        == true)
     #expect(message(crd, C.make([C.v("v1")]))?.contains("marks no version as storage") == true)
     #expect(message(crd, C.make([C.v("v1", storage: true), C.v("v1")]))?.contains("lists version v1 twice") == true)
-    #expect(message(crd, C.make(group: "other.example.com", [C.v("v1", storage: true)]))?.contains(
-      "the older CRD is widgets.widgets.example.com and the newer one widgets.other.example.com") == true)
+    #expect(
+      message(crd, C.make(group: "other.example.com", [C.v("v1", storage: true)]))?.contains(
+        "the older CRD is widgets.widgets.example.com and the newer one widgets.other.example.com") == true)
     #expect(message(nil, nil)?.contains("neither an older nor a newer CRD") == true)
   }
 
@@ -149,13 +165,16 @@ struct CRDVersionChangesTests {
 
   static func crds(_ relativePath: String) throws -> [KubeObject] {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
-    return try YAMLParser.readDocuments(atPath: fixtures.appendingPathComponent(relativePath).path).map { KubeObject($0.value) }
+    return try YAMLParser.readDocuments(atPath: fixtures.appendingPathComponent(relativePath).path).map {
+      KubeObject($0.value)
+    }
   }
 
   static let knative = ["v1.15.2", "v1.16.3", "v1.17.0", "v1.18.0", "v1.19.9", "v1.20.3", "v1.21.1"]
 
-  @Test("Knative Serving 1.15.2 → 1.21.1, and every minor step: 12 CRDs, versions unchanged, rollback safe",
-        .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
+  @Test(
+    "Knative Serving 1.15.2 → 1.21.1, and every minor step: 12 CRDs, versions unchanged, rollback safe",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
   func knativeServing() throws {
     let pairs = zip(Self.knative, Self.knative.dropFirst()).map { ($0, $1) } + [("v1.15.2", "v1.21.1")]
     for (from, to) in pairs {
@@ -169,13 +188,15 @@ struct CRDVersionChangesTests {
       #expect(unsafe == [], "\(from) → \(to)")
     }
     let last = try CRDVersionChanges.between(
-      old: try Self.crds("knative-serving/v1.15.2/1-serving-crds.yaml"), new: try Self.crds("knative-serving/v1.21.1/1-serving-crds.yaml"))
+      old: try Self.crds("knative-serving/v1.15.2/1-serving-crds.yaml"),
+      new: try Self.crds("knative-serving/v1.21.1/1-serving-crds.yaml"))
     let services = try #require(last.first { $0.name == "services.serving.knative.dev" })
     #expect(services.storedVersions == ["v1"] && services.storageVersion == nil)
   }
 
-  @Test("KServe v0.15.2 → v0.16.0 adds four CRDs (v1alpha1/v1alpha2), changes no other; back, they are dropped",
-        .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
+  @Test(
+    "KServe v0.15.2 → v0.16.0 adds four CRDs (v1alpha1/v1alpha2), changes no other; back, they are dropped",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
   func kserve() throws {
     let old = try Self.crds("kserve/v0.15.2/kserve.yaml")
     let new = try Self.crds("kserve/v0.16.0/kserve.yaml")
@@ -185,10 +206,11 @@ struct CRDVersionChangesTests {
     let changed = changes.filter { $0.hasChanges }
     let names = changed.map { $0.name }
     let added = changed.map { $0.versionsAdded }
-    #expect(names == [
-      "inferencemodels.inference.networking.x-k8s.io", "inferencepools.inference.networking.x-k8s.io",
-      "llminferenceserviceconfigs.serving.kserve.io", "llminferenceservices.serving.kserve.io",
-    ])
+    #expect(
+      names == [
+        "inferencemodels.inference.networking.x-k8s.io", "inferencepools.inference.networking.x-k8s.io",
+        "llminferenceserviceconfigs.serving.kserve.io", "llminferenceservices.serving.kserve.io",
+      ])
     #expect(added == [["v1alpha2"], ["v1alpha2"], ["v1alpha1"], ["v1alpha1"]])
     #expect(changes.allSatisfy { $0.rollback.safe && !$0.needsMigration && $0.versionsRemoved.isEmpty })
     let isvc = try #require(changes.first { $0.name == "inferenceservices.serving.kserve.io" })

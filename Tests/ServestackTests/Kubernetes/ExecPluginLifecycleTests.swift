@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// An exec credential plugin that hangs: the request fails within the plugin timeout naming it, and the
 /// plugin (with what it started) is gone afterwards, also when servestack runs with SIGTERM blocked or is
@@ -106,15 +106,18 @@ struct ExecPluginLifecycleTests {
       exec sleep 100000
       """, in: directory)
     let kubeconfig = try Self.kubeconfig(plugin: plugin, in: directory)
-    let blockTERM = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); os.execv(sys.argv[1], sys.argv[1:])"
+    let blockTERM =
+      "import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); os.execv(sys.argv[1], sys.argv[1:])"
     let servestack = try ChildProcess(
-      python, ["-c", blockTERM, binary.path, "preflight"], environment: ["KUBECONFIG": kubeconfig.path, "NO_COLOR": "1"])
+      python, ["-c", blockTERM, binary.path, "preflight"],
+      environment: ["KUBECONFIG": kubeconfig.path, "NO_COLOR": "1"])
     defer { servestack.stop(grace: 1) }
     let pid = try await Self.readPID(directory, "plugin")
     defer { kill(pid, SIGKILL) }
     let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
     let mask = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") } ?? ""
-    let bits = UInt64(mask.split(separator: "\t").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16)
+    let bits = UInt64(
+      mask.split(separator: "\t").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16)
     #expect(bits == 0, "the plugin's blocked signals: \(mask)")
     kill(pid, SIGTERM)
     #expect(await Self.waitUntilGone([pid], seconds: 3).isEmpty, "SIGTERM did not end the plugin")

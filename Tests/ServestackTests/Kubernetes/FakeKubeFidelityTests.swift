@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The fake modern apiserver is a maintained asset: its own self-test passes, and it answers the wire-level
 /// contract the way the real v1.20 testenv does (the differences allowed are only the version-specific ones
@@ -22,7 +22,8 @@ struct FakeKubeFidelityTests {
   func selfTest() async throws {
     let result = try await Shell.runAsync("python3", [try Self.folder.appendingPathComponent("selftest.py").path])
     let closing = Self.closingLine(result.stdout)
-    #expect(result.status == 0, "selftest.py failed: \(closing)\n\(result.stdout.suffix(2000))\(result.stderr.suffix(2000))")
+    #expect(
+      result.status == 0, "selftest.py failed: \(closing)\n\(result.stdout.suffix(2000))\(result.stderr.suffix(2000))")
     #expect(closing.hasSuffix(" 0 failed"), "\(closing)")
   }
 

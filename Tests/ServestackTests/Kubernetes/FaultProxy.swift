@@ -29,13 +29,15 @@ final class FaultProxy: Sendable {
       "--upstream-ca", upstreamCA, "--seed", String(seed), "--drop", String(drop), "--drop-after", String(dropAfter),
       "--delay", String(delay), "--r429", String(r429), "--r503", String(r503), "--free", String(free),
     ]
-    (process, port) = try await Kube.startPython("Kubernetes/fault_proxy.py", arguments, log: directory.file("proxy.log"))
+    (process, port) = try await Kube.startPython(
+      "Kubernetes/fault_proxy.py", arguments, log: directory.file("proxy.log"))
     kubeconfig = try front.kubeconfig(
       server: "https://127.0.0.1:\(port)", caFile: certificates.caCertificate.path, in: directory, name: "proxied")
   }
 
   func client(options: KubeClientOptions = KubeClientOptions()) throws -> KubeClient {
-    try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: kubeconfig, environment: [:])), options: options)
+    try KubeClient(
+      connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: kubeconfig, environment: [:])), options: options)
   }
 
   /// Calls the proxy's control API (`/__proxy/stats`, `/__proxy/drop-all`, `/__proxy/config`).

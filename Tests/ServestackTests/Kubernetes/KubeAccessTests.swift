@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// SelfSubjectAccessReviews for an admin and a restricted identity.
 @Suite("Kubernetes access review")

@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A re-apply skips the PATCH of objects whose live state proves it a no-op, and only those: drift, a
 /// dropped field and another manager's value are still applied. On both backends.
@@ -16,12 +16,15 @@ struct KubeApplySkipTests {
     let first = await client.applyMany(objects, options: ApplyManyOptions(defaultNamespace: namespace))
     try #require(first.succeeded, "\(first.failures)")
     let rollout = await Waiter(client: client).wait(
-      for: ObjectReference(Kube.deployment, namespace: namespace, name: "app"), until: .rolledOut, timeout: .seconds(60))
+      for: ObjectReference(Kube.deployment, namespace: namespace, name: "app"), until: .rolledOut, timeout: .seconds(60)
+    )
     try #require(rollout.satisfied, "\(rollout)")
     return objects
   }
 
-  @Test("a re-apply of the unchanged set sends no PATCH and reports every object unchanged", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a re-apply of the unchanged set sends no PATCH and reports every object unchanged",
+    arguments: KubeBackendKind.allCases)
   func reapplySendsNoPatch(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -61,7 +64,9 @@ struct KubeApplySkipTests {
     }
   }
 
-  @Test("a field dropped from the configuration is removed even though the live object still holds the rest", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a field dropped from the configuration is removed even though the live object still holds the rest",
+    arguments: KubeBackendKind.allCases)
   func droppedFieldIsRemoved(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -95,7 +100,9 @@ struct KubeApplySkipTests {
       let second = await client.applyMany(desired, options: ApplyManyOptions(fieldManager: "second-manager"))
       #expect(second.succeeded, "\(second.failures)")
       let live = try await client.get(ObjectReference(Kube.configMap, namespace: namespace, name: "copied"))
-      let managers = (live[path: "metadata", "managedFields"]?.arrayValue ?? []).compactMap { $0["manager"]?.stringValue }
+      let managers = (live[path: "metadata", "managedFields"]?.arrayValue ?? []).compactMap {
+        $0["manager"]?.stringValue
+      }
       #expect(managers.contains("second-manager"), "\(managers)")
 
       let third = await client.applyMany(desired, options: ApplyManyOptions(fieldManager: "second-manager"))
@@ -104,20 +111,25 @@ struct KubeApplySkipTests {
     }
   }
 
-  @Test("two managers applying different fields of one object do not conflict over their digests", arguments: KubeBackendKind.allCases)
+  @Test(
+    "two managers applying different fields of one object do not conflict over their digests",
+    arguments: KubeBackendKind.allCases)
   func managersDoNotConflict(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
     try await backend.withNamespace(client) { namespace in
       let first = await client.applyMany(
-        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])], options: ApplyManyOptions(fieldManager: "manager-a"))
+        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])],
+        options: ApplyManyOptions(fieldManager: "manager-a"))
       let second = await client.applyMany(
-        [Kube.configMap("shared", namespace: namespace, data: ["b": "2"])], options: ApplyManyOptions(fieldManager: "manager-b"))
+        [Kube.configMap("shared", namespace: namespace, data: ["b": "2"])],
+        options: ApplyManyOptions(fieldManager: "manager-b"))
       #expect(first.succeeded && second.succeeded, "\(first.failures) \(second.failures)")
       let live = try await client.get(ObjectReference(Kube.configMap, namespace: namespace, name: "shared"))
       #expect(live[path: "data"]?.objectValue?.keys.sorted() == ["a", "b"])
       let again = await client.applyMany(
-        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])], options: ApplyManyOptions(fieldManager: "manager-a"))
+        [Kube.configMap("shared", namespace: namespace, data: ["a": "1"])],
+        options: ApplyManyOptions(fieldManager: "manager-a"))
       #expect(again.unchanged == 1, "\(again.results.map(\.description))")
     }
   }

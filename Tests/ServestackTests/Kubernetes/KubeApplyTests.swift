@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 /// Server-side apply, apply-many outcomes, dry runs and the server's own error messages, on both backends.
@@ -61,7 +61,9 @@ struct KubeApplyTests {
     return objects
   }
 
-  @Test("a CRD, then a custom resource of it in the same applyMany (discovery refresh)", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a CRD, then a custom resource of it in the same applyMany (discovery refresh)", arguments: KubeBackendKind.allCases
+  )
   func crdThenCustomResource(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -69,7 +71,8 @@ struct KubeApplyTests {
     let crd = try Self.crd(group: group)
     try await backend.withNamespace(client) { namespace in
       let widget = KubeObject([
-        "apiVersion": .string("\(group)/v1"), "kind": "Widget", "metadata": ["name": "w1", "namespace": .string(namespace)],
+        "apiVersion": .string("\(group)/v1"), "kind": "Widget",
+        "metadata": ["name": "w1", "namespace": .string(namespace)],
         "spec": ["size": 3],
       ])
       // The custom resource comes first: applyMany must still put the CRD before it.
@@ -82,7 +85,9 @@ struct KubeApplyTests {
     }
   }
 
-  @Test("applying the same set twice: all unchanged, no resourceVersion moves; one edit is 'configured'", arguments: KubeBackendKind.allCases)
+  @Test(
+    "applying the same set twice: all unchanged, no resourceVersion moves; one edit is 'configured'",
+    arguments: KubeBackendKind.allCases)
   func idempotence(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -94,7 +99,8 @@ struct KubeApplyTests {
       #expect(first.created == objects.count)
       // Let the controllers settle (deployment status, service-account token) before comparing versions.
       let rollout = await Waiter(client: client).wait(
-        for: ObjectReference(Kube.deployment, namespace: namespace, name: "app"), until: .rolledOut, timeout: .seconds(60))
+        for: ObjectReference(Kube.deployment, namespace: namespace, name: "app"), until: .rolledOut,
+        timeout: .seconds(60))
       #expect(rollout.satisfied, "\(rollout)")
       try await Task.sleep(for: .seconds(1))
       let references = first.results.compactMap(\.reference)
@@ -118,14 +124,16 @@ struct KubeApplyTests {
     }
   }
 
-  @Test("a server-side dry run stores nothing and still tells created from configured", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a server-side dry run stores nothing and still tells created from configured", arguments: KubeBackendKind.allCases)
   func dryRun(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
     try await backend.withNamespace(client) { namespace in
       _ = try await client.apply(Kube.configMap("existing", namespace: namespace))
       let objects = [
-        Kube.configMap("new", namespace: namespace), Kube.configMap("existing", namespace: namespace, data: ["key": "other"]),
+        Kube.configMap("new", namespace: namespace),
+        Kube.configMap("existing", namespace: namespace, data: ["key": "other"]),
         Kube.configMap("existing2", namespace: namespace),
       ]
       _ = try await client.apply(objects[2])
@@ -138,7 +146,8 @@ struct KubeApplyTests {
     }
   }
 
-  @Test("an invalid name comes back as .invalid with the server's message verbatim", arguments: KubeBackendKind.allCases)
+  @Test(
+    "an invalid name comes back as .invalid with the server's message verbatim", arguments: KubeBackendKind.allCases)
   func invalidName(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -150,19 +159,27 @@ struct KubeApplyTests {
       #expect(error.code == .invalid)
       #expect(error.httpStatus == 422)
       #expect(error.category == .input)
-      #expect(error.serverMessage?.hasPrefix("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\"") == true)
+      #expect(
+        error.serverMessage?.hasPrefix("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\"")
+          == true)
       #expect(error.message.contains(error.serverMessage ?? "<none>"))
       #expect(error.causes.contains { $0.field == "metadata.name" })
     }
   }
 
-  @Test("a modern KServe CRD is rejected by 1.20 with its \"null\" default message", .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream"), arguments: KubeBackendKind.allCases)
+  @Test(
+    "a modern KServe CRD is rejected by 1.20 with its \"null\" default message",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream"),
+    arguments: KubeBackendKind.allCases)
   func kserveCRDRejected(_ kind: KubeBackendKind) async throws {
-    if kind == .fake { try KubeTestBackend.skip(kind, "the fake implements a modern apiserver that accepts these CRDs; skipped") }
+    if kind == .fake {
+      try KubeTestBackend.skip(kind, "the fake implements a modern apiserver that accepts these CRDs; skipped")
+    }
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
-    let documents = try YAMLParser.readDocuments(atPath: fixtures.appendingPathComponent("kserve/v0.16.0/kserve.yaml").path)
+    let documents = try YAMLParser.readDocuments(
+      atPath: fixtures.appendingPathComponent("kserve/v0.16.0/kserve.yaml").path)
     var crd = try #require(
       documents.map { KubeObject($0.value) }.first { $0.name == "inferenceservices.serving.kserve.io" })
     // A group of its own, so that a CRD of the real name that others put on the shared cluster does not
@@ -173,7 +190,8 @@ struct KubeApplyTests {
     let result = await client.applyMany([crd], options: ApplyManyOptions(dryRun: true))
     let error = try #require(result.results[0].outcome.error)
     #expect(error.code == .invalid)
-    #expect(error.message.contains("CustomResourceDefinition.apiextensions.k8s.io \"inferenceservices.\(group)\" is invalid"))
+    #expect(
+      error.message.contains("CustomResourceDefinition.apiextensions.k8s.io \"inferenceservices.\(group)\" is invalid"))
     #expect(error.message.contains("Invalid value: \"null\""))
   }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Authentication against both backends: the admin token, a service-account token, exec plugins, and (on
 /// the real cluster) a client certificate signed through the CSR API.
@@ -30,7 +30,9 @@ struct KubeAuthTests {
     #expect(version["gitVersion"]?.stringValue?.hasPrefix("v1.") == true)
   }
 
-  @Test("a service-account token minted with TokenRequest authenticates as that account", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a service-account token minted with TokenRequest authenticates as that account",
+    arguments: KubeBackendKind.allCases)
   func serviceAccountToken(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let admin = try backend.client()
@@ -38,8 +40,10 @@ struct KubeAuthTests {
       let token = try await KubeTestIdentity.mintToken(admin, namespace: namespace, account: "reader")
       let dir = try TemporaryDirectory()
       let ca = try backend.caFile(in: dir)
-      let path = try Kube.writeKubeconfig(server: admin.connection.server, caFile: ca, token: token, in: dir, name: "sa")
-      let client = try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
+      let path = try Kube.writeKubeconfig(
+        server: admin.connection.server, caFile: ca, token: token, in: dir, name: "sa")
+      let client = try KubeClient(
+        connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
       let error = await #expect(throws: KubeError.self) {
         try await client.list(Kube.secret, namespace: "kube-system")
       }
@@ -51,7 +55,9 @@ struct KubeAuthTests {
 
   @Test("client-certificate auth with a certificate signed through the CSR API", arguments: KubeBackendKind.allCases)
   func clientCertificate(_ kind: KubeBackendKind) async throws {
-    if kind == .fake { try KubeTestBackend.skip(kind, "the fake apiserver does not authenticate client certificates; skipped") }
+    if kind == .fake {
+      try KubeTestBackend.skip(kind, "the fake apiserver does not authenticate client certificates; skipped")
+    }
     let backend = try await KubeTestBackend.get(kind)
     let admin = try backend.client()
     let dir = try TemporaryDirectory()
@@ -67,14 +73,16 @@ struct KubeAuthTests {
       current-context: x
       """
     let path = try dir.write("cert-kubeconfig", config).path
-    let client = try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
+    let client = try KubeClient(
+      connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
     _ = try await client.getJSON(path: "/api")
     let error = await #expect(throws: KubeError.self) { try await client.list(Kube.namespace, namespace: nil) }
     #expect(error?.code == .forbidden)
     #expect(error?.message.contains("User \"\(user)\"") == true)
   }
 
-  @Test("exec plugin: run once for many requests, again after a 401 and once expired", arguments: KubeBackendKind.allCases)
+  @Test(
+    "exec plugin: run once for many requests, again after a 401 and once expired", arguments: KubeBackendKind.allCases)
   func execPluginCaching(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let admin = try backend.connection()
@@ -119,7 +127,8 @@ struct KubeAuthTests {
       return try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
     }
     func count(_ name: String) -> String? {
-      (try? String(contentsOf: dir.file("\(name).count"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+      (try? String(contentsOf: dir.file("\(name).count"), encoding: .utf8))?.trimmingCharacters(
+        in: .whitespacesAndNewlines)
     }
 
     let cached = try client("cached", expires: "+1 hour", firstWrong: true)
@@ -137,8 +146,9 @@ struct KubeAuthTests {
     let dir = try TemporaryDirectory()
     let failing = try dir.write("fail.sh", "#!/bin/sh\necho x >> \"$0.runs\"\necho 'login expired' >&2\nexit 4\n")
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: failing.path)
-    let client = try KubeClient(connection: ClusterConnection(
-      server: "https://127.0.0.1:1", credentials: .exec(ExecCredentialConfig(command: failing.path, origin: "test"))))
+    let client = try KubeClient(
+      connection: ClusterConnection(
+        server: "https://127.0.0.1:1", credentials: .exec(ExecCredentialConfig(command: failing.path, origin: "test"))))
     let first = await #expect(throws: KubeError.self) { try await client.getJSON(path: "/version") }
     let second = await #expect(throws: KubeError.self) { try await client.getJSON(path: "/api") }
     #expect(second?.code == .execPlugin)
@@ -161,9 +171,11 @@ struct KubeAuthTests {
     #expect(error?.message.contains("'\(failing.path)'") == true)
     #expect(error?.message.contains("exited with status 4: login expired: run sso-login") == true)
 
-    let missing = try KubeClient(connection: ClusterConnection(
-      server: "https://127.0.0.1:1",
-      credentials: .exec(ExecCredentialConfig(command: "sstest-no-such-plugin", installHint: "Install it with apt.", origin: "test"))))
+    let missing = try KubeClient(
+      connection: ClusterConnection(
+        server: "https://127.0.0.1:1",
+        credentials: .exec(
+          ExecCredentialConfig(command: "sstest-no-such-plugin", installHint: "Install it with apt.", origin: "test"))))
     let missingError = await #expect(throws: KubeError.self) { try await missing.getJSON(path: "/version") }
     #expect(missingError?.message.contains("'sstest-no-such-plugin'") == true)
     #expect(missingError?.message.contains("not found on PATH. Install it with apt.") == true)

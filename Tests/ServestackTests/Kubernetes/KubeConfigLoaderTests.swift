@@ -2,8 +2,8 @@ import Foundation
 import HTTP
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// kubeconfig resolution as kubectl does it: merging, contexts, paths, errors naming file and field.
 @Suite("KubeConfigLoader")
@@ -11,8 +11,10 @@ struct KubeConfigLoaderTests {
   static let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
   static var pemBase64: String { Data(pem.utf8).base64EncodedString() }
 
-  func file(_ dir: TemporaryDirectory, _ name: String, clusters: [(String, String)], users: [(String, String)],
-            contexts: [(String, String)], current: String?) throws -> String {
+  func file(
+    _ dir: TemporaryDirectory, _ name: String, clusters: [(String, String)], users: [(String, String)],
+    contexts: [(String, String)], current: String?
+  ) throws -> String {
     var text = "apiVersion: v1\nkind: Config\nclusters:\n"
     for (name, body) in clusters { text += "- name: \(name)\n  cluster:\n\(indent(body))" }
     text += "users:\n"
@@ -43,13 +45,19 @@ struct KubeConfigLoaderTests {
     #expect(first.contextName == "ctx-a")
     #expect(first.server == "https://127.0.0.1:1111")
     #expect(first.namespace == "team-a")
-    guard case .token(let token) = first.credentials else { Issue.record("expected a token"); return }
+    guard case .token(let token) = first.credentials else {
+      Issue.record("expected a token")
+      return
+    }
     #expect(token.value == "tok-a")
 
     let second = try KubeConfigLoader.load(KubeConfigOptions(context: "ctx-b", namespace: "override", environment: env))
     #expect(second.server == "https://127.0.0.1:2222")
     #expect(second.namespace == "override")
-    guard case .basic(let user, _) = second.credentials else { Issue.record("expected basic auth"); return }
+    guard case .basic(let user, _) = second.credentials else {
+      Issue.record("expected basic auth")
+      return
+    }
     #expect(user == "bob")
   }
 
@@ -71,7 +79,8 @@ struct KubeConfigLoaderTests {
   func badBase64() throws {
     let home = try TemporaryDirectory()
     let path = try file(
-      home, ".kube/config", clusters: [("c", "server: https://127.0.0.1:1\ncertificate-authority-data: \(Self.pemBase64)")],
+      home, ".kube/config",
+      clusters: [("c", "server: https://127.0.0.1:1\ncertificate-authority-data: \(Self.pemBase64)")],
       users: [("u", "client-certificate-data: \(Self.pemBase64)\nclient-key-data: '%%% not base64'")],
       contexts: [("ctx", "cluster: c\nuser: u")], current: "ctx")
     #expect(FileManager.default.fileExists(atPath: path))
@@ -104,36 +113,55 @@ struct KubeConfigLoaderTests {
     let path = try file(
       dir, "cfg/config",
       clusters: [
-        ("c", "server: https://127.0.0.1:6443/\ncertificate-authority: pki/ca.crt\ntls-server-name: kubernetes\nproxy-url: http://127.0.0.1:3128")
+        (
+          "c",
+          "server: https://127.0.0.1:6443/\ncertificate-authority: pki/ca.crt\ntls-server-name: kubernetes\nproxy-url: http://127.0.0.1:3128"
+        )
       ],
       users: [("u", "client-certificate: pki/client.crt\nclient-key: ./pki/client.key\ntokenFile: token")],
       contexts: [("ctx", "cluster: c\nuser: u")], current: "ctx")
     let connection = try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:]))
     #expect(connection.server == "https://127.0.0.1:6443")
-    #expect(connection.tls.certificateAuthority == .file(dir.url.appendingPathComponent("cfg/pki/ca.crt").standardizedFileURL.path))
-    #expect(connection.tls.clientKey == .file(dir.url.appendingPathComponent("cfg/pki/client.key").standardizedFileURL.path))
+    #expect(
+      connection.tls.certificateAuthority
+        == .file(dir.url.appendingPathComponent("cfg/pki/ca.crt").standardizedFileURL.path))
+    #expect(
+      connection.tls.clientKey == .file(dir.url.appendingPathComponent("cfg/pki/client.key").standardizedFileURL.path))
     #expect(connection.tls.serverName == "kubernetes")
     #expect(connection.namespace == "default")
-    guard case .url(let proxy) = connection.proxy else { Issue.record("expected proxy-url"); return }
+    guard case .url(let proxy) = connection.proxy else {
+      Issue.record("expected proxy-url")
+      return
+    }
     #expect(proxy == "http://127.0.0.1:3128")
-    guard case .tokenFile(let tokenPath) = connection.credentials else { Issue.record("expected tokenFile"); return }
+    guard case .tokenFile(let tokenPath) = connection.credentials else {
+      Issue.record("expected tokenFile")
+      return
+    }
     #expect(tokenPath.hasSuffix("/cfg/token"))
   }
 
   @Test("exec plugins: v1 needs interactiveMode, relative commands with a slash resolve")
   func execConfig() throws {
     let dir = try TemporaryDirectory()
-    let exec = "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: ./bin/get-token\n  args: [--x]\n  env: [{name: A, value: b}]\n"
+    let exec =
+      "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: ./bin/get-token\n  args: [--x]\n  env: [{name: A, value: b}]\n"
     let broken = try file(
       dir, "broken", clusters: [("c", "server: https://127.0.0.1:1")], users: [("u", exec)],
       contexts: [("ctx", "cluster: c\nuser: u")], current: "ctx")
-    let error = #expect(throws: KubeError.self) { try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: broken, environment: [:])) }
+    let error = #expect(throws: KubeError.self) {
+      try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: broken, environment: [:]))
+    }
     #expect(error?.message.contains("users[0].user.exec.interactiveMode: required") == true)
     let good = try file(
-      dir, "good", clusters: [("c", "server: https://127.0.0.1:1")], users: [("u", exec + "  interactiveMode: Never\n")],
+      dir, "good", clusters: [("c", "server: https://127.0.0.1:1")],
+      users: [("u", exec + "  interactiveMode: Never\n")],
       contexts: [("ctx", "cluster: c\nuser: u")], current: "ctx")
     let connection = try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: good, environment: [:]))
-    guard case .exec(let config) = connection.credentials else { Issue.record("expected exec"); return }
+    guard case .exec(let config) = connection.credentials else {
+      Issue.record("expected exec")
+      return
+    }
     #expect(config.command == dir.url.appendingPathComponent("bin/get-token").path)
     #expect(config.args == ["--x"])
     #expect(config.env == [.init(name: "A", value: "b")])
@@ -145,8 +173,11 @@ struct KubeConfigLoaderTests {
     let path = try file(
       dir, "config", clusters: [("c", "server: https://127.0.0.1:1")], users: [("u", "token: t")],
       contexts: [("ctx", "cluster: c\nuser: nobody")], current: "ctx")
-    let error = #expect(throws: KubeError.self) { try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])) }
-    #expect(error?.message == "\(path): contexts[0].context.user: user \"nobody\" is not defined; available users: \"u\"")
+    let error = #expect(throws: KubeError.self) {
+      try KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:]))
+    }
+    #expect(
+      error?.message == "\(path): contexts[0].context.user: user \"nobody\" is not defined; available users: \"u\"")
   }
 
   @Test("no configuration at all lists what was tried; invalid YAML names file and line")
@@ -176,7 +207,10 @@ struct KubeConfigLoaderTests {
     #expect(connection.namespace == "kserve")
     #expect(connection.tls.certificateAuthority == .file(root.path + "/ca.crt"))
     #expect(connection.source.contains("in-cluster"))
-    guard case .tokenFile(let path) = connection.credentials else { Issue.record("expected a token file"); return }
+    guard case .tokenFile(let path) = connection.credentials else {
+      Issue.record("expected a token file")
+      return
+    }
     #expect(path == root.path + "/token")
   }
 }

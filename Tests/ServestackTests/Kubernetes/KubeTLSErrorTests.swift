@@ -1,8 +1,8 @@
 import Foundation
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// What a user is told when the Kubernetes API's certificate is not signed by the kubeconfig's CA.
 @Suite("Kubernetes TLS errors")
@@ -23,7 +23,8 @@ struct KubeTLSErrorTests {
       current-context: x
       """
     let path = try directory.write("kubeconfig", config).path
-    let client = try KubeClient(connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
+    let client = try KubeClient(
+      connection: KubeConfigLoader.load(KubeConfigOptions(kubeconfig: path, environment: [:])))
     let error = await #expect(throws: KubeError.self) { _ = try await client.getJSON(path: "/version") }
     let message = error?.message ?? ""
     #expect(message.contains("certificate-authority"), "\(message)")

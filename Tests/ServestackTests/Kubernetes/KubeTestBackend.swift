@@ -2,8 +2,8 @@ import Foundation
 import HTTP
 import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 import YAML
 
 /// The apiservers the client tests run against: the same tests, once per backend.
@@ -80,7 +80,8 @@ struct KubeTestBackend: Sendable {
     if case .token(let token) = connection.credentials { configuration.authorization = .bearer(token) }
     let http = try HTTPClient(configuration: configuration)
     defer { http.shutdown() }
-    var request = HTTPRequest(method: method, url: connection.server + path, headers: ["Content-Type": "application/json"])
+    var request = HTTPRequest(
+      method: method, url: connection.server + path, headers: ["Content-Type": "application/json"])
     if let body { request.body = .bytes(body.serializedBytes()) }
     let response = try await http.execute(request)
     guard response.isSuccess else { throw TestSetupError("\(method) \(path): \(response.status) \(response.text)") }
@@ -89,7 +90,9 @@ struct KubeTestBackend: Sendable {
 
   /// A kubeconfig for `server` with the admin's credentials and `caFile` (for the fault proxy).
   func kubeconfig(server: String, caFile: String, in directory: TemporaryDirectory, name: String) throws -> String {
-    guard case .token(let token) = try connection().credentials else { throw TestSetupError("the admin user has no token") }
+    guard case .token(let token) = try connection().credentials else {
+      throw TestSetupError("the admin user has no token")
+    }
     return try Kube.writeKubeconfig(server: server, caFile: caFile, token: token.value, in: directory, name: name)
   }
 
@@ -118,7 +121,9 @@ enum Kube {
     try YAMLParser.parseDocuments(yaml).map(KubeObject.init)
   }
 
-  static func writeKubeconfig(server: String, caFile: String, token: String, in directory: TemporaryDirectory, name: String) throws -> String {
+  static func writeKubeconfig(
+    server: String, caFile: String, token: String, in directory: TemporaryDirectory, name: String
+  ) throws -> String {
     let text = """
       apiVersion: v1
       kind: Config
@@ -137,10 +142,13 @@ enum Kube {
   }
 
   /// A Deployment of `replicas` pods (image never pulled on hollow nodes).
-  static func deployment(_ name: String, namespace: String, replicas: Int = 1, nodeSelector: [String: String]? = nil) -> KubeObject {
+  static func deployment(_ name: String, namespace: String, replicas: Int = 1, nodeSelector: [String: String]? = nil)
+    -> KubeObject
+  {
     var podSpec: JSONValue = ["containers": [["name": "main", "image": "registry.invalid/sstest/app:1.0"]]]
     if let nodeSelector {
-      podSpec["nodeSelector"] = .object(JSONObject(uniqueKeysWithValues: nodeSelector.map { ($0.key, JSONValue.string($0.value)) }))
+      podSpec["nodeSelector"] = .object(
+        JSONObject(uniqueKeysWithValues: nodeSelector.map { ($0.key, JSONValue.string($0.value)) }))
     }
     return KubeObject([
       "apiVersion": "apps/v1", "kind": "Deployment",
@@ -155,7 +163,8 @@ enum Kube {
   static func configMap(_ name: String, namespace: String, data: [String: String] = ["key": "value"]) -> KubeObject {
     KubeObject([
       "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace)],
-      "data": .object(JSONObject(uniqueKeysWithValues: data.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })),
+      "data": .object(
+        JSONObject(uniqueKeysWithValues: data.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })),
     ])
   }
 
@@ -192,7 +201,9 @@ enum Kube {
       {
         return (process, port)
       }
-      guard process.isRunning else { throw TestSetupError("\(script) exited before it was ready:\n\(process.logTail())") }
+      guard process.isRunning else {
+        throw TestSetupError("\(script) exited before it was ready:\n\(process.logTail())")
+      }
       try await Task.sleep(for: .milliseconds(50))
     }
     process.stop()
@@ -215,7 +226,8 @@ struct FakeKubeProcess: Sendable {
     guard TestEnvironment.which("python3") != nil, TestEnvironment.which("openssl") != nil else {
       throw TestSetupError("the fake apiserver needs python3 and openssl")
     }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "\(prefix)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var arguments = ["--port", "0", "--dir", directory.path]
     if let config {

@@ -20,7 +20,9 @@ enum KubeTestIdentity {
   }
 
   /// A client for a service account allowed only to get and list ConfigMaps in `namespace`.
-  static func restrictedClient(_ backend: KubeTestBackend, _ admin: KubeClient, namespace: String) async throws -> KubeClient {
+  static func restrictedClient(_ backend: KubeTestBackend, _ admin: KubeClient, namespace: String) async throws
+    -> KubeClient
+  {
     let objects = try Kube.objects(
       """
       apiVersion: rbac.authorization.k8s.io/v1
@@ -45,7 +47,9 @@ enum KubeTestIdentity {
 
   /// Has the cluster sign a client certificate for `user` (certificates.k8s.io/v1, signer
   /// kubernetes.io/kube-apiserver-client, approved by the admin). Returns PEM certificate and key.
-  static func signClientCertificate(_ admin: KubeClient, user: String, in dir: TemporaryDirectory) async throws -> (String, String) {
+  static func signClientCertificate(_ admin: KubeClient, user: String, in dir: TemporaryDirectory) async throws -> (
+    String, String
+  ) {
     let key = dir.file("\(user).key").path
     let csr = dir.file("\(user).csr").path
     // openssl runs off the cooperative pool (it has only as many threads as cores).
@@ -66,16 +70,20 @@ enum KubeTestIdentity {
     defer { Task { _ = try? await admin.delete(reference) } }
     var current = try await admin.get(reference)
     current["status"] = [
-      "conditions": [["type": "Approved", "status": "True", "reason": "SSTest", "message": "approved by the servestack tests"]]
+      "conditions": [
+        ["type": "Approved", "status": "True", "reason": "SSTest", "message": "approved by the servestack tests"]
+      ]
     ]
     _ = try await admin.update(current, subresource: "approval")
     let issued = WaitCondition(name: "issued") { object in
-      object?[path: "status", "certificate"]?.stringValue.map { _ in .satisfied("issued") } ?? .pending("not signed yet")
+      object?[path: "status", "certificate"]?.stringValue.map { _ in .satisfied("issued") }
+        ?? .pending("not signed yet")
     }
     let wait = await Waiter(client: admin).wait(for: reference, until: issued, timeout: .seconds(30))
     if let error = wait.error { throw error }
     let signed = try await admin.get(reference)
-    guard let encoded = signed[path: "status", "certificate"]?.stringValue, let data = Data(base64Encoded: encoded) else {
+    guard let encoded = signed[path: "status", "certificate"]?.stringValue, let data = Data(base64Encoded: encoded)
+    else {
       throw TestSetupError("the CSR has no certificate")
     }
     return (String(decoding: data, as: UTF8.self), try String(contentsOfFile: key, encoding: .utf8))

@@ -3,13 +3,14 @@ import HTTP
 import Kubernetes
 import ServestackCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Watch-based waits and the diagnosis of workloads that do not become ready.
 @Suite("Kubernetes waits")
 struct KubeWaitTests {
-  @Test("a Deployment rolls out (hollow nodes / simulated controllers), with progress", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a Deployment rolls out (hollow nodes / simulated controllers), with progress", arguments: KubeBackendKind.allCases)
   func rollout(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -17,7 +18,8 @@ struct KubeWaitTests {
       _ = try await client.apply(Kube.deployment("web", namespace: namespace, replicas: 2))
       let states = Mutex<[String]>([])
       let result = await Waiter(client: client).wait(
-        for: ObjectReference(Kube.deployment, namespace: namespace, name: "web"), until: .rolledOut, timeout: .seconds(60)
+        for: ObjectReference(Kube.deployment, namespace: namespace, name: "web"), until: .rolledOut,
+        timeout: .seconds(60)
       ) { progress in states.withLock { $0.append(progress.state.text) } }
       #expect(result.satisfied, "\(result)")
       #expect(result.state == .satisfied("2/2 available"))
@@ -25,7 +27,9 @@ struct KubeWaitTests {
     }
   }
 
-  @Test("a Deployment that never becomes available times out with a diagnosis naming the pod state", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a Deployment that never becomes available times out with a diagnosis naming the pod state",
+    arguments: KubeBackendKind.allCases)
   func timeoutWithDiagnosis(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -69,9 +73,13 @@ struct KubeWaitTests {
     }
   }
 
-  @Test("a crash-looping Deployment fails early at its progress deadline, naming exit code and restarts", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a crash-looping Deployment fails early at its progress deadline, naming exit code and restarts",
+    arguments: KubeBackendKind.allCases)
   func crashLoopFailsEarly(_ kind: KubeBackendKind) async throws {
-    if kind == .real { try KubeTestBackend.skip(kind, "hollow kubelets run every container successfully, so nothing crashes; skipped") }
+    if kind == .real {
+      try KubeTestBackend.skip(kind, "hollow kubelets run every container successfully, so nothing crashes; skipped")
+    }
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
     try await backend.withNamespace(client) { namespace in
@@ -87,7 +95,9 @@ struct KubeWaitTests {
       #expect(finding.problem == "CrashLoopBackOff")
       #expect(finding.detail.contains("last termination: Error exit code 1"))
       #expect(finding.detail.contains("restarts="))
-      #expect(error.message.hasPrefix("deployment \(namespace)/crashy: will not become rolled out: exceeded its progress deadline"))
+      #expect(
+        error.message.hasPrefix(
+          "deployment \(namespace)/crashy: will not become rolled out: exceeded its progress deadline"))
     }
   }
 
@@ -122,7 +132,9 @@ struct KubeWaitTests {
     try await client.delete(reference, options: DeleteOptions(waitUntilGone: true, timeout: .seconds(30)))
   }
 
-  @Test("a Service without ready endpoints times out saying so in plain words (not \"not has ready endpoints\")", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a Service without ready endpoints times out saying so in plain words (not \"not has ready endpoints\")",
+    arguments: KubeBackendKind.allCases)
   func serviceWithoutEndpoints(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -136,7 +148,8 @@ struct KubeWaitTests {
       let result = await Waiter(client: client).wait(for: reference, until: .serviceHasEndpoints, timeout: .seconds(2))
       let error = try #require(result.error)
       #expect(error.code == .waitTimeout)
-      #expect(error.message.hasPrefix("service \(namespace)/lonely: no ready endpoints after 2.0s: "), "\(error.message)")
+      #expect(
+        error.message.hasPrefix("service \(namespace)/lonely: no ready endpoints after 2.0s: "), "\(error.message)")
       #expect(!error.message.contains("not has"), "\(error.message)")
     }
   }

@@ -3,8 +3,8 @@ import HTTP
 import Kubernetes
 import ServestackCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Watches that survive dropped connections and expired resourceVersions.
 ///
@@ -54,7 +54,8 @@ struct KubeWatchTests {
     deinit { task.cancel() }
   }
 
-  @Test("a watch reconnects from its last resourceVersion after the connection drops", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a watch reconnects from its last resourceVersion after the connection drops", arguments: KubeBackendKind.allCases)
   func reconnectAfterDrop(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let admin = try backend.client()
@@ -74,10 +75,13 @@ struct KubeWatchTests {
     proxy.stop()
   }
 
-  @Test("410 Gone: a watch from an expired resourceVersion lists again and reports what exists", arguments: KubeBackendKind.allCases)
+  @Test(
+    "410 Gone: a watch from an expired resourceVersion lists again and reports what exists",
+    arguments: KubeBackendKind.allCases)
   func goneRelists(_ kind: KubeBackendKind) async throws {
     if kind == .real {
-      try KubeTestBackend.skip(kind, "v1.20 replays any resourceVersion etcd has not compacted, so no 410 can be provoked; skipped")
+      try KubeTestBackend.skip(
+        kind, "v1.20 replays any resourceVersion etcd has not compacted, so no 410 can be provoked; skipped")
     }
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -87,9 +91,11 @@ struct KubeWatchTests {
       let config = try await backend.fakeControl(.get, "/fake/config")
       _ = try await backend.fakeControl(.patch, "/fake/config", ["watchHistorySize": 10])
       for index in 0..<25 { _ = try await client.apply(Kube.configMap("churn-\(index)", namespace: namespace)) }
-      let watch = Collector(client.watch(Kube.configMap, namespace: namespace, options: WatchOptions(resourceVersion: start)))
+      let watch = Collector(
+        client.watch(Kube.configMap, namespace: namespace, options: WatchOptions(resourceVersion: start)))
       let sawLast = await watch.waitFor("churn-24")
-      _ = try await backend.fakeControl(.patch, "/fake/config", ["watchHistorySize": config["watchHistorySize"] ?? 1000])
+      _ = try await backend.fakeControl(
+        .patch, "/fake/config", ["watchHistorySize": config["watchHistorySize"] ?? 1000])
       #expect(sawLast)
       #expect(watch.relists == 1)
       #expect(Set(watch.added).isSuperset(of: ["old", "churn-0", "churn-24"]))

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Kubernetes
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import Kubernetes
 
 @Suite("Storage version migration")
 struct StorageVersionMigratorTests {
@@ -20,8 +21,9 @@ struct StorageVersionMigratorTests {
     return crd[path: "status", "storedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
   }
 
-  @Test("v1alpha1 stored → v1 only: objects in two namespaces rewritten (paged), storedVersions [v1], v1alpha1 removable",
-        arguments: KubeBackendKind.allCases)
+  @Test(
+    "v1alpha1 stored → v1 only: objects in two namespaces rewritten (paged), storedVersions [v1], v1alpha1 removable",
+    arguments: KubeBackendKind.allCases)
   func alphaToV1(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -35,12 +37,14 @@ struct StorageVersionMigratorTests {
       try await backend.withNamespace(client) { second in
         var widgets: [ObjectReference] = []
         for index in 0..<7 {
-          let widget = C.widget("w\(index)", namespace: index % 2 == 0 ? first : second, group: group, version: "v1alpha1")
+          let widget = C.widget(
+            "w\(index)", namespace: index % 2 == 0 ? first : second, group: group, version: "v1alpha1")
           _ = try await client.create(widget)
           widgets.append(try #require(widget.reference))
         }
         // The new storage version, with v1alpha1 still listed (the apiserver refuses to drop a stored version).
-        let changes = try CRDVersionChanges(old: old, new: new, storedVersions: try await Self.storedVersions(client, name))
+        let changes = try CRDVersionChanges(
+          old: old, new: new, storedVersions: try await Self.storedVersions(client, name))
         #expect(changes.storedVersionsToMigrate == ["v1alpha1"] && changes.needsTransitionalCRD)
         try await Self.apply(client, try CRDVersionChanges.transitionalCRD(old: old, new: new))
         #expect(try await Self.storedVersions(client, name) == ["v1alpha1", "v1"])
@@ -49,14 +53,17 @@ struct StorageVersionMigratorTests {
         // Discovery announces the storage version's hash for every served version (what the migrator waits for).
         func hash(_ version: String) async throws -> String? {
           let document = try await client.getJSON(path: "/apis/\(group)/\(version)")
-          return document["resources"]?.arrayValue?.first { $0["name"] == "widgets" }?["storageVersionHash"]?.stringValue
+          return document["resources"]?.arrayValue?.first { $0["name"] == "widgets" }?["storageVersionHash"]?
+            .stringValue
         }
         let hashes = [try await hash("v1alpha1"), try await hash("v1")]
         #expect(hashes[0] != nil && hashes[0] == hashes[1], "\(hashes)")
         let refused = await client.applyMany([new]).results[0].outcome.error
         #expect(refused?.code == .invalid)
-        #expect(refused?.message.contains("status.storedVersions[0]: Invalid value: \"v1alpha1\": must appear in spec.versions") == true,
-                "\(refused?.message ?? "accepted")")
+        #expect(
+          refused?.message.contains(
+            "status.storedVersions[0]: Invalid value: \"v1alpha1\": must appear in spec.versions") == true,
+          "\(refused?.message ?? "accepted")")
 
         let events = Events()
         let migrator = StorageVersionMigrator(
@@ -76,21 +83,25 @@ struct StorageVersionMigratorTests {
         #expect(again.wasAlreadyMigrated && again.migrated == 0 && again.isComplete)
         try await Self.apply(client, new)
         for reference in widgets {
-          let v1 = ObjectReference(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: reference.namespace, name: reference.name)
+          let v1 = ObjectReference(
+            GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: reference.namespace,
+            name: reference.name)
           let widget = try await client.get(v1)
           #expect(widget.apiVersion == "\(group)/v1")
           #expect(widget[path: "spec", "size"]?.intValue == reference.name.count)
           #expect(widget[path: "spec", "color"]?.stringValue == "blue")
         }
-        let listed = try await client.list(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: nil)
+        let listed = try await client.list(
+          GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: nil)
         #expect(listed.items.count == 7)
       }
     }
     _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }
 
-  @Test("an object changed after the listing is read again and rewritten, a deleted one skipped; one that cannot be rewritten keeps storedVersions",
-        arguments: KubeBackendKind.allCases)
+  @Test(
+    "an object changed after the listing is read again and rewritten, a deleted one skipped; one that cannot be rewritten keeps storedVersions",
+    arguments: KubeBackendKind.allCases)
   func changedDeletedFailed(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -119,8 +130,10 @@ struct StorageVersionMigratorTests {
       #expect(try await Self.storedVersions(client, name) == ["v1alpha1", "v1"])
       let error = try #require(throws: KubeError.self) { try failed.checked() }
       #expect(error.code == .conditionFailed)
-      #expect(error.message.contains("migrate stored versions of crd \(name) to v1: 1 of 4 objects could not be rewritten"))
-      #expect(error.message.contains("w0") && error.message.contains("status.storedVersions stays [\"v1alpha1\", \"v1\"]"))
+      #expect(
+        error.message.contains("migrate stored versions of crd \(name) to v1: 1 of 4 objects could not be rewritten"))
+      #expect(
+        error.message.contains("w0") && error.message.contains("status.storedVersions stays [\"v1alpha1\", \"v1\"]"))
 
       // With retries: the changed object is read again and rewritten, the deleted one skipped.
       var migrator = StorageVersionMigrator(client: client)
@@ -131,13 +144,17 @@ struct StorageVersionMigratorTests {
       let result = try await migrator.migrate(crd: name).checked()
       #expect(result.migrated == 3 && result.skipped == 1 && result.failed == 0 && result.storedVersions == ["v1"])
       try await Self.apply(client, new)
-      let touched = try await client.get(ObjectReference(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: namespace, name: "w1"))
+      let touched = try await client.get(
+        ObjectReference(GroupVersionKind(group: group, version: "v1", kind: "Widget"), namespace: namespace, name: "w1")
+      )
       #expect(touched.labels["touched"] == "yes")
     }
     _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }
 
-  @Test("a storage version that is not served: objects are rewritten through a served version", arguments: KubeBackendKind.allCases)
+  @Test(
+    "a storage version that is not served: objects are rewritten through a served version",
+    arguments: KubeBackendKind.allCases)
   func unservedStorage(_ kind: KubeBackendKind) async throws {
     let backend = try await KubeTestBackend.get(kind)
     let client = try backend.client()
@@ -149,11 +166,14 @@ struct StorageVersionMigratorTests {
       for index in 0..<3 {
         _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
       }
-      try await Self.apply(client, C.make(group: group, [C.v("v1alpha1"), C.v("v1beta1", served: false, storage: true)]))
+      try await Self.apply(
+        client, C.make(group: group, [C.v("v1alpha1"), C.v("v1beta1", served: false, storage: true)]))
       let result = try await StorageVersionMigrator(client: client).migrate(crd: name).checked()
       #expect(result.migrated == 3 && result.storageVersion == "v1beta1" && result.storedVersions == ["v1beta1"])
-      try await Self.apply(client, C.make(group: group, [C.v("v1alpha1", served: false), C.v("v1beta1", storage: true)]))
-      let listed = try await client.list(GroupVersionKind(group: group, version: "v1beta1", kind: "Widget"), namespace: namespace)
+      try await Self.apply(
+        client, C.make(group: group, [C.v("v1alpha1", served: false), C.v("v1beta1", storage: true)]))
+      let listed = try await client.list(
+        GroupVersionKind(group: group, version: "v1beta1", kind: "Widget"), namespace: namespace)
       #expect(listed.items.count == 3)
     }
     _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
@@ -177,4 +197,3 @@ final class Events: @unchecked Sendable {
   func append(_ event: StorageVersionMigrationProgress) { lock.withLock { events.append(event) } }
   var all: [StorageVersionMigrationProgress] { lock.withLock { events } }
 }
-

@@ -14,22 +14,27 @@ enum SyntheticCRD {
   /// A group of its own per test, so that tests on the shared cluster never meet.
   static func uniqueGroup() -> String { "w\(UUID().uuidString.prefix(8).lowercased()).sstest.example.com" }
 
-  static func make(group: String = "widgets.example.com", _ versions: [Version], storedVersions: [String]? = nil) -> KubeObject {
+  static func make(group: String = "widgets.example.com", _ versions: [Version], storedVersions: [String]? = nil)
+    -> KubeObject
+  {
     var crd = KubeObject([
       "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
       "metadata": ["name": .string("widgets.\(group)")],
       "spec": [
         "group": .string(group), "scope": "Namespaced",
         "names": ["plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"],
-        "versions": .array(versions.map { version in
-          [
-            "name": .string(version.name), "served": .bool(version.served), "storage": .bool(version.storage),
-            "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
-          ]
-        }),
+        "versions": .array(
+          versions.map { version in
+            [
+              "name": .string(version.name), "served": .bool(version.served), "storage": .bool(version.storage),
+              "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
+            ]
+          }),
       ],
     ])
-    if let storedVersions { crd.json.set(.array(storedVersions.map(JSONValue.string)), at: ["status", "storedVersions"]) }
+    if let storedVersions {
+      crd.json.set(.array(storedVersions.map(JSONValue.string)), at: ["status", "storedVersions"])
+    }
     return crd
   }
 

@@ -1,7 +1,7 @@
 import Foundation
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Package.swift says the truth: every target declares exactly the modules its sources import (the
 /// toolchain's own modules aside), so the module graph in docs/architecture.md can be read off it.

@@ -1,17 +1,20 @@
 import Foundation
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// The phases embedded in the binary.
 @Suite struct BuiltinPhaseTests {
-  @Test(arguments: Profile.allCases)
+  @Test("loads and validates for every profile", arguments: Profile.allCases)
   func loadsAndValidatesForEveryProfile(_ profile: Profile) throws {
     let set = try PhaseSet.builtin()
     let selected = set.selection(profile: profile)
     #expect(selected.first?.name.rawValue == "preflight")
-    #expect(selected.filter { $0.kind == .install }.allSatisfy { !$0.wait.isEmpty || $0.name.rawValue == "kserve-cluster-resources" })
+    #expect(
+      selected.filter { $0.kind == .install }.allSatisfy {
+        !$0.wait.isEmpty || $0.name.rawValue == "kserve-cluster-resources"
+      })
     for phase in selected where phase.kind == .install {
       #expect(phase.manifests(for: profile).allSatisfy { if case .url = $0.location { true } else { false } })
     }
@@ -19,7 +22,7 @@ import TestSupport
     #expect(matrix.kubernetes(for: profile).minimum == (try KubernetesVersion("1.30")))
   }
 
-  @Test func defaultStackVersions() throws {
+  @Test("default stack versions") func defaultStackVersions() throws {
     let components = Dictionary(
       uniqueKeysWithValues: try PhaseSet.builtin().phases.compactMap(\.component).map { ($0.name, $0) })
     #expect(components["kserve"]?.version == "v0.16.0")
@@ -37,7 +40,9 @@ import TestSupport
   /// The pins are the hashes of the fixtures' git copies: each URL's fixture must hash to its pin, and the
   /// pin must be the one the fixtures README (or SOURCES-upgrade-chain.md) lists for that file; every
   /// manifest of every catalog version is checked.
-  @Test(.enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream; skipped"))
+  @Test(
+    "every pin matches its fixture",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream; skipped"))
   func everyPinMatchesItsFixture() throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     var listed: [String: String] = [:]

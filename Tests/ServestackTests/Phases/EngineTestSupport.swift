@@ -3,8 +3,8 @@ import HTTP
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Shared pieces of the installer tests: the real-1.20 phase set, a fake apiserver of the test's own
 /// (configured for it), and running the built `servestack` binary.
@@ -20,7 +20,9 @@ enum EngineTests {
   }
 
   /// A fresh name for a test namespace (`sstest-<what>-<random>`).
-  static func uniqueName(_ what: String) -> String { "sstest-\(what)-" + String(UUID().uuidString.lowercased().prefix(6)) }
+  static func uniqueName(_ what: String) -> String {
+    "sstest-\(what)-" + String(UUID().uuidString.lowercased().prefix(6))
+  }
 
   static func realClient() throws -> KubeClient {
     guard let path = TestEnvironment.testKubeconfig else { throw TestSetupError(TestEnvironment.missingClusterReason) }
@@ -28,7 +30,9 @@ enum EngineTests {
   }
 
   /// Install options for the real120 set in `namespace`, state in `stateNamespace`.
-  static func real120Options(namespace: String, stateNamespace: String, cache: TemporaryDirectory) throws -> InstallOptions {
+  static func real120Options(namespace: String, stateNamespace: String, cache: TemporaryDirectory) throws
+    -> InstallOptions
+  {
     InstallOptions(
       phaseSet: try PhaseSet.load(directory: real120),
       parameters: try PhaseParameters(profile: .serverless, overrides: ["namespace": namespace]),
@@ -58,7 +62,9 @@ enum EngineTests {
 
   /// Runs the built binary with `arguments` against `kubeconfig`.
   static func servestack(_ arguments: [String], kubeconfig: String? = nil) async throws -> Shell.Output {
-    guard let binary = TestEnvironment.servestackBinary else { throw TestSetupError("the servestack binary is not built (swift build)") }
+    guard let binary = TestEnvironment.servestackBinary else {
+      throw TestSetupError("the servestack binary is not built (swift build)")
+    }
     var environment = ["NO_COLOR": "1"]
     if let kubeconfig { environment["KUBECONFIG"] = kubeconfig }
     return try await Shell.runAsync(binary.path, arguments, environment: environment)
@@ -99,7 +105,9 @@ struct ModernStack {
   let cache: TemporaryDirectory
 
   init() throws {
-    guard let fixtures = TestEnvironment.upstreamFixtures else { throw TestSetupError(TestEnvironment.missingFixturesReason) }
+    guard let fixtures = TestEnvironment.upstreamFixtures else {
+      throw TestSetupError(TestEnvironment.missingFixturesReason)
+    }
     mirror = try ManifestMirror(fixtures: fixtures)
     cache = try TemporaryDirectory(prefix: "servestack-cache")
   }

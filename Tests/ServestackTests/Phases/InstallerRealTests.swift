@@ -2,8 +2,8 @@ import Foundation
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Install, re-install, kill and resume, the lease, status and uninstall, against the real v1.20
 /// apiserver with the real120 phase set (its objects in a namespace of the test's own).
@@ -11,7 +11,9 @@ import TestSupport
   "Installer against the real v1.20 apiserver", .serialized,
   .enabled(if: TestEnvironment.hasTestCluster, Comment(rawValue: TestEnvironment.missingClusterReason)))
 struct InstallerRealTests {
-  @Test("install, install again (every phase unchanged, no resourceVersion moved), status, uninstall keeps the CRD (and the state remembers it) but deletes a Deployment labelled managed-by=Helm in its own manifest, uninstall --delete-crds then removes the CRD")
+  @Test(
+    "install, install again (every phase unchanged, no resourceVersion moved), status, uninstall keeps the CRD (and the state remembers it) but deletes a Deployment labelled managed-by=Helm in its own manifest, uninstall --delete-crds then removes the CRD"
+  )
   func installTwiceStatusUninstall() async throws {
     let client = try EngineTests.realClient()
     let namespace = EngineTests.uniqueName("r120")
@@ -33,7 +35,8 @@ struct InstallerRealTests {
       let after = try await EngineTests.resourceVersions(client, stateNamespace: stateNamespace)
       #expect(after == before, "a re-install moved resourceVersions")
 
-      let status = try await StatusReporter(client: client).run(phaseSet: options.phaseSet, stateNamespace: stateNamespace)
+      let status = try await StatusReporter(client: client).run(
+        phaseSet: options.phaseSet, stateNamespace: stateNamespace)
       #expect(status.healthy)
       #expect(status.phases.map(\.name) == ["base", "app", "widgets"])
       #expect(status.workloads.map(\.object) == ["deployment \(namespace)/app"])
@@ -43,15 +46,25 @@ struct InstallerRealTests {
         UninstallOptions(phaseSet: options.phaseSet, timeout: .seconds(120), stateNamespace: stateNamespace))
       #expect(removed.succeeded, "\(removed.removals.flatMap(\.failed))")
       #expect(removed.removals.map(\.phase) == ["widgets", "app", "base"])
-      #expect(try await client.getIfExists(ObjectReference(EngineTests.namespace, name: namespace)) == nil, "uninstall waits until gone")
-      #expect(try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) != nil, "CRDs stay without --delete-crds")
+      #expect(
+        try await client.getIfExists(ObjectReference(EngineTests.namespace, name: namespace)) == nil,
+        "uninstall waits until gone")
+      #expect(
+        try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) != nil,
+        "CRDs stay without --delete-crds")
       #expect(removed.removals.flatMap(\.kept).map(\.object) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
-      #expect(removed.removals.flatMap(\.deleted).contains("deployment \(namespace)/app"), "its managed-by label is the one servestack applied")
+      #expect(
+        removed.removals.flatMap(\.deleted).contains("deployment \(namespace)/app"),
+        "its managed-by label is the one servestack applied")
       let state = try await InstallStateStore(client: client, namespace: stateNamespace).load()
-      #expect(state.records.values.flatMap(\.objects).map(\.description) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
+      #expect(
+        state.records.values.flatMap(\.objects).map(\.description) == [
+          "customresourcedefinition \(EngineTests.widgetsCRD)"
+        ])
 
       let crds = try await Uninstaller(client: client).run(
-        UninstallOptions(phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(120), stateNamespace: stateNamespace))
+        UninstallOptions(
+          phaseSet: options.phaseSet, deleteCRDs: true, timeout: .seconds(120), stateNamespace: stateNamespace))
       #expect(crds.removals.flatMap(\.deleted) == ["customresourcedefinition \(EngineTests.widgetsCRD)"])
       #expect(try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) == nil)
       #expect(try await InstallStateStore(client: client, namespace: stateNamespace).load().records.isEmpty)
@@ -112,10 +125,14 @@ struct InstallerRealTests {
     // The state still records it: a second uninstall names it again.
     let again = try await Uninstaller(client: client).run(
       UninstallOptions(phaseSet: options.phaseSet, timeout: .seconds(120), stateNamespace: stateNamespace))
-    #expect(again.removals.flatMap(\.kept).contains { $0.object == "configmap \(namespace)/settings" }, "\(again.removals.map(\.kept))")
+    #expect(
+      again.removals.flatMap(\.kept).contains { $0.object == "configmap \(namespace)/settings" },
+      "\(again.removals.map(\.kept))")
   }
 
-  @Test("the binary killed mid-install: a live lease is refused, a stale one taken over with a warning, resume at the phase not succeeded, status, uninstall --delete-crds")
+  @Test(
+    "the binary killed mid-install: a live lease is refused, a stale one taken over with a warning, resume at the phase not succeeded, status, uninstall --delete-crds"
+  )
   func killAndResume() async throws {
     let kubeconfig = try #require(TestEnvironment.testKubeconfig)
     let binary = try #require(TestEnvironment.servestackBinary, "the servestack binary is not built")
@@ -133,10 +150,13 @@ struct InstallerRealTests {
 
     // Kill it while phase app waits for its Deployment (minReadySeconds 8).
     let log = cache.file("install.log")
-    let child = try ChildProcess(binary.path, install + ["-o", "json"], environment: ["KUBECONFIG": kubeconfig], logFile: log)
+    let child = try ChildProcess(
+      binary.path, install + ["-o", "json"], environment: ["KUBECONFIG": kubeconfig], logFile: log)
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline, child.isRunning {
-      if ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(#""event":"phase-started","phase":"app""#) { break }
+      if ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(#""event":"phase-started","phase":"app""#) {
+        break
+      }
       try await Task.sleep(for: .milliseconds(50))
     }
     try await Task.sleep(for: .seconds(1))
@@ -168,14 +188,18 @@ struct InstallerRealTests {
     #expect(finished.map { $0["status"]?.stringValue ?? "" } == ["unchanged", "succeeded", "succeeded"])
     #expect(finished.dropFirst().first?["reason"]?.stringValue?.contains("interrupted") == true, "\(finished)")
 
-    let status = try await EngineTests.servestack(["status", "--phases", try EngineTests.real120.path, "--state-namespace", stateNamespace], kubeconfig: kubeconfig)
+    let status = try await EngineTests.servestack(
+      ["status", "--phases", try EngineTests.real120.path, "--state-namespace", stateNamespace], kubeconfig: kubeconfig)
     #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
     #expect(status.stdout.contains("ok   deployment \(namespace)/app  1/1 available"), "\(status.stdout)")
 
     let uninstall = try await EngineTests.servestack(
-      ["uninstall", "--delete-crds", "--phases", try EngineTests.real120.path, "--state-namespace", stateNamespace], kubeconfig: kubeconfig)
+      ["uninstall", "--delete-crds", "--phases", try EngineTests.real120.path, "--state-namespace", stateNamespace],
+      kubeconfig: kubeconfig)
     #expect(uninstall.status == 0, "\(uninstall.stdout)\(uninstall.stderr)")
     #expect(try await client.getIfExists(ObjectReference(EngineTests.namespace, name: namespace)) == nil)
-    #expect(try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) == nil, "--delete-crds deletes the CRD")
+    #expect(
+      try await client.getIfExists(ObjectReference(EngineTests.crd, name: EngineTests.widgetsCRD)) == nil,
+      "--delete-crds deletes the CRD")
   }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Rendering the built-in phases from a local mirror of the upstream release files.
 @Suite(.enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream; skipped"))
@@ -28,19 +28,27 @@ struct PhaseRenderTests {
     return try await PhaseRenderer(fetcher: fetcher, parameters: parameters).render(phases)
   }
 
-  @Test func everyProfileRendersWithItsPatchesAndTheCacheIsReused() async throws {
+  @Test("every profile renders with its patches and the cache is reused")
+  func everyProfileRendersWithItsPatchesAndTheCacheIsReused() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
 
     let serverless = try await render(.serverless, mirror: mirror, cache: cache.url, domain: "models.test")
-    #expect(serverless.map(\.name.rawValue) == ["cert-manager", "istio", "knative-serving", "net-istio", "kserve", "kserve-cluster-resources"])
+    #expect(
+      serverless.map(\.name.rawValue) == [
+        "cert-manager", "istio", "knative-serving", "net-istio", "kserve", "kserve-cluster-resources",
+      ])
     #expect(mirror.requests.count == 7, "\(mirror.requests)")
     #expect(mirror.requests.allSatisfy { $0.hasSuffix(" 200") })
     let knative = try #require(serverless.first { $0.name.rawValue == "knative-serving" })
-    #expect(try object(knative, "ConfigMap", "knative-serving", "config-network")[path: ["data", "ingress-class"]] == "istio.ingress.networking.knative.dev")
+    #expect(
+      try object(knative, "ConfigMap", "knative-serving", "config-network")[path: ["data", "ingress-class"]]
+        == "istio.ingress.networking.knative.dev")
     #expect(try object(knative, "ConfigMap", "knative-serving", "config-domain")[path: ["data", "models.test"]] == "")
-    let skipping = try object(knative, "ConfigMap", "knative-serving", "config-deployment")[path: ["data", "registries-skipping-tag-resolving"]]
+    let skipping = try object(knative, "ConfigMap", "knative-serving", "config-deployment")[path: [
+      "data", "registries-skipping-tag-resolving",
+    ]]
     #expect(skipping?.stringValue?.hasPrefix("kind.local,ko.local,dev.local,") == true)
     // Manifest order is kept: serving-crds' objects come before serving-core's.
     #expect(knative.manifests.map(\.source.fileName) == ["serving-crds.yaml", "serving-core.yaml"])
@@ -54,16 +62,23 @@ struct PhaseRenderTests {
     #expect(ingress["disableIstioVirtualHost"] == false)
     #expect(ingress["ingressGateway"] == "knative-serving/knative-ingress-gateway", "other keys survive the merge")
     // Only probes for webhooks every KServe version has; the rest are generated from the webhooks' rules.
-    #expect(kserve.webhookProbes.map(\.webhook) == ["inferenceservice.kserve-webhook-server.validator", "clusterservingruntime.kserve-webhook-server.validator"])
+    #expect(
+      kserve.webhookProbes.map(\.webhook) == [
+        "inferenceservice.kserve-webhook-server.validator", "clusterservingruntime.kserve-webhook-server.validator",
+      ])
     #expect(!kserve.webhookProbes.contains { $0.object.serialized().contains("${") })
 
     let kourier = try await render(.serverlessKourier, mirror: mirror, cache: cache.url)
     #expect(mirror.requests.count == 8, "only kourier.yaml is new: \(mirror.requests)")
     let kourierKnative = try #require(kourier.first { $0.name.rawValue == "knative-serving" })
-    #expect(try object(kourierKnative, "ConfigMap", "knative-serving", "config-network")[path: ["data", "ingress-class"]] == "kourier.ingress.networking.knative.dev")
-    #expect(try object(kourierKnative, "ConfigMap", "knative-serving", "config-domain")[path: ["data", "example.com"]] == "")
+    #expect(
+      try object(kourierKnative, "ConfigMap", "knative-serving", "config-network")[path: ["data", "ingress-class"]]
+        == "kourier.ingress.networking.knative.dev")
+    #expect(
+      try object(kourierKnative, "ConfigMap", "knative-serving", "config-domain")[path: ["data", "example.com"]] == "")
     let kourierKServe = try #require(kourier.first { $0.name.rawValue == "kserve" })
-    let kourierIngress = try heldJSON(try object(kourierKServe, "ConfigMap", "kserve", "inferenceservice-config"), "ingress")
+    let kourierIngress = try heldJSON(
+      try object(kourierKServe, "ConfigMap", "kserve", "inferenceservice-config"), "ingress")
     #expect(kourierIngress["disableIstioVirtualHost"] == true)
 
     let raw = try await render(.raw, mirror: mirror, cache: cache.url)
@@ -86,10 +101,15 @@ struct PhaseRenderTests {
     #expect(otherDomain[0].digest == serverless[0].digest)
   }
 
-  @Test func aPinMismatchNamesURLAndHashesAndCachesNothing() async throws {
+  @Test("a pin mismatch names URL and hashes and caches nothing") func aPinMismatchNamesURLAndHashesAndCachesNothing()
+    async throws
+  {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let url = "https://github.com/kserve/kserve/releases/download/v0.16.0/kserve-cluster-resources.yaml"
-    let tampered = try String(contentsOf: fixtures.appendingPathComponent("kserve/v0.16.0/kserve-cluster-resources.yaml"), encoding: .utf8) + "# tampered\n"
+    let tampered =
+      try String(
+        contentsOf: fixtures.appendingPathComponent("kserve/v0.16.0/kserve-cluster-resources.yaml"), encoding: .utf8)
+      + "# tampered\n"
     let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures, replace: [url: tampered]) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
     let phase = try #require(try PhaseSet.builtin()[PhaseName("kserve-cluster-resources" as String)])
@@ -111,7 +131,9 @@ struct PhaseRenderTests {
     #expect(mirror.requests.count == 1)
     // A path the mirror does not have: an HTTP error naming both URLs, and nothing cached either.
     let missing = ManifestSource(
-      location: .url("https://github.com/kserve/kserve/releases/download/v9.9.9/kserve.yaml", sha256: try Digest("sha256:" + PhaseFixtures.pin)),
+      location: .url(
+        "https://github.com/kserve/kserve/releases/download/v9.9.9/kserve.yaml",
+        sha256: try Digest("sha256:" + PhaseFixtures.pin)),
       source: FileLocation(file: "test.yaml", line: 3, column: 5, field: "manifests[0]"))
     do throws(PhaseError) {
       _ = try await fetcher.fetch(missing, relativeTo: nil)
@@ -126,21 +148,29 @@ struct PhaseRenderTests {
     #expect(left.isEmpty, "nothing cached: \(left)")
   }
 
-  @Test func offlinePlanSummarisesEachPhase() async throws {
+  @Test("offline plan summarises each phase") func offlinePlanSummarisesEachPhase() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
     let mirror = try await TestBlocking.run { try ManifestMirror(fixtures: fixtures) }
     let cache = try TemporaryDirectory(prefix: "servestack-manifest-cache")
     let fetcher = try ManifestFetcher(options: .init(cacheDirectory: cache.url, mirror: mirror.base))
     let phases = try PhaseSet.builtin().selection(profile: .raw)
     let plan = try await PhasePlanner.offlinePlan(
-      phases, parameters: try PhaseParameters(profile: .raw), fetcher: fetcher, images: { [$0.name.rawValue + "-image"] })
-    #expect(plan.phases.map(\.name.rawValue) == ["preflight", "cert-manager", "kserve", "kserve-cluster-resources", "smoke", "gpu-inference", "autoscaling"])
+      phases, parameters: try PhaseParameters(profile: .raw), fetcher: fetcher,
+      images: { [$0.name.rawValue + "-image"] })
+    #expect(
+      plan.phases.map(\.name.rawValue) == [
+        "preflight", "cert-manager", "kserve", "kserve-cluster-resources", "smoke", "gpu-inference", "autoscaling",
+      ])
     let kserve = try #require(plan.phases.first { $0.name.rawValue == "kserve" })
     #expect(kserve.component?.version == "v0.16.0")
     #expect(kserve.crds.count == 13)
     #expect(kserve.objectsByKind.first { $0.kind == "CustomResourceDefinition" }?.count == 13)
     #expect(kserve.namespaces == ["kserve"])
-    #expect(kserve.webhooks.contains { $0.name == "inferenceservice.kserve-webhook-server.validator" && $0.service == "kserve/kserve-webhook-server-service" })
+    #expect(
+      kserve.webhooks.contains {
+        $0.name == "inferenceservice.kserve-webhook-server.validator"
+          && $0.service == "kserve/kserve-webhook-server-service"
+      })
     #expect(kserve.webhooks.count == 10)
     #expect(kserve.waits.contains(.webhooksServing))
     #expect(kserve.images == ["kserve-image"])
@@ -152,9 +182,10 @@ struct PhaseRenderTests {
     #expect(json["phases"]?[2]?["crds"]?.arrayValue?.count == 13)
   }
 
-  @Test func pathManifestsAndPatchesThatMatchNothing() async throws {
+  @Test("path manifests and patches that match nothing") func pathManifestsAndPatchesThatMatchNothing() async throws {
     let folder = try PhaseFolder()
-    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: demo}\ndata: {a: \"1\"}\n---\n"
+    let manifest =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: demo}\ndata: {a: \"1\"}\n---\n"
     try folder.write("manifests/demo.yaml", manifest)
     try folder.write(
       "phases/10-demo.yaml",

@@ -1,8 +1,8 @@
 import Foundation
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Bad phase files: every error names the file, the line and column, and the field.
 @Suite struct PhaseSchemaTests {
@@ -19,7 +19,7 @@ import TestSupport
     throw TestSetupError("the phase file loaded, but an error was expected:\n\(text)")
   }
 
-  @Test func unknownFieldSuggestsTheKnownOne() throws {
+  @Test("unknown field suggests the known one") func unknownFieldSuggestsTheKnownOne() throws {
     let e = try error(
       """
       name: demo
@@ -33,7 +33,7 @@ import TestSupport
     #expect(e.description.hasPrefix(e.file! + ":3:1: field 'manifest': unknown field"))
   }
 
-  @Test func nestedUnknownFieldIsNamedByItsPath() throws {
+  @Test("nested unknown field is named by its path") func nestedUnknownFieldIsNamedByItsPath() throws {
     let e = try error(
       """
       name: demo
@@ -49,21 +49,23 @@ import TestSupport
     #expect(e.message.contains("did you mean 'recommended'?"))
   }
 
-  @Test func wrongType() throws {
+  @Test("wrong type") func wrongType() throws {
     let e = try error("name: demo\nkind: install\nafter: knative-serving\n")
     #expect(e.code == .wrongType)
     #expect((e.line, e.field) == (3, "after"))
     #expect(e.message.contains("expected a list, found a string"))
   }
 
-  @Test func unquotedVersionNumberIsAWrongTypeWithAHint() throws {
-    let e = try error("name: demo\nkind: install\ncomponent:\n  name: demo\n  version: v1.0.0\n  kubernetes:\n    min: 1.30\n")
+  @Test("unquoted version number is a wrong type with a hint") func unquotedVersionNumberIsAWrongTypeWithAHint() throws
+  {
+    let e = try error(
+      "name: demo\nkind: install\ncomponent:\n  name: demo\n  version: v1.0.0\n  kubernetes:\n    min: 1.30\n")
     #expect(e.code == .wrongType)
     #expect((e.line, e.field) == (7, "component.kubernetes.min"))
     #expect(e.message.contains("quote the value (\"1.30\")"), "\(e.message)")
   }
 
-  @Test func aPinOfOnlyDigitsIsQuotedAsWritten() throws {
+  @Test("a pin of only digits is quoted as written") func aPinOfOnlyDigitsIsQuotedAsWritten() throws {
     let digits = String(repeating: "1", count: 64)
     let e = try error("name: demo\nkind: install\ncomponent:\n  name: demo\n  version: \(digits)\n")
     #expect(e.code == .wrongType)
@@ -72,7 +74,7 @@ import TestSupport
     #expect(!e.message.contains("e+63"), "\(e.message)")
   }
 
-  @Test func missingRequiredField() throws {
+  @Test("missing required field") func missingRequiredField() throws {
     let e = try error("name: demo\nwait: []\n")
     #expect(e.code == .missingField)
     #expect(e.field == "kind")
@@ -83,7 +85,7 @@ import TestSupport
     #expect((nested.line, nested.field) == (4, "patches[0].target"))
   }
 
-  @Test func badSHA256() throws {
+  @Test("bad SHA256") func badSHA256() throws {
     let e = try error(
       """
       name: demo
@@ -95,24 +97,29 @@ import TestSupport
     #expect(e.code == .invalidValue)
     #expect((e.line, e.column, e.field) == (5, 5, "manifests[0].sha256"))
     #expect(e.message.contains("64 lowercase hex"))
-    let short = try error("name: demo\nkind: install\nmanifests:\n  - url: https://example.com/a.yaml\n    sha256: abc\n")
+    let short = try error(
+      "name: demo\nkind: install\nmanifests:\n  - url: https://example.com/a.yaml\n    sha256: abc\n")
     #expect(short.field == "manifests[0].sha256")
     let missing = try error("name: demo\nkind: install\nmanifests:\n  - url: https://example.com/a.yaml\n")
     #expect((missing.code, missing.field, missing.line) == (.missingField, "manifests[0].sha256", 4))
   }
 
-  @Test func badURL() throws {
-    for url in ["http://example.com/a.yaml", "ftp://example.com/a.yaml", "https://user:pw@example.com/a.yaml", "https://example.com/a.yaml?x=1", "not a url"] {
+  @Test("bad URL") func badURL() throws {
+    for url in [
+      "http://example.com/a.yaml", "ftp://example.com/a.yaml", "https://user:pw@example.com/a.yaml",
+      "https://example.com/a.yaml?x=1", "not a url",
+    ] {
       let e = try error(
         "name: demo\nkind: install\nmanifests:\n  - sha256: \(PhaseFixtures.pin)\n    url: \"\(url)\"\n")
       #expect(e.code == .invalidValue, "\(url)")
       #expect((e.line, e.field) == (5, "manifests[0].url"), "\(url)")
     }
-    let plain = try error("name: demo\nkind: install\nmanifests:\n  - url: http://example.com/a.yaml\n    sha256: \(PhaseFixtures.pin)\n")
+    let plain = try error(
+      "name: demo\nkind: install\nmanifests:\n  - url: http://example.com/a.yaml\n    sha256: \(PhaseFixtures.pin)\n")
     #expect(plain.message.contains("https"))
   }
 
-  @Test func badDuration() throws {
+  @Test("bad duration") func badDuration() throws {
     let e = try error("name: demo\nkind: install\ntimeout: 10 minutes\n")
     #expect(e.code == .invalidValue)
     #expect((e.line, e.column, e.field) == (3, 1, "timeout"))
@@ -124,7 +131,7 @@ import TestSupport
     #expect(zero.field == "timeout")
   }
 
-  @Test func badPhaseName() throws {
+  @Test("bad phase name") func badPhaseName() throws {
     for name in ["Knative_Serving", "-lead", "trail-", String(repeating: "a", count: 64)] {
       let e = try error("name: \(name)\nkind: install\n")
       #expect(e.code == .invalidValue, "\(name)")
@@ -133,17 +140,18 @@ import TestSupport
     }
   }
 
-  @Test func unknownProfile() throws {
+  @Test("unknown profile") func unknownProfile() throws {
     let e = try error("name: demo\nkind: install\nprofiles:\n  - serverless\n  - kourier\n")
     #expect(e.code == .invalidValue)
     #expect((e.line, e.field) == (5, "profiles[1]"))
     #expect(e.message.contains("serverless-kourier"))
     let inManifest = try error(
-      "name: demo\nkind: install\nmanifests:\n  - url: https://example.com/a.yaml\n    sha256: \(PhaseFixtures.pin)\n    profiles: [rawdeployment]\n")
+      "name: demo\nkind: install\nmanifests:\n  - url: https://example.com/a.yaml\n    sha256: \(PhaseFixtures.pin)\n    profiles: [rawdeployment]\n"
+    )
     #expect(inManifest.field == "manifests[0].profiles[0]")
   }
 
-  @Test func unknownWaitKind() throws {
+  @Test("unknown wait kind") func unknownWaitKind() throws {
     let e = try error("name: demo\nkind: install\nwait:\n  - crds: established\n  - workload: available\n")
     #expect(e.code == .unknownField)
     #expect((e.line, e.field) == (5, "wait[1].workload"))
@@ -156,7 +164,7 @@ import TestSupport
     #expect(two.field == "wait[0]")
   }
 
-  @Test func unknownPlaceholder() throws {
+  @Test("unknown placeholder") func unknownPlaceholder() throws {
     let e = try error(
       """
       name: demo
@@ -171,12 +179,13 @@ import TestSupport
     #expect((e.line, e.field) == (7, "patches[0].merge.data.domain"))
     #expect(e.message.contains("'${domian}'"))
     let inKey = try error(
-      "name: demo\nkind: install\nobjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n    data: {\"${zone}\": x}\n")
+      "name: demo\nkind: install\nobjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n    data: {\"${zone}\": x}\n"
+    )
     #expect(inKey.field == "objects[0].data[\"${zone}\"]")
     #expect(inKey.line == 7)
   }
 
-  @Test func stepsMustBeKnownOneKeyMappings() throws {
+  @Test("steps must be known one key mappings") func stepsMustBeKnownOneKeyMappings() throws {
     let e = try error("name: smoke\nkind: test\nsteps:\n  - apply: {}\n  - aply: {}\n")
     #expect(e.code == .unknownField)
     #expect((e.line, e.field) == (5, "steps[1].aply"))
@@ -187,7 +196,7 @@ import TestSupport
     #expect((none.code, none.field) == (.missingField, "steps"))
   }
 
-  @Test func fieldsOfAnotherKindAreRejected() throws {
+  @Test("fields of another kind are rejected") func fieldsOfAnotherKindAreRejected() throws {
     let e = try error("name: smoke\nkind: test\nmanifests: []\nsteps:\n  - apply: {}\n")
     #expect(e.code == .unknownField)
     #expect((e.line, e.field) == (3, "manifests"))
@@ -196,12 +205,14 @@ import TestSupport
     #expect((kind.code, kind.field, kind.line) == (.invalidValue, "kind", 2))
   }
 
-  @Test func patchShapes() throws {
+  @Test("patch shapes") func patchShapes() throws {
     let notConfigMap = try error(
-      "name: demo\nkind: install\npatches:\n  - target: {kind: Secret, name: s}\n    mergeJSON: {key: k, merge: {a: 1}}\n")
+      "name: demo\nkind: install\npatches:\n  - target: {kind: Secret, name: s}\n    mergeJSON: {key: k, merge: {a: 1}}\n"
+    )
     #expect((notConfigMap.code, notConfigMap.field, notConfigMap.line) == (.invalidValue, "patches[0].mergeJSON", 5))
     let both = try error(
-      "name: demo\nkind: install\npatches:\n  - target: {kind: ConfigMap, name: s}\n    merge: {}\n    mergeJSON: {key: k, merge: {}}\n")
+      "name: demo\nkind: install\npatches:\n  - target: {kind: ConfigMap, name: s}\n    merge: {}\n    mergeJSON: {key: k, merge: {}}\n"
+    )
     #expect(both.field == "patches[0]")
     let targetTypo = try error(
       "name: demo\nkind: install\npatches:\n  - target: {kind: ConfigMap, nmae: s}\n    merge: {}\n")
@@ -209,24 +220,25 @@ import TestSupport
     #expect(targetTypo.message.contains("did you mean 'name'?"))
   }
 
-  @Test func inlineObjectsNeedKindAndName() throws {
-    let e = try error("name: demo\nkind: install\nobjects:\n  - apiVersion: v1\n    kind: Namespace\n    metadata: {labels: {}}\n")
+  @Test("inline objects need kind and name") func inlineObjectsNeedKindAndName() throws {
+    let e = try error(
+      "name: demo\nkind: install\nobjects:\n  - apiVersion: v1\n    kind: Namespace\n    metadata: {labels: {}}\n")
     #expect((e.code, e.field, e.line) == (.missingField, "objects[0].metadata.name", 6))
   }
 
-  @Test func yamlSyntaxError() throws {
+  @Test("yaml syntax error") func yamlSyntaxError() throws {
     let e = try error("name: demo\nkind: install\nwait: [\n")
     #expect(e.code == .yaml)
     #expect(e.line >= 3)
   }
 
-  @Test func preflightChecksAreKnown() throws {
+  @Test("preflight checks are known") func preflightChecksAreKnown() throws {
     let e = try error("name: preflight\nkind: preflight\nchecks:\n  - name: kubernetes-versoin\n")
     #expect((e.code, e.field, e.line) == (.invalidValue, "checks[0].name", 4))
     #expect(e.message.contains("did you mean 'kubernetes-version'?"))
   }
 
-  @Test func validFileReadsEveryField() throws {
+  @Test("valid file reads every field") func validFileReadsEveryField() throws {
     let folder = try PhaseFolder()
     let url = try folder.write(
       "50-demo.yaml",
@@ -274,7 +286,8 @@ import TestSupport
     #expect(
       spec.wait == [
         .crdsEstablished,
-        .condition(ConditionWait(kind: "Certificate", namespace: "kserve", name: "serving-cert", type: "Ready", status: "True")),
+        .condition(
+          ConditionWait(kind: "Certificate", namespace: "kserve", name: "serving-cert", type: "Ready", status: "True")),
         .endpoints(namespace: "kserve", service: "kserve-webhook-server-service"),
       ])
     #expect(spec.directory?.standardizedFileURL.path == folder.url.standardizedFileURL.path)

@@ -1,12 +1,12 @@
 import Foundation
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Phase sets: set-level validation, DAG order, profile selection, --from/--only, extra phases.
 @Suite struct PhaseSetTests {
-  @Test func orderFollowsAfterEdgesThenFileNames() throws {
+  @Test("order follows after edges then file names") func orderFollowsAfterEdgesThenFileNames() throws {
     let folder = try PhaseFolder()
     try folder.write("10-a.yaml", PhaseFixtures.install("a"))
     try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["c"]))
@@ -21,7 +21,7 @@ import TestSupport
     #expect(set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["e", "d", "b", "c", "a"])
   }
 
-  @Test func cycleIsNamed() throws {
+  @Test("cycle is named") func cycleIsNamed() throws {
     let folder = try PhaseFolder()
     try folder.write("10-a.yaml", PhaseFixtures.install("a", after: ["c"]))
     try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["a"]))
@@ -38,7 +38,7 @@ import TestSupport
     #expect(selfCycle.loadError()?.message.contains("a → a") == true)
   }
 
-  @Test func afterMustNameAPhaseOfTheSet() throws {
+  @Test("after must name a phase of the set") func afterMustNameAPhaseOfTheSet() throws {
     let folder = try PhaseFolder()
     try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
     try folder.write("20-b.yaml", PhaseFixtures.install("b", after: ["cert-manager", "cert-manger"]))
@@ -51,15 +51,20 @@ import TestSupport
 
   /// A bundle, or a site's `--phases` folder, holds one profile's phases while `after:` names those of every
   /// profile: a name of a built-in phase absent from the set is an edge that leaves the set, not an error.
-  @Test func afterMayNameABuiltinPhaseAbsentFromAOneProfileFolder() throws {
+  @Test("after may name a builtin phase absent from a one profile folder")
+  func afterMayNameABuiltinPhaseAbsentFromAOneProfileFolder() throws {
     let folder = try PhaseFolder()
     try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
-    try folder.write("50-kserve.yaml", PhaseFixtures.install("kserve", after: ["cert-manager", "knative-serving", "net-istio", "kourier"]))
+    try folder.write(
+      "50-kserve.yaml",
+      PhaseFixtures.install("kserve", after: ["cert-manager", "knative-serving", "net-istio", "kourier"]))
     let set = try PhaseSet.load(directory: folder.url)
     #expect(set.ordered.map(\.name.rawValue) == ["cert-manager", "kserve"])
   }
 
-  @Test func aTypoInAfterIsStillRefusedInAOneProfileFolder() throws {
+  @Test("a typo in after is still refused in a one profile folder") func aTypoInAfterIsStillRefusedInAOneProfileFolder()
+    throws
+  {
     let folder = try PhaseFolder()
     try folder.write("10-cert-manager.yaml", PhaseFixtures.install("cert-manager"))
     try folder.write("50-kserve.yaml", PhaseFixtures.install("kserve", after: ["cert-manager", "knative-servng"]))
@@ -69,7 +74,7 @@ import TestSupport
     #expect(e.message.contains("did you mean 'knative-serving'?"), "\(e.message)")
   }
 
-  @Test func duplicateNamesNameBothFiles() throws {
+  @Test("duplicate names name both files") func duplicateNamesNameBothFiles() throws {
     let folder = try PhaseFolder()
     try folder.write("10-a.yaml", PhaseFixtures.install("a"))
     try folder.write("20-a.yaml", PhaseFixtures.install("a"))
@@ -80,7 +85,7 @@ import TestSupport
     #expect(e.message.contains("10-a.yaml"))
   }
 
-  @Test func misnamedOrEmptyFolders() throws {
+  @Test("misnamed or empty folders") func misnamedOrEmptyFolders() throws {
     let folder = try PhaseFolder()
     try folder.write("storage.yaml", PhaseFixtures.install("storage"))
     #expect(folder.loadError()?.message.contains("NN-name.yaml") == true)
@@ -88,18 +93,28 @@ import TestSupport
     #expect(empty.loadError()?.message.contains("no phase files") == true)
   }
 
-  @Test func profileSelection() throws {
+  @Test("profile selection") func profileSelection() throws {
     let set = try PhaseSet.builtin()
-    func installs(_ profile: Profile) -> [String] { set.selection(profile: profile, kinds: [.install]).map(\.name.rawValue) }
-    #expect(installs(.serverless) == ["cert-manager", "istio", "knative-serving", "net-istio", "kserve", "kserve-cluster-resources"])
-    #expect(installs(.serverlessKourier) == ["cert-manager", "knative-serving", "kourier", "kserve", "kserve-cluster-resources"])
+    func installs(_ profile: Profile) -> [String] {
+      set.selection(profile: profile, kinds: [.install]).map(\.name.rawValue)
+    }
+    #expect(
+      installs(.serverless) == [
+        "cert-manager", "istio", "knative-serving", "net-istio", "kserve", "kserve-cluster-resources",
+      ])
+    #expect(
+      installs(.serverlessKourier) == [
+        "cert-manager", "knative-serving", "kourier", "kserve", "kserve-cluster-resources",
+      ])
     #expect(installs(.raw) == ["cert-manager", "kserve", "kserve-cluster-resources"])
     #expect(set.selection(profile: .raw).first?.kind == .preflight)
-    #expect(set.selection(profile: .raw, kinds: [.test]).map(\.name.rawValue) == ["smoke", "gpu-inference", "autoscaling"])
-    #expect(set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["kserve-cluster-resources", "kserve", "cert-manager"])
+    #expect(
+      set.selection(profile: .raw, kinds: [.test]).map(\.name.rawValue) == ["smoke", "gpu-inference", "autoscaling"])
+    #expect(
+      set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["kserve-cluster-resources", "kserve", "cert-manager"])
   }
 
-  @Test func fromAndOnly() throws {
+  @Test("from and only") func fromAndOnly() throws {
     let set = try PhaseSet.builtin()
     let from = try set.selection(profile: .serverless, kinds: [.install], from: "knative-serving")
     #expect(from.map(\.name.rawValue) == ["knative-serving", "net-istio", "kserve", "kserve-cluster-resources"])
@@ -116,11 +131,12 @@ import TestSupport
     }
   }
 
-  @Test func extraPhasesGoBetweenOurs() throws {
+  @Test("extra phases go between ours") func extraPhasesGoBetweenOurs() throws {
     let folder = try PhaseFolder()
     try folder.write(
       "45-storage-class.yaml",
-      PhaseFixtures.install("storage-class", after: ["knative-serving"], profiles: ["serverless", "serverless-kourier"]))
+      PhaseFixtures.install(
+        "storage-class", after: ["knative-serving"], profiles: ["serverless", "serverless-kourier"]))
     let set = try PhaseSet.resolve(extra: [folder.url])
     #expect(
       set.selection(profile: .serverless, kinds: [.install]).map(\.name.rawValue) == [

@@ -1,8 +1,8 @@
 import Foundation
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// Writes phase files into a temporary folder and loads them, for schema and ordering tests.
 final class PhaseFolder: Sendable {
@@ -36,7 +36,8 @@ enum PhaseFixtures {
     var text = "name: \(name)\nkind: install\n"
     if !after.isEmpty { text += "after: [\(after.joined(separator: ", "))]\n" }
     if let profiles { text += "profiles: [\(profiles.joined(separator: ", "))]\n" }
-    text += "manifests:\n  - url: https://example.com/\(name).yaml\n    sha256: \(pin)\nwait:\n  - workloads: available\n"
+    text +=
+      "manifests:\n  - url: https://example.com/\(name).yaml\n    sha256: \(pin)\nwait:\n  - workloads: available\n"
     return text
   }
 
@@ -137,7 +138,8 @@ final class ManifestMirror: Sendable {
       if let text = replace[url] {
         try Data(text.utf8).write(to: target)
       } else {
-        try FileManager.default.createSymbolicLink(at: target, withDestinationURL: fixtures.appendingPathComponent(file))
+        try FileManager.default.createSymbolicLink(
+          at: target, withDestinationURL: fixtures.appendingPathComponent(file))
       }
     }
     guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
@@ -148,7 +150,8 @@ final class ManifestMirror: Sendable {
     logFile = root.url.appendingPathComponent(".requests.log")
     _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
     process = try ChildProcess(
-      python, [resources.appendingPathComponent("Phases/mirror_server.py").path, root.path, portFile.path, logFile.path])
+      python,
+      [resources.appendingPathComponent("Phases/mirror_server.py").path, root.path, portFile.path, logFile.path])
     let deadline = Date().addingTimeInterval(15)
     var found: Int?
     while Date() < deadline, found == nil, process.isRunning {

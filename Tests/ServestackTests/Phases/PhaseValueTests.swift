@@ -5,7 +5,7 @@ import Testing
 
 /// The small value types of phase files, merge patches and parameters.
 @Suite struct PhaseValueTests {
-  @Test func durations() throws {
+  @Test("durations") func durations() throws {
     #expect(try GoDuration("90s").seconds == 90)
     #expect(try GoDuration("10m").seconds == 600)
     #expect(try GoDuration("1h30m").seconds == 5400)
@@ -17,7 +17,7 @@ import Testing
     }
   }
 
-  @Test func phaseNames() throws {
+  @Test("phase names") func phaseNames() throws {
     #expect(try PhaseName("knative-serving").rawValue == "knative-serving")
     #expect(try PhaseName("a").rawValue == "a")
     #expect(throws: ValueError.self) { try PhaseName("") }
@@ -27,7 +27,7 @@ import Testing
     #expect(try PhaseName(String(repeating: "x", count: 63)).rawValue.count == 63)
   }
 
-  @Test func versionsAndConstraints() throws {
+  @Test("versions and constraints") func versionsAndConstraints() throws {
     #expect(try SemanticVersion("v1.15.2") == SemanticVersion("1.15.2"))
     #expect(try SemanticVersion("v0.16.0-rc1") < SemanticVersion("v0.16.0"))
     #expect(try SemanticVersion("v0.16.0-rc2") > SemanticVersion("v0.16.0-rc1"))
@@ -51,7 +51,7 @@ import Testing
   }
 
   /// RFC 7386 appendix A.
-  @Test func mergePatchFollowsRFC7386() throws {
+  @Test("merge patch follows RFC7386") func mergePatchFollowsRFC7386() throws {
     let cases: [(String, String, String)] = [
       (#"{"a":"b"}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
       (#"{"a":"b"}"#, #"{"b":"c"}"#, #"{"a":"b","b":"c"}"#),
@@ -75,14 +75,15 @@ import Testing
     }
   }
 
-  @Test func parametersDeriveFromTheProfileAndSubstitute() throws {
+  @Test("parameters derive from the profile and substitute") func parametersDeriveFromTheProfileAndSubstitute() throws {
     let serverless = try PhaseParameters(profile: .serverless, overrides: ["domain": "models.test"])
     #expect(serverless["ingressClass"] == "istio.ingress.networking.knative.dev")
     #expect(serverless["deploymentMode"] == "Serverless")
     let raw = try PhaseParameters(profile: .raw)
     #expect(raw["deploymentMode"] == "RawDeployment")
     #expect(raw["domain"] == "example.com")
-    #expect(try PhaseParameters(profile: .serverlessKourier)["ingressClass"] == "kourier.ingress.networking.knative.dev")
+    #expect(
+      try PhaseParameters(profile: .serverlessKourier)["ingressClass"] == "kourier.ingress.networking.knative.dev")
     let value: JSONValue = ["data": ["${domain}": "", "x": "a ${profile} $${literal} $ {not} ${unclosed", "n": 1]]
     #expect(
       serverless.substitute(value)
@@ -96,14 +97,15 @@ import Testing
     }
   }
 
-  @Test func mirrorURLsKeepThePath() {
+  @Test("mirror UR ls keep the path") func mirrorURLsKeepThePath() {
     #expect(
       ManifestFetcher.mirrorURL(
         for: "https://github.com/knative/serving/releases/download/knative-v1.15.2/serving-crds.yaml",
         mirror: "http://127.0.0.1:8080/")
         == "http://127.0.0.1:8080/knative/serving/releases/download/knative-v1.15.2/serving-crds.yaml")
     #expect(
-      ManifestFetcher.mirrorURL(for: "https://raw.githubusercontent.com/a/b/c.yaml", mirror: "https://mirror.example/upstream")
+      ManifestFetcher.mirrorURL(
+        for: "https://raw.githubusercontent.com/a/b/c.yaml", mirror: "https://mirror.example/upstream")
         == "https://mirror.example/upstream/a/b/c.yaml")
   }
 }

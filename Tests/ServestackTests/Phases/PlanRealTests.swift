@@ -2,8 +2,8 @@ import Foundation
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 extension InstallerRealTests {
   /// `plan` with a cluster: a server-side dry run per phase. On a cluster without the phases' Namespace and
@@ -24,9 +24,13 @@ extension InstallerRealTests {
     let before = try await Installer(client: client).run(options)
     #expect(before.succeeded, "\(before.phases.flatMap(\.problems))")
     let base = try #require(before.phases.first { $0.name.rawValue == "base" })
-    #expect(base.objectOutcomes.contains { $0.object.contains("configmap \(namespace)/settings") && $0.outcome == "created" }, "\(base.objectOutcomes)")
+    #expect(
+      base.objectOutcomes.contains { $0.object.contains("configmap \(namespace)/settings") && $0.outcome == "created" },
+      "\(base.objectOutcomes)")
     #expect(base.objects.failed == 0)
-    #expect(try await client.getIfExists(ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: namespace)) == nil,
+    #expect(
+      try await client.getIfExists(
+        ObjectReference(GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: namespace)) == nil,
       "a dry run stores nothing")
 
     options.dryRun = false

@@ -2,10 +2,12 @@ import Foundation
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
-@Suite("Preflight against the real v1.20 apiserver", .enabled(if: TestEnvironment.hasTestCluster, Comment(rawValue: TestEnvironment.missingClusterReason)))
+@Suite(
+  "Preflight against the real v1.20 apiserver",
+  .enabled(if: TestEnvironment.hasTestCluster, Comment(rawValue: TestEnvironment.missingClusterReason)))
 struct PreflightTests {
   func run(_ options: PreflightOptions = PreflightOptions()) async throws -> PreflightReport {
     let set = try PhaseSet.builtin()
@@ -41,7 +43,8 @@ struct PreflightTests {
     let started = ContinuousClock.now
     let report = try await run(PreflightOptions(ignored: try PreflightNames.parseIgnored(["KubernetesVersion"])))
     let elapsed = ContinuousClock.now - started
-    FileHandle.standardError.write(Data("preflight on the real 1.20 apiserver: \(elapsed) (report says \(report.duration))\n".utf8))
+    FileHandle.standardError.write(
+      Data("preflight on the real 1.20 apiserver: \(elapsed) (report says \(report.duration))\n".utf8))
     let check = try #require(report["kubernetes-version"])
     #expect(check.status == .warn && check.ignored)
     #expect(!report.failed, "\(report.failures.map(\.reason))")
@@ -53,7 +56,9 @@ struct PreflightTests {
     #expect(output.status == 1, "\(output.stderr)")
     #expect(output.stdout.contains("KubernetesVersion    fail"))
     #expect(output.stdout.contains("fix: upgrade the cluster"))
-    let json = try await EngineTests.servestack(["preflight", "-o", "json", "--ignore-preflight-errors=KubernetesVersion"], kubeconfig: TestEnvironment.testKubeconfig)
+    let json = try await EngineTests.servestack(
+      ["preflight", "-o", "json", "--ignore-preflight-errors=KubernetesVersion"],
+      kubeconfig: TestEnvironment.testKubeconfig)
     #expect(json.status == 0, "\(json.stderr)")
     let parsed = try JSONValue(parsing: Array(json.stdout.utf8))
     #expect(parsed["passed"] == true)

@@ -2,8 +2,8 @@ import Foundation
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A wait or webhook probe naming an object that nothing creates is refused before anything is applied
 /// (instead of waiting out the phase's timeout), naming the file and line; `plan --offline` warns of it.
@@ -40,7 +40,8 @@ struct WaitReferenceTests {
     return folder
   }
 
-  @Test("install refuses before applying anything, naming file and line of each; an object already on the cluster is fine")
+  @Test(
+    "install refuses before applying anything, naming file and line of each; an object already on the cluster is fine")
   func installRefuses() async throws {
     let fake = try await OwnFakeKube()
     defer { fake.stop() }
@@ -55,7 +56,8 @@ struct WaitReferenceTests {
 
     let options = InstallOptions(
       phaseSet: try PhaseSet.load(directory: folder.url), parameters: try PhaseParameters(profile: .raw),
-      fetcher: try ManifestFetcher(options: ManifestFetcher.Options(cacheDirectory: folder.url.appendingPathComponent("cache"))),
+      fetcher: try ManifestFetcher(
+        options: ManifestFetcher.Options(cacheDirectory: folder.url.appendingPathComponent("cache"))),
       timeout: .seconds(300), preflight: nil)
     let started = ContinuousClock.now
     let error = await #expect(throws: PhaseError.self) { try await Installer(client: client).run(options) }
@@ -64,9 +66,14 @@ struct WaitReferenceTests {
     #expect(error.map { "\($0.code)" } == "waitTargetMissing")
     #expect(text.hasPrefix("\(folder.url.path)/10-app.yaml:\(Self.line(of: "llmisvc-serving-cert")):"), "\(text)")
     #expect(text.contains("certificate sstest-waits/llmisvc-serving-cert"), "\(text)")
-    #expect(text.contains("10-app.yaml:\(Self.line(of: "webhook: nope.sstest.dev")): webhook \"nope.sstest.dev\""), "\(text)")
-    #expect(!text.contains("sstest-waits/web") && !text.contains("existing"), "created by the phase, or on the cluster: \(text)")
-    #expect(try await client.getIfExists(ObjectReference(GroupVersionKind.namespace, name: "sstest-waits")) == nil, "nothing was applied")
+    #expect(
+      text.contains("10-app.yaml:\(Self.line(of: "webhook: nope.sstest.dev")): webhook \"nope.sstest.dev\""), "\(text)")
+    #expect(
+      !text.contains("sstest-waits/web") && !text.contains("existing"),
+      "created by the phase, or on the cluster: \(text)")
+    #expect(
+      try await client.getIfExists(ObjectReference(GroupVersionKind.namespace, name: "sstest-waits")) == nil,
+      "nothing was applied")
   }
 
   @Test("plan --offline warns of them with file and line, and exits 0")
@@ -74,14 +81,19 @@ struct WaitReferenceTests {
     let folder = try Self.phaseFolder()
     defer { folder.remove() }
     let output = try await EngineTests.servestack(
-      ["plan", "--offline", "--profile", "raw", "--phases", folder.url.path, "--cache", folder.url.appendingPathComponent("cache").path],
+      [
+        "plan", "--offline", "--profile", "raw", "--phases", folder.url.path, "--cache",
+        folder.url.appendingPathComponent("cache").path,
+      ],
       kubeconfig: "/nonexistent/kubeconfig")
     #expect(output.status == 0, "\(output.stderr)")
     let file = "\(folder.url.path)/10-app.yaml"
     #expect(output.stderr.contains("warning: \(file):\(Self.line(of: "llmisvc-serving-cert")):"), "\(output.stderr)")
     #expect(output.stderr.contains("certificate sstest-waits/llmisvc-serving-cert"), "\(output.stderr)")
-    #expect(output.stderr.contains("warning: \(file):\(Self.line(of: "sstest-elsewhere/existing")):"), "\(output.stderr)")
-    #expect(output.stderr.contains("warning: \(file):\(Self.line(of: "webhook: nope.sstest.dev")):"), "\(output.stderr)")
+    #expect(
+      output.stderr.contains("warning: \(file):\(Self.line(of: "sstest-elsewhere/existing")):"), "\(output.stderr)")
+    #expect(
+      output.stderr.contains("warning: \(file):\(Self.line(of: "webhook: nope.sstest.dev")):"), "\(output.stderr)")
     #expect(!output.stderr.contains("sstest-waits/web"), "\(output.stderr)")
   }
 }

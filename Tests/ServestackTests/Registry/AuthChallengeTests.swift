@@ -1,5 +1,7 @@
-@testable import Registry
+import ServestackCore
 import Testing
+
+@testable import Registry
 
 @Suite("Registry auth challenges and scopes")
 struct AuthChallengeTests {
@@ -26,7 +28,8 @@ struct AuthChallengeTests {
   func scopes() {
     #expect(AuthScope.pull("demo/app").description == "repository:demo/app:pull")
     #expect(AuthScope.push("demo/app").description == "repository:demo/app:pull,push")
-    #expect(AuthScope.mount("demo/b", from: "demo/a").parameters == ["repository:demo/b:pull,push", "repository:demo/a:pull"])
+    #expect(
+      AuthScope.mount("demo/b", from: "demo/a").parameters == ["repository:demo/b:pull,push", "repository:demo/a:pull"])
     #expect(
       RegistryClient.mergeScopes(AuthScope.mount("b", from: "a").parameters, "repository:b:push,pull repository:c:pull")
         == ["repository:b:pull,push", "repository:a:pull", "repository:c:pull"])
@@ -38,22 +41,30 @@ struct AuthChallengeTests {
     #expect(RegistryClient.rangeEnd("0-2097151") == 2_097_151)
     #expect(RegistryClient.rangeEnd("bytes=0-99") == 99)
     #expect(RegistryClient.rangeEnd("garbage") == nil)
-    #expect(RegistryClient.appendingDigest("http://h/v2/x/blobs/uploads/u?_state=s", .sha256("a")).contains("?_state=s&digest=sha256:"))
-    #expect(RegistryClient.appendingDigest("/v2/x/blobs/uploads/u", .sha256("a")).hasSuffix("/u?digest=\(Digest.sha256("a"))"))
+    #expect(
+      RegistryClient.appendingDigest("http://h/v2/x/blobs/uploads/u?_state=s", .sha256("a")).contains(
+        "?_state=s&digest=sha256:"))
+    #expect(
+      RegistryClient.appendingDigest("/v2/x/blobs/uploads/u", .sha256("a")).hasSuffix("/u?digest=\(Digest.sha256("a"))")
+    )
   }
 
   @Test("registry error bodies decode into codes and messages")
   func errors() {
     let body = Array(
       #"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:abc"}]}"#.utf8)
-    let error = RegistryError.status(400, body: body, registry: "r:5000", repository: "demo/app", what: "pushing manifest v1")
+    let error = RegistryError.status(
+      400, body: body, registry: "r:5000", repository: "demo/app", what: "pushing manifest v1")
     #expect(error.registryCodes == ["MANIFEST_BLOB_UNKNOWN"])
     #expect(error.httpStatus == 400)
     #expect(error.message.contains("sha256:abc"))
-    let unauthorized = RegistryError.status(401, body: [], registry: "127.0.0.1:5003", repository: "demo/app", what: "x")
-    #expect(unauthorized.message.hasPrefix("registry 127.0.0.1:5003 refused the credentials for demo/app (UNAUTHORIZED)"))
+    let unauthorized = RegistryError.status(
+      401, body: [], registry: "127.0.0.1:5003", repository: "demo/app", what: "x")
+    #expect(
+      unauthorized.message.hasPrefix("registry 127.0.0.1:5003 refused the credentials for demo/app (UNAUTHORIZED)"))
     #expect(unauthorized.category == .refused)
-    #expect(RegistryError.status(404, body: Array("404 page not found".utf8), registry: "r", repository: "a", what: "m").code == .notFound)
+    #expect(
+      RegistryError.status(404, body: Array("404 page not found".utf8), registry: "r", repository: "a", what: "m").code
+        == .notFound)
   }
 }
-import ServestackCore

@@ -42,8 +42,10 @@ struct DockerConfigTests {
     #expect(throws: RegistryError.self) { try DockerConfig(contentsOf: notJSON) }
   }
 
-  @Test func defaultPathHonoursHOMEThenDOCKER_CONFIG() {
-    #expect(DockerConfig.defaultPath(environment: ["HOME": "/tmp/sstest-home"]).path == "/tmp/sstest-home/.docker/config.json")
+  @Test("default path honours HOME then DOCKER_CONFIG") func defaultPathHonoursHOMEThenDOCKER_CONFIG() {
+    #expect(
+      DockerConfig.defaultPath(environment: ["HOME": "/tmp/sstest-home"]).path == "/tmp/sstest-home/.docker/config.json"
+    )
     #expect(
       DockerConfig.defaultPath(environment: ["HOME": "/tmp/sstest-home", "DOCKER_CONFIG": "/tmp/sstest-docker"]).path
         == "/tmp/sstest-docker/config.json")

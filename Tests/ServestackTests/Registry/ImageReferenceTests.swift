@@ -18,10 +18,15 @@ struct ImageReferenceTests {
       ("localhost/app", "localhost/app:latest", "localhost/app:latest"),
       ("localhost:5000/demo/app:v1", "localhost:5000/demo/app:v1", "localhost:5000/demo/app:v1"),
       ("127.0.0.1:5003/demo/app", "127.0.0.1:5003/demo/app:latest", "127.0.0.1:5003/demo/app:latest"),
-      ("quay.io/jetstack/cert-manager-controller:v1.16.1", "quay.io/jetstack/cert-manager-controller:v1.16.1",
-       "quay.io/jetstack/cert-manager-controller:v1.16.1"),
+      (
+        "quay.io/jetstack/cert-manager-controller:v1.16.1", "quay.io/jetstack/cert-manager-controller:v1.16.1",
+        "quay.io/jetstack/cert-manager-controller:v1.16.1"
+      ),
       ("[::1]:5000/a/b:c", "[::1]:5000/a/b:c", "[::1]:5000/a/b:c"),
-      ("my-registry/a__b/c-d--e.f:Tag_1.0-x", "docker.io/my-registry/a__b/c-d--e.f:Tag_1.0-x", "my-registry/a__b/c-d--e.f:Tag_1.0-x"),
+      (
+        "my-registry/a__b/c-d--e.f:Tag_1.0-x", "docker.io/my-registry/a__b/c-d--e.f:Tag_1.0-x",
+        "my-registry/a__b/c-d--e.f:Tag_1.0-x"
+      ),
     ])
   func canonical(input: String, canonical: String, familiar: String) throws {
     let reference = try ImageReference(input)
@@ -82,13 +87,16 @@ struct ImageReferenceTests {
   @Test("rewrites to a private registry keeping path, tag and digest")
   func rewrite() throws {
     let pilot = try ImageReference("docker.io/istio/pilot:1.27.1")
-    #expect(try pilot.rewritten(toRegistry: "registry.local:5000/mirror").description == "registry.local:5000/mirror/istio/pilot:1.27.1")
+    #expect(
+      try pilot.rewritten(toRegistry: "registry.local:5000/mirror").description
+        == "registry.local:5000/mirror/istio/pilot:1.27.1")
     #expect(try pilot.rewritten(toRegistry: "registry.local").description == "registry.local/istio/pilot:1.27.1")
     #expect(try pilot.rewritten(toRegistry: "10.0.0.5:5000/a/b/").description == "10.0.0.5:5000/a/b/istio/pilot:1.27.1")
 
     let queue = try ImageReference("gcr.io/knative-releases/knative.dev/serving/cmd/queue@\(Self.digest)")
     let moved = try queue.rewritten(toRegistry: "HOST.example:443/prefix")
-    #expect(moved.description == "HOST.example:443/prefix/knative-releases/knative.dev/serving/cmd/queue@\(Self.digest)")
+    #expect(
+      moved.description == "HOST.example:443/prefix/knative-releases/knative.dev/serving/cmd/queue@\(Self.digest)")
     #expect(moved.digest == queue.digest)
     #expect(moved.tag == nil)
 

@@ -14,7 +14,9 @@ struct OCILayoutTests {
     #expect(marker["imageLayoutVersion"] == "1.0.0")
     let index = try JSONValue(parsing: Array(try Data(contentsOf: directory.file("index.json"))))
     #expect(index["schemaVersion"] == 2)
-    let names = index["manifests"]?.arrayValue?.compactMap { $0["annotations"]?["org.opencontainers.image.ref.name"]?.stringValue }
+    let names = index["manifests"]?.arrayValue?.compactMap {
+      $0["annotations"]?["org.opencontainers.image.ref.name"]?.stringValue
+    }
     #expect(names == [TestImages.multiName, TestImages.singleName])
 
     let reopened = try OCILayout.open(at: directory.url)
@@ -23,12 +25,16 @@ struct OCILayoutTests {
     #expect(entry.mediaType == MediaType.ociIndex)
     let index2 = try reopened.manifest(entry)
     #expect(index2.bytes == images.index.bytes)
-    #expect(index2.manifests.compactMap(\.platform) == [.linuxAMD64, Platform(os: "linux", architecture: "arm64", variant: "v8")])
+    #expect(
+      index2.manifests.compactMap(\.platform) == [
+        .linuxAMD64, Platform(os: "linux", architecture: "arm64", variant: "v8"),
+      ])
 
     // The base layer is used by three manifests but stored once; every blob file is named by its digest.
     let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("blobs/sha256").path)
       .filter { !$0.hasPrefix(".") }
-    let expected = Set(images.blobs.map(\.digest.hex) + [images.index, images.amd64, images.arm64, images.single].map(\.digest.hex))
+    let expected = Set(
+      images.blobs.map(\.digest.hex) + [images.index, images.amd64, images.arm64, images.single].map(\.digest.hex))
     #expect(Set(files) == expected)
     #expect(files.count == expected.count)
     #expect(images.amd64.layers.first == images.base && images.single.layers.first == images.base)

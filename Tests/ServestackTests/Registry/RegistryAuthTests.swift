@@ -52,7 +52,8 @@ struct RegistryAuthTests {
     #expect(error?.code == .unauthorized)
     #expect(error?.category == .refused)
     #expect(error?.httpStatus == 401)
-    #expect(error?.message.hasPrefix("registry \(registry.host) refused the credentials for demo/app (UNAUTHORIZED)") == true)
+    #expect(
+      error?.message.hasPrefix("registry \(registry.host) refused the credentials for demo/app (UNAUTHORIZED)") == true)
     #expect(error?.message.contains("--registry-user") == true)
     #expect(error.map { String(describing: $0) }?.contains(wrong) == false)
     #expect(error?.message.contains(Self.password) == false)
@@ -65,7 +66,9 @@ struct RegistryAuthTests {
     // …but it does not speak of refused credentials when none were sent: it says how to give them.
     let said = anonymousError?.message ?? ""
     #expect(!said.contains("refused the credentials"), "\(said)")
-    #expect(said.contains("needs credentials") && said.contains("--registry-user") && said.contains("docker login"), "\(said)")
+    #expect(
+      said.contains("needs credentials") && said.contains("--registry-user") && said.contains("docker login"), "\(said)"
+    )
   }
 
   @Test("without the CA the TLS handshake fails with a TLS error")
@@ -74,7 +77,8 @@ struct RegistryAuthTests {
     defer { registry.stop() }
     let client = try RegistryClient(
       host: registry.host,
-      options: testOptions(credentials: .explicit(username: Self.user, password: Secret(Self.password)), plainHTTP: false))
+      options: testOptions(
+        credentials: .explicit(username: Self.user, password: Secret(Self.password)), plainHTTP: false))
     let error = await #expect(throws: RegistryError.self) { try await client.ping() }
     #expect(error?.code == .tls)
     #expect(error?.category == .unreachable)

@@ -2,10 +2,13 @@ import Foundation
 import HTTP
 import Registry
 import ServestackCore
+import Synchronization
 import TestSupport
 import Testing
 
-@Suite("Registry push and pull against docker-registry", .enabled(if: TestRegistry.isAvailable, "needs Debian's docker-registry (apt-get install docker-registry)"))
+@Suite(
+  "Registry push and pull against docker-registry",
+  .enabled(if: TestRegistry.isAvailable, "needs Debian's docker-registry (apt-get install docker-registry)"))
 struct RegistryPushPullTests {
   @Test("push a multi-arch index, pull it back byte-exact; a second push sends nothing")
   func roundTrip() async throws {
@@ -87,7 +90,8 @@ struct RegistryPushPullTests {
     #expect(third.blobsMounted == 1)
 
     // An explicit mount from a repository without the blob falls back to an upload session (202).
-    let result = try await fresh.mountBlob(repository: "demo/fallback", digest: images.base.digest, from: "demo/nothing")
+    let result = try await fresh.mountBlob(
+      repository: "demo/fallback", digest: images.base.digest, from: "demo/nothing")
     guard case .session(let location) = result else {
       Issue.record("expected a 202 upload session, got \(result)")
       return
@@ -192,7 +196,8 @@ struct RegistryPushPullTests {
     // Same structure, one digit of the config size changed.
     var manifestBytes = images.single.bytes
     let sizeKey = Array(#""size":"#.utf8)
-    let keyStart = try #require((0...(manifestBytes.count - sizeKey.count)).first { Array(manifestBytes[$0..<($0 + sizeKey.count)]) == sizeKey })
+    let keyStart = try #require(
+      (0...(manifestBytes.count - sizeKey.count)).first { Array(manifestBytes[$0..<($0 + sizeKey.count)]) == sizeKey })
     let digit = keyStart + sizeKey.count
     manifestBytes[digit] = manifestBytes[digit] == UInt8(ascii: "9") ? UInt8(ascii: "1") : manifestBytes[digit] + 1
     try Data(manifestBytes).write(to: manifestFile)
@@ -249,7 +254,9 @@ struct RegistryPushPullTests {
 final class TransferProgressLog: Sendable {
   private let events = Mutex<[TransferProgress]>([])
   func add(_ event: TransferProgress) { events.withLock { $0.append(event) } }
-  var last: TransferProgress? { events.withLock { $0.max { $0.bytesDone < $1.bytesDone || ($0.bytesDone == $1.bytesDone && $0.blobsDone < $1.blobsDone) } } }
+  var last: TransferProgress? {
+    events.withLock {
+      $0.max { $0.bytesDone < $1.bytesDone || ($0.bytesDone == $1.bytesDone && $0.blobsDone < $1.blobsDone) }
+    }
+  }
 }
-
-import Synchronization

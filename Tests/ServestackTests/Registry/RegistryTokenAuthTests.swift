@@ -48,7 +48,8 @@ final class TestTokenServer: Sendable {
 
 @Suite(
   "Registry token auth (Bearer) against docker-registry",
-  .enabled(if: TestRegistry.isAvailable && TestEnvironment.which("python3") != nil, "needs docker-registry and python3"))
+  .enabled(if: TestRegistry.isAvailable && TestEnvironment.which("python3") != nil, "needs docker-registry and python3")
+)
 struct RegistryTokenAuthTests {
   static let user = "robot"
   static let password = "token-pass-\(UUID().uuidString.prefix(6))"

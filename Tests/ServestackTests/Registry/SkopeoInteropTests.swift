@@ -25,17 +25,21 @@ struct SkopeoInteropTests {
       "skopeo",
       [
         "--tmpdir", skopeoTemp.path, "copy", "--all", "--preserve-digests", "--src-tls-verify=false",
-        "--dest-tls-verify=false", "oci:\(source.path):\(TestImages.multiName)", "docker://\(registry.host)/demo/theirs:1",
+        "--dest-tls-verify=false", "oci:\(source.path):\(TestImages.multiName)",
+        "docker://\(registry.host)/demo/theirs:1",
       ], environment: environment)
     let theirs = try #require(try await client.manifestDescriptor(repository: "demo/theirs", reference: "1"))
     #expect(theirs.digest == images.index.digest)
     for child in [images.amd64, images.arm64] {
-      #expect(try await client.manifestDescriptor(repository: "demo/theirs", reference: child.digest.description)?.digest == child.digest)
+      #expect(
+        try await client.manifestDescriptor(repository: "demo/theirs", reference: child.digest.description)?.digest
+          == child.digest)
     }
 
     // skopeo reads back what we pushed byte for byte.
     let raw = try await Shell.checkAsync(
-      "skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/demo/ours:1"], environment: environment)
+      "skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/demo/ours:1"],
+      environment: environment)
     #expect(Array(raw.utf8) == images.index.bytes)
     let rawChild = try await Shell.checkAsync(
       "skopeo",

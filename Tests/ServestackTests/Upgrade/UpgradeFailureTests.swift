@@ -3,8 +3,8 @@ import HTTP
 import Kubernetes
 import Phases
 import ServestackCore
-import Testing
 import TestSupport
+import Testing
 
 /// A step whose workload never becomes ready: the failure report (what failed, how to go on or back),
 /// the state left at the last healthy step, then the same command resumes once the cause is gone.
@@ -12,24 +12,34 @@ import TestSupport
   "upgrade apply: a failed step",
   .enabled(if: TestEnvironment.hasUpstreamFixtures, Comment(rawValue: TestEnvironment.missingFixturesReason)))
 struct UpgradeFailureTests {
-  @Test("a KServe v0.16.0 workload never ready: the upgrade stops at step 1 naming it, how to go on and back; going back re-applies v0.15.2; fixed, the same command goes forward")
+  @Test(
+    "a KServe v0.16.0 workload never ready: the upgrade stops at step 1 naming it, how to go on and back; going back re-applies v0.15.2; fixed, the same command goes forward"
+  )
   func failedStepThenResume() async throws {
     let fake = try await OwnFakeKube()
     defer { fake.stop() }
     let stack = try ModernStack()
     let install = try await EngineTests.servestack(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags, kubeconfig: fake.kubeconfig)
+      ["install", "--stack", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
+      kubeconfig: fake.kubeconfig)
     try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
-    _ = try await fake.backend.fakeControl(.patch, "/fake/config", ["neverReady": ["kserve/llmisvc-controller-manager"]])
+    _ = try await fake.backend.fakeControl(
+      .patch, "/fake/config", ["neverReady": ["kserve/llmisvc-controller-manager"]])
 
     let command = ["upgrade", "apply", "--to", "kserve-0.16", "--timeout", "20s"] + stack.flags
     let failed = try await EngineTests.servestack(command, kubeconfig: fake.kubeconfig)
     #expect(failed.status == 1, "\(failed.stdout)\n\(failed.stderr)")
-    #expect(failed.stderr.contains("error: the upgrade stopped at step 1 (kserve v0.15.2 → v0.16.0)"), "\(failed.stderr)")
+    #expect(
+      failed.stderr.contains("error: the upgrade stopped at step 1 (kserve v0.15.2 → v0.16.0)"), "\(failed.stderr)")
     #expect(failed.stderr.contains("phase kserve failed"), "\(failed.stderr)")
     #expect(failed.stderr.contains("llmisvc-controller-manager"), "the report names the workload: \(failed.stderr)")
-    #expect(failed.stderr.contains("to go on once it is fixed, run: servestack upgrade apply --to kserve-0.16"), "\(failed.stderr)")
-    #expect(failed.stderr.contains("to go back to the versions installed before, run: servestack upgrade apply --to kserve-0.15"), "\(failed.stderr)")
+    #expect(
+      failed.stderr.contains("to go on once it is fixed, run: servestack upgrade apply --to kserve-0.16"),
+      "\(failed.stderr)")
+    #expect(
+      failed.stderr.contains(
+        "to go back to the versions installed before, run: servestack upgrade apply --to kserve-0.15"),
+      "\(failed.stderr)")
     let store = InstallStateStore(client: try fake.client())
     let state = try await store.load()
     #expect(state.stack?.name == "kserve-0.15", "the state names the step's versions only once it is healthy")
@@ -37,11 +47,14 @@ struct UpgradeFailureTests {
     #expect(state.upgrade?.finished == false && state.upgrade?.target == "stack kserve-0.16")
 
     // Going back from the half-applied step re-applies v0.15.2 and prunes what v0.16.0 added.
-    let back = try await EngineTests.servestack(["upgrade", "apply", "--to", "kserve-0.15", "--timeout", "2m"] + stack.flags, kubeconfig: fake.kubeconfig)
+    let back = try await EngineTests.servestack(
+      ["upgrade", "apply", "--to", "kserve-0.15", "--timeout", "2m"] + stack.flags, kubeconfig: fake.kubeconfig)
     #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
     #expect(back.stdout.contains("step 1/1 (rollback): kserve v0.16.0 → v0.15.2"), "\(back.stdout)")
     let client = try fake.client()
-    #expect(try await client.getIfExists(ObjectReference(GroupVersionKind.deployment, namespace: "kserve", name: "llmisvc-controller-manager")) == nil)
+    #expect(
+      try await client.getIfExists(
+        ObjectReference(GroupVersionKind.deployment, namespace: "kserve", name: "llmisvc-controller-manager")) == nil)
     let rolledBack = try await store.load()
     let kservePhase = try PhaseName("kserve")
     #expect(rolledBack[kservePhase]?.status == .succeeded && rolledBack[kservePhase]?.version == "v0.15.2")

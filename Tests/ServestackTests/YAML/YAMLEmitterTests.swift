@@ -3,7 +3,7 @@ import Testing
 import YAML
 
 @Suite struct YAMLEmitterTests {
-  @Test func quotesStringsThatWouldBeRetyped() throws {
+  @Test("quotes strings that would be retyped") func quotesStringsThatWouldBeRetyped() throws {
     let risky: [String] = [
       "true", "False", "yes", "off", "y", "N", "1", "-2", "0x1F", "017", "1:20", "1.5", ".inf", "null", "~", "",
       "<<", "=", "2024-01-02", "1e3", "0o17", " leading", "trailing ", "a: b", "# comment", "x #y", "- item",
@@ -23,7 +23,7 @@ import YAML
     #expect(try YAMLEmitter.emit(["1": "x"]) == "\"1\": x\n")
   }
 
-  @Test func scalarsOfEachType() throws {
+  @Test("scalars of each type") func scalarsOfEachType() throws {
     let value: JSONValue = [
       "null": nil, "bool": false, "int": -42, "double": 1.0, "big": 1e16, "small": 0.00001, "inf": .double(.infinity),
     ]
@@ -32,7 +32,7 @@ import YAML
     #expect(try YAMLParser.parseDocument(text) == value)
   }
 
-  @Test func multiLineStringsAreLiteralBlocks() throws {
+  @Test("multi line strings are literal blocks") func multiLineStringsAreLiteralBlocks() throws {
     let value: JSONValue = ["script": "set -e\necho hi\n", "noEnd": "a\nb", "trailing": "x  \ny\n"]
     let text = try YAMLEmitter.emit(value)
     #expect(text.contains("script: |\n  set -e\n  echo hi\n"))
@@ -40,9 +40,12 @@ import YAML
     #expect(try YAMLParser.parseDocument(text) == value)
   }
 
-  @Test func blockStyleAndDocuments() throws {
+  @Test("block style and documents") func blockStyleAndDocuments() throws {
     let documents: [JSONValue] = [
-      ["apiVersion": "v1", "kind": "ConfigMap", "data": ["a": "1"], "list": [["name": "x"], 2], "empty": [:], "none": []],
+      [
+        "apiVersion": "v1", "kind": "ConfigMap", "data": ["a": "1"], "list": [["name": "x"], 2], "empty": [:],
+        "none": [],
+      ],
       ["second": true],
     ]
     let text = try YAMLEmitter.emit(documents)

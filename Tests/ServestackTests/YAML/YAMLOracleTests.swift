@@ -22,6 +22,7 @@ import YAML
   }
 
   @Test(
+    "every fixture matches py YAML",
     .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"),
     .enabled(if: pyyamlAvailable, "needs python3 with PyYAML"))
   func everyFixtureMatchesPyYAML() async throws {
@@ -49,7 +50,9 @@ import YAML
     }
   }
 
-  @Test(.enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
+  @Test(
+    "every fixture document round trips",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (set SERVESTACK_SHARED)"))
   func everyFixtureDocumentRoundTrips() throws {
     let root = try #require(TestEnvironment.upstreamFixtures)
     var checked = 0

@@ -5,7 +5,7 @@ import Testing
 import YAML
 
 @Suite struct YAMLParserTests {
-  @Test func multiDocumentStreamSkipsEmptyDocuments() throws {
+  @Test("multi document stream skips empty documents") func multiDocumentStreamSkipsEmptyDocuments() throws {
     let documents = try YAMLParser.parseDocuments(
       """
       # only a comment
@@ -27,7 +27,7 @@ import YAML
     #expect(try YAMLParser.parseDocuments("# nothing\n") == [])
   }
 
-  @Test func parseDocumentWantsExactlyOne() throws {
+  @Test("parse document wants exactly one") func parseDocumentWantsExactlyOne() throws {
     #expect(try YAMLParser.parseDocument("---\na: 1\n---\n") == ["a": 1])
     for text in ["", "a: 1\n---\nb: 2\n"] {
       do {
@@ -39,13 +39,13 @@ import YAML
     }
   }
 
-  @Test func keyOrderAndDuplicateKeys() throws {
+  @Test("key order and duplicate keys") func keyOrderAndDuplicateKeys() throws {
     let value = try YAMLParser.parseDocument("z: 1\na: 2\nm: 3\na: 4\n")
     #expect(value.objectValue.map { Array($0.keys) } == ["z", "a", "m"])
     #expect(value["a"] == 4)
   }
 
-  @Test func aliasesAreCopies() throws {
+  @Test("aliases are copies") func aliasesAreCopies() throws {
     let value = try YAMLParser.parseDocument(
       """
       base: &base
@@ -60,7 +60,7 @@ import YAML
     #expect(value["list"] == [1, 1])
   }
 
-  @Test func mergeKeysFollowPyYAML() throws {
+  @Test("merge keys follow py YAML") func mergeKeysFollowPyYAML() throws {
     let value = try YAMLParser.parseDocument(
       """
       b: &b {x: 1, y: 2}
@@ -81,7 +81,7 @@ import YAML
     #expect(value["quoted"] == ["<<": ["x": 1, "y": 2]])
   }
 
-  @Test func badMergeAndUndefinedAliasAreErrors() {
+  @Test("bad merge and undefined alias are errors") func badMergeAndUndefinedAliasAreErrors() {
     let cases: [(String, YAMLError.Code)] = [
       ("a:\n  <<: 1\n", .composer),
       ("a:\n  <<: [1]\n", .composer),
@@ -100,11 +100,11 @@ import YAML
     }
   }
 
-  @Test func anchorsDoNotCrossDocuments() {
+  @Test("anchors do not cross documents") func anchorsDoNotCrossDocuments() {
     #expect(throws: YAMLError.self) { try YAMLParser.parseDocuments("a: &x 1\n---\nb: *x\n") }
   }
 
-  @Test func billionLaughsIsRefused() {
+  @Test("billion laughs is refused") func billionLaughsIsRefused() {
     var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
     for i in 1...9 {
       let refs = Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ")
@@ -118,10 +118,12 @@ import YAML
       #expect(error.line > 1)
     }
     // The same shape, shallow enough, is fine.
-    #expect(throws: Never.self) { try YAMLParser.parseDocuments(text.split(separator: "\n").prefix(4).joined(separator: "\n")) }
+    #expect(throws: Never.self) {
+      try YAMLParser.parseDocuments(text.split(separator: "\n").prefix(4).joined(separator: "\n"))
+    }
   }
 
-  @Test func depthIsLimited() throws {
+  @Test("depth is limited") func depthIsLimited() throws {
     let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
     do {
       _ = try YAMLParser.parseDocuments(deep)
@@ -133,7 +135,7 @@ import YAML
     #expect(try YAMLParser.parseDocuments(deep, options: options).count == 1)
   }
 
-  @Test func syntaxErrorsCarryPositions() {
+  @Test("syntax errors carry positions") func syntaxErrorsCarryPositions() {
     let cases: [(String, YAMLError.Code, Int, Int, String)] = [
       // Bad indentation: a value where only a key may be.
       ("a: 1\nb:\n  c: 2\n d: 3\n", .parser, 4, 2, "did not find expected key"),
@@ -156,7 +158,7 @@ import YAML
     }
   }
 
-  @Test func invalidUTF8IsAReaderError() {
+  @Test("invalid UTF8 is a reader error") func invalidUTF8IsAReaderError() {
     do {
       _ = try YAMLParser.parseDocuments([UInt8]("a: 1\nb: ".utf8) + [0xFF, 0x0A])
       Issue.record("expected an error")
@@ -166,7 +168,7 @@ import YAML
     }
   }
 
-  @Test func locatedDocumentsPointAtKeys() throws {
+  @Test("located documents point at keys") func locatedDocumentsPointAtKeys() throws {
     let text = """
       # leading comment
       kind: First
@@ -198,7 +200,7 @@ import YAML
     #expect(documents[0].location(of: ["kind"]) == YAMLMark(line: 2, column: 1))
   }
 
-  @Test func readsFilesAndNamesThemInErrors() throws {
+  @Test("reads files and names them in errors") func readsFilesAndNamesThemInErrors() throws {
     let dir = try TemporaryDirectory()
     let good = try dir.write("ok.yaml", "a: 1\n---\nb: [x]\n")
     let documents = try YAMLParser.readDocuments(atPath: good.path)
@@ -219,7 +221,7 @@ import YAML
     }
   }
 
-  @Test func stringAndByteInputsAgree() throws {
+  @Test("string and byte inputs agree") func stringAndByteInputsAgree() throws {
     let text = "a: é\nb: [1, 2.5, ~]\n"
     #expect(try YAMLParser.parseDocuments(text) == YAMLParser.parseDocuments(Array(text.utf8)))
     #expect(try YAMLParser.parseDocuments(text) == YAMLParser.parseDocuments(Data(text.utf8)))

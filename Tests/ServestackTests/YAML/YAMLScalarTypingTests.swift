@@ -26,13 +26,13 @@ import YAML
     ("plain words", "plain words"), ("nope", "nope"), ("offset", "offset"), ("=", "="),
   ]
 
-  @Test(arguments: table)
+  @Test("plain scalar", arguments: table)
   func plainScalar(_ text: String, _ expected: JSONValue) throws {
     let value = try YAMLParser.parseDocument("k: \(text)\n")
     #expect(value["k"] == expected, "k: \(text)")
   }
 
-  @Test func notANumber() throws {
+  @Test("not a number") func notANumber() throws {
     for text in [".nan", ".NaN", ".NAN"] {
       let value = try YAMLParser.parseDocument("k: \(text)")
       #expect(value["k"]?.doubleValue?.isNaN == true, "\(text)")
@@ -41,7 +41,7 @@ import YAML
 
   /// The one intended difference from PyYAML: kubectl (go-yaml v2) reads y/Y/n/N values as booleans. No
   /// upstream fixture has such a value or key, so both readers agree on every real manifest.
-  @Test func singleLetterBooleansLikeKubectl() throws {
+  @Test("single letter booleans like kubectl") func singleLetterBooleansLikeKubectl() throws {
     let value = try YAMLParser.parseDocument("a: y\nb: Y\nc: n\nd: N\ne: 'y'\nf: [y, n]\n")
     #expect(value == ["a": true, "b": true, "c": false, "d": false, "e": "y", "f": [true, false]])
     // As keys they stay strings (kubectl would write "true"); `yes` as a key is a boolean, as in PyYAML.
@@ -49,7 +49,7 @@ import YAML
     #expect(keys.objectValue.map { Array($0.keys) } == ["x", "y", "N", "true"])
   }
 
-  @Test func quotedAndBlockScalarsStayStrings() throws {
+  @Test("quoted and block scalars stay strings") func quotedAndBlockScalarsStayStrings() throws {
     let value = try YAMLParser.parseDocument(
       """
       a: 'true'
@@ -66,7 +66,7 @@ import YAML
     #expect(value == ["a": "true", "b": "1", "c": "null", "d": "", "e": "1.5", "f": "1\n", "g": "yes", "h": "~"])
   }
 
-  @Test func blockLiteralAndFolded() throws {
+  @Test("block literal and folded") func blockLiteralAndFolded() throws {
     let value = try YAMLParser.parseDocument(
       """
       literal: |
@@ -91,7 +91,7 @@ import YAML
     #expect(value["folded"] == "folded into one\nparagraph two\n")
   }
 
-  @Test func tags() throws {
+  @Test("tags") func tags() throws {
     let value = try YAMLParser.parseDocument(
       """
       str: !!str 1
@@ -114,7 +114,7 @@ import YAML
       ])
   }
 
-  @Test func badTaggedValueIsAnError() {
+  @Test("bad tagged value is an error") func badTaggedValueIsAnError() {
     #expect(throws: YAMLError.self) { try YAMLParser.parseDocument("a: !!int abc") }
     do {
       _ = try YAMLParser.parseDocument("a: 1\nb: !!bool maybe\n")
@@ -125,12 +125,13 @@ import YAML
     }
   }
 
-  @Test func nonStringKeysAsJSONDumpsWritesThem() throws {
-    let value = try YAMLParser.parseDocument("1.0e+16: a\n0.00001: b\n1e16: c\n1: d\ntrue: e\n~: f\n100.0: g\n0x10: h\n")
+  @Test("non string keys as JSON dumps writes them") func nonStringKeysAsJSONDumpsWritesThem() throws {
+    let value = try YAMLParser.parseDocument(
+      "1.0e+16: a\n0.00001: b\n1e16: c\n1: d\ntrue: e\n~: f\n100.0: g\n0x10: h\n")
     #expect(value.objectValue.map { Array($0.keys) } == ["1e+16", "1e-05", "1e16", "1", "true", "null", "100.0", "16"])
   }
 
-  @Test func hugeIntegersBecomeDoubles() throws {
+  @Test("huge integers become doubles") func hugeIntegersBecomeDoubles() throws {
     let value = try YAMLParser.parseDocument("a: 9223372036854775808\nb: -9223372036854775807")
     #expect(value["a"] == .double(9_223_372_036_854_775_808))
     #expect(value["b"] == .int(-9_223_372_036_854_775_807))

@@ -25,7 +25,7 @@ struct WaitReferenceTests {
     webhookProbes:
       - webhook: nope.sstest.dev
         object: {apiVersion: v1, kind: ConfigMap, metadata: {name: probe, namespace: default}}
-    timeout: 30s
+    timeout: 10m
 
     """
 
@@ -61,7 +61,8 @@ struct WaitReferenceTests {
       timeout: .seconds(300), preflight: nil)
     let started = ContinuousClock.now
     let error = await #expect(throws: PhaseError.self) { try await Installer(client: client).run(options) }
-    #expect(ContinuousClock.now - started < .seconds(20), "refused up front, not after the wait's timeout")
+    // The phase would wait 10 minutes; the bound is wide because a loaded two-core run is slow to start it.
+    #expect(ContinuousClock.now - started < .seconds(120), "refused up front, not after the wait's timeout")
     let text = error?.description ?? ""
     #expect(error.map { "\($0.code)" } == "waitTargetMissing")
     #expect(text.hasPrefix("\(folder.url.path)/10-app.yaml:\(Self.line(of: "llmisvc-serving-cert")):"), "\(text)")

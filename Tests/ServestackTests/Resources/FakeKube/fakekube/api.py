@@ -48,7 +48,6 @@ DEFAULT_CONFIG = {
     "certManager": True,
     "secretVolumeGate": True,
     "knativeWebhookRules": True,
-    "kserve": True,
     "controllerIntervalSeconds": 0.05,
     "requestLogSize": 50000,
     "watchTimeoutSeconds": 1800,

@@ -28,7 +28,6 @@ from .pvcs import Pvcs
 from .certmanager import CertManager
 from .cainjection import CaInjection
 from .knative import KnativeRules
-from .inferenceservices import InferenceServices
 from .gc import GarbageCollector
 
 
@@ -55,7 +54,6 @@ class Sim(SimBase,
           CertManager,
           CaInjection,
           KnativeRules,
-          InferenceServices,
           GarbageCollector):
     """Every simulated controller, run in turn by one background thread."""
 
@@ -90,8 +88,6 @@ class Sim(SimBase,
         steps.append(self.ca_injection)
         if self.s.cfg("knativeWebhookRules"):
             steps.append(self.knative_rules)
-        if self.s.cfg("kserve"):
-            steps.append(self.inference_services)
         if now - self.last_gc > 0.1:
             self.last_gc = now
             steps.append(self.gc)

@@ -99,6 +99,12 @@ struct UpgradeStorageMigrationTests {
         SyntheticCRD.widget(name, namespace: "default", group: Self.group, version: "v1alpha1"))
     }
 
+    // Nothing upgraded yet: nothing to roll back; a target of its own is refused.
+    let nothing = try await run(["rollback", "--skip-tests"])
+    #expect(nothing.status == 2 && nothing.stderr.contains("nothing to roll back"), "\(nothing.stderr)")
+    let named = try await run(["rollback", "--to", "widgets-2"])
+    #expect(named.status == 2 && named.stderr.contains("--to does not go with rollback"), "\(named.stderr)")
+
     // A safe rollback: v1.1.0 still stores v1alpha1, which v1.0.0 serves.
     let minor = try await run(["upgrade", "apply", "--to", "widgets-1.1", "--skip-tests"])
     #expect(minor.status == 0, "\(minor.stdout)\n\(minor.stderr)")

@@ -15,7 +15,7 @@ struct Servestack: AsyncParsableCommand {
     version: ToolInfo.version,
     subcommands: [
       Preflight.self, Plan.self, Install.self, Status.self, Uninstall.self, Test.self, BundleCommand.self,
-      ImagesCommand.self, Job.self, Versions.self, Upgrade.self, Version.self,
+      ImagesCommand.self, Job.self, Versions.self, Upgrade.self, Rollback.self, Version.self,
     ])
 
   /// Runs the command line, turning errors into the SPEC's exit codes.

@@ -128,13 +128,20 @@ public struct StorageVersionMigrator: Sendable {
   }
 
   /// Waits until discovery announces the storage version's hash for the resource, so that the rewrites go to
-  /// an apiserver that already stores in it (it picks up a CRD change asynchronously). A server whose
+  /// an apiserver that already stores in it (it picks up a CRD change asynchronously, and a version just
+  /// added answers 404 until then). A server whose
   /// discovery has no `storageVersionHash` is not waited for.
   private func awaitStorageVersion(_ target: Target) async throws(KubeError) {
     let deadline = ContinuousClock.now + options.storageVersionTimeout
     var seen: String?
     while true {
-      let document = try await client.getJSON(path: target.gvk.groupVersion.path)
+      let document: JSONValue
+      do {
+        document = try await client.getJSON(path: target.gvk.groupVersion.path)
+      } catch  where error.code == .notFound {
+        // A version the CRD was just updated to serve is not in discovery yet (404): wait for it as well.
+        document = [:]
+      }
       let resource = document["resources"]?.arrayValue?.first { $0["name"]?.stringValue == target.plural }
       seen = resource?["storageVersionHash"]?.stringValue
       if resource != nil && (seen == nil || seen == target.storageVersionHash) { return }

@@ -69,15 +69,7 @@ public struct InstallResult: Sendable {
     ]
     if let preflight { object["preflight"] = preflight.json }
     object["phases"] = .array(phases.map(\.json))
-    switch tests {
-    case .skipped(let why): object["tests"] = ["status": "skipped", "reason": .string(why)]
-    case .notRun(let why): object["tests"] = ["status": "not run", "reason": .string(why)]
-    case .ran(let outcome):
-      object["tests"] = [
-        "status": .string(outcome.passed ? "passed" : "failed"), "summary": .string(outcome.summary),
-        "report": outcome.json,
-      ]
-    }
+    object["tests"] = tests.json
     if !warnings.isEmpty { object["warnings"] = .array(warnings.map { .string($0) }) }
     if let resumeCommand { object["resumeCommand"] = .string(resumeCommand) }
     return .object(object)

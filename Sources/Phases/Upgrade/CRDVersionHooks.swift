@@ -12,6 +12,11 @@ public protocol CRDVersionHooks: Sendable {
   /// Rewrites the stored objects of CRDs whose stored versions `new` no longer serves and updates their
   /// `status.storedVersions`, before `new` is applied. Returns one line per CRD migrated.
   func migrateStoredVersions(from old: [JSONValue], to new: [JSONValue], client: KubeClient) async throws -> [String]
+
+  /// Why going back to `older` (a rendering's objects) would leave objects the older release cannot read:
+  /// one sentence per CRD on the cluster whose `status.storedVersions` lists a version `older`'s CRD does not
+  /// serve (naming the CRD and the version). Empty when the rollback is safe.
+  func rollbackRefusals(to older: [JSONValue], client: KubeClient) async throws -> [String]
 }
 
 /// One CRD version change, for plans and progress.

@@ -41,4 +41,19 @@ public struct KubeCRDVersionHooks: CRDVersionHooks {
     }
     return lines
   }
+
+  public func rollbackRefusals(to older: [JSONValue], client: KubeClient) async throws -> [String] {
+    let kind = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+    var reasons: [String] = []
+    for crd in older.map(KubeObject.init) where crd.kind == "CustomResourceDefinition" {
+      // The live CRD and its storedVersions: what the objects on the cluster are stored as now, whichever
+      // step (or half-applied step) put them there.
+      guard let name = crd.name, let live = try await client.getIfExists(ObjectReference(kind, name: name)) else {
+        continue
+      }
+      let stored = live[path: "status", "storedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+      reasons += try CRDVersionChanges(old: crd, new: live, storedVersions: stored).rollback.reasons
+    }
+    return reasons
+  }
 }

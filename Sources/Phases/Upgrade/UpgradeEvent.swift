@@ -9,6 +9,10 @@ public enum UpgradeEvent: Sendable {
   case pruned(step: Int, deleted: [StoredObject], kept: [String], failed: [String])
   case stepFinished(UpgradeStep, succeeded: Bool)
   case warning(String)
+  /// The probe InferenceService answered and is asked from now on (its description).
+  case probeStarted(String)
+  /// The probe stopped after the last step: what it saw.
+  case probe(UpgradeProbeSummary)
 
   public var json: JSONValue {
     switch self {
@@ -28,6 +32,11 @@ public enum UpgradeEvent: Sendable {
         "event": "step-finished", "index": .int(step.index), "name": .string(step.name), "succeeded": .bool(succeeded),
       ]
     case .warning(let message): return ["event": "warning", "message": .string(message)]
+    case .probeStarted(let target): return ["event": "probe-started", "target": .string(target)]
+    case .probe(let summary):
+      var object = summary.json.objectValue ?? [:]
+      object.updateValue("probe-finished", forKey: "event", insertingAt: 0)
+      return .object(object)
     }
   }
 }

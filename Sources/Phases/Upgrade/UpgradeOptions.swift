@@ -26,6 +26,14 @@ public struct UpgradeOptions: Sendable {
   public var imageLister: PhasePlanner.ImageLister?
   /// CRD version analysis and stored-version migration (nil: no CRD changes are reported or migrated).
   public var crdHooks: (any CRDVersionHooks)?
+  /// The InferenceService asked during the whole upgrade (nil: `--no-probe`, `--skip-tests`, or none wired).
+  public var probe: (any UpgradeProbing)?
+  /// At most one probe request per interval (one in flight at a time).
+  public var probeInterval: Duration = .milliseconds(250)
+  /// The test phases after the last step, as after install (nil: not wired, reported as not run).
+  public var testRunner: (any TestPhaseRunning)?
+  /// `--skip-tests`.
+  public var skipTests = false
 
   public init(
     target: UpgradeTarget, phases: URL? = nil, extraPhases: [URL] = [], parameters: PhaseParameters,

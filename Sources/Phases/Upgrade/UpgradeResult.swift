@@ -35,8 +35,16 @@ public struct UpgradeResult: Sendable {
   public var resumeCommand: String?
   public var rollbackCommand: String?
   public var duration: Duration
+  /// What the probe InferenceService answered during the steps (nil: no probe ran).
+  public var probe: UpgradeProbeSummary?
+  /// The test phases after the last step.
+  public var tests: InstallResult.Tests = .skipped("no upgrade step ran")
 
-  public var succeeded: Bool { plan.failures.isEmpty && steps.allSatisfy(\.succeeded) }
+  public var succeeded: Bool {
+    guard plan.failures.isEmpty, steps.allSatisfy(\.succeeded) else { return false }
+    if case .ran(let outcome) = tests, !outcome.passed { return false }
+    return true
+  }
   public var failedStep: StepOutcome? { steps.first { !$0.succeeded } }
 
   public var json: JSONValue {
@@ -46,6 +54,8 @@ public struct UpgradeResult: Sendable {
     ]
     if let resumeCommand { object["resumeCommand"] = .string(resumeCommand) }
     if let rollbackCommand { object["rollbackCommand"] = .string(rollbackCommand) }
+    if let probe { object["probe"] = probe.json }
+    object["tests"] = tests.json
     return .object(object)
   }
 }

@@ -49,6 +49,7 @@ public struct Upgrader: Sendable {
       // A step that failed half-applied: going back to the recorded versions re-applies them.
       plan = UpgradePlan(target: options.target, installed: installed, steps: [back], findings: [])
     }
+    try await checkRollback(plan, options: options)
     return Context(state: state, installed: installed, catalog: catalog, plan: plan, kubernetes: kubernetes)
   }
 
@@ -95,21 +96,60 @@ public struct Upgrader: Sendable {
       result.warnings.append(warning)
       events(.warning(warning))
     }
+    let probe: UpgradeProbeRun?
     do throws(PhaseError) {
-      try await run(context, options: options, store: store, result: &result, events: events)
+      probe = try await startProbe(options, events: events)
     } catch {
       await lock.release()
       throw error
+    }
+    let finalSet: PhaseSet?
+    do throws(PhaseError) {
+      finalSet = try await run(context, options: options, store: store, result: &result, events: events)
+    } catch {
+      _ = await probe?.stop()
+      await lock.release()
+      throw error
+    }
+    result.probe = await probe?.stop()
+    if let summary = result.probe { events(.probe(summary)) }
+    if let finalSet {
+      var install = options.installOptions(finalSet)
+      install.skipTests = options.skipTests
+      install.testRunner = options.testRunner
+      result.tests = await Installer(client: client).runTests(options: install)
+    } else {
+      result.tests = .skipped("an upgrade step failed")
     }
     await lock.release()
     result.duration = .now - started
     return result
   }
 
+  /// Makes the probe answer before anything changes, then keeps asking it in the background.
+  private func startProbe(_ options: UpgradeOptions, events: UpgradeEventSink) async throws(PhaseError)
+    -> UpgradeProbeRun?
+  {
+    guard let probe = options.probe else { return nil }
+    let target: UpgradeProbeTarget
+    do {
+      target = try await probe.prepare(client: client)
+    } catch {
+      throw PhaseError(
+        .cluster,
+        "the upgrade did not start, nothing was changed: its probe InferenceService does not answer before the first step (\(error.userMessage)); make the installed stack serve (servestack test), or upgrade without the probe with --no-probe",
+        cause: error)
+    }
+    events(.probeStarted(target.description))
+    let run = UpgradeProbeRun(target: target, interval: options.probeInterval)
+    run.start()
+    return run
+  }
+
   private func run(
     _ context: Context, options: UpgradeOptions, store: InstallStateStore, result: inout UpgradeResult,
     events: @escaping UpgradeEventSink
-  ) async throws(PhaseError) {
+  ) async throws(PhaseError) -> PhaseSet? {
     var state = context.state
     let target = options.target.description
     if let record = state.upgrade, !record.finished, record.target == target {
@@ -122,6 +162,7 @@ public struct Upgrader: Sendable {
     let previous = state.upgrade?.previous
     let installer = Installer(client: client)
     var current = context.installed
+    var last: PhaseSet?
     for step in context.plan.steps {
       events(.stepStarted(step, total: context.plan.steps.count))
       var phaseSet = try PhaseSet.resolve(phases: options.phases, extra: options.extraPhases, step: step)
@@ -162,7 +203,7 @@ public struct Upgrader: Sendable {
             ? "servestack upgrade apply --to \(previous.name)" : nil
         }
         events(.stepFinished(step, succeeded: false))
-        return
+        return nil
       }
       state = try await store.load()
       try await prune(&outcome, state: &state, keep: fresh, phaseSet: phaseSet, options: options)
@@ -172,9 +213,11 @@ public struct Upgrader: Sendable {
       current = step.selection
       result.steps.append(outcome)
       events(.stepFinished(step, succeeded: true))
+      last = phaseSet
     }
     state.upgrade?.finished = true
     try await store.save(state)
+    return last
   }
 
   /// Runs the stored-version migration hook with the CRDs before and after the step.

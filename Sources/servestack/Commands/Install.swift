@@ -100,28 +100,12 @@ extension Servestack {
       options.imageLister = dryRun ? PhaseOptions.imageLister : nil
       options.stackChoice = choice
       if !tests.skipTests && !dryRun {
-        options.testRunner = try testRunner(client: client, parameters: testParameters)
+        options.testRunner = try tests.runner(client: client, parameters: testParameters, output: outputOptions.output)
       }
       let printer = ProgressPrinter(format: outputOptions.output)
       let result = try await Installer(client: client).run(options, events: printer.sink)
       if outputOptions.output == .text { InstallSummary.printText(result) }
       if !result.succeeded { throw ExitCode(1) }
-    }
-
-    /// The Conformance module's runner, with `servestack test`'s defaults and the flags given here.
-    func testRunner(client: KubeClient, parameters: [String: String]) throws -> InstallTestRunner {
-      let terminal = Terminal.standardError
-      let text = outputOptions.output == .text
-      let options = TestRunOptions(
-        requireGPU: tests.run.requireGPU, ingressURL: tests.run.ingress,
-        inCluster: client.connection.source.hasPrefix("in-cluster"),
-        parameters: parameters,
-        progress: { event in if text { Servestack.Test.progress(event, terminal: terminal) } })
-      return InstallTestRunner(
-        http: try InferenceClient.makeHTTPClient(connections: 8), options: options,
-        reportJSON: tests.run.reportJson.map { URL(fileURLWithPath: $0) },
-        reportJUnit: tests.run.reportJunit.map { URL(fileURLWithPath: $0) },
-        reportHTML: tests.run.reportHtml.map { URL(fileURLWithPath: $0) })
     }
 
     /// The same install again (without --from: the rerun verifies what succeeded and continues).

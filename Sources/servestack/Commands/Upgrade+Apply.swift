@@ -9,7 +9,9 @@ extension Servestack.Upgrade {
       discussion: """
         Resumable: after a failure or a kill the same command continues at the step that did not finish. \
         Objects another manager applied or labelled are never pruned; CRDs only with --prune-crds. \
-        upgrade apply --to PREVIOUS_SET goes back to the versions installed before the last upgrade.
+        upgrade apply --to PREVIOUS_SET (or servestack rollback) goes back to the versions installed before the \
+        last upgrade. A probe InferenceService (servestack-probe/sklearn-iris) is asked during the whole \
+        upgrade and the test phases run after it, as after install; --skip-tests skips both, --no-probe the probe.
         """)
 
     @OptionGroup var targetFlags: UpgradeTargetFlags
@@ -22,6 +24,10 @@ extension Servestack.Upgrade {
       help: ArgumentHelp("Overall time limit per step, e.g. 20m (each phase also has its own).", valueName: "duration"))
     var timeout: String?
 
+    @Flag(help: "Do not ask a probe InferenceService during the upgrade (the test phases still run after it).")
+    var noProbe = false
+
+    @OptionGroup var tests: InstallTestFlags
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -35,8 +41,16 @@ extension Servestack.Upgrade {
       }
       options.pruneCRDs = pruneCrds
       options.command = resumeCommand
+      let client = try cluster.client()
+      options.skipTests = tests.skipTests
+      if !tests.skipTests {
+        options.testRunner = try tests.runner(client: client, parameters: [:], output: outputOptions.output)
+        if !noProbe {
+          options.probe = try tests.probe(client: client, profile: options.parameters.profile, parameters: [:])
+        }
+      }
       let printer = UpgradePrinter(format: outputOptions.output)
-      let result = try await Upgrader(client: try cluster.client()).apply(options, events: printer.sink)
+      let result = try await Upgrader(client: client).apply(options, events: printer.sink)
       printer.summary(result)
       if !result.succeeded { throw ExitCode(1) }
     }
@@ -45,7 +59,8 @@ extension Servestack.Upgrade {
       var command = "servestack upgrade apply" + targetFlags.commandFlags + phaseOptions.commandFlags
       if pruneCrds { command += " --prune-crds" }
       if let timeout { command += " --timeout \(timeout)" }
-      return command + state.commandFlags + cluster.commandFlags
+      if noProbe { command += " --no-probe" }
+      return command + tests.commandFlags + state.commandFlags + cluster.commandFlags
     }
   }
 }

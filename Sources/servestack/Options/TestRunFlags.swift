@@ -31,9 +31,9 @@ struct TestRunFlags: ParsableArguments {
   }
 }
 
-/// `install`'s test flags: those of `servestack test`, and a way to skip the tests.
+/// `install`'s and `upgrade apply`'s test flags: those of `servestack test`, and a way to skip the tests.
 struct InstallTestFlags: ParsableArguments {
-  @Flag(help: "Do not run the test phases after installing.")
+  @Flag(help: "Do not run the test phases after installing (upgrade apply: nor ask its probe InferenceService).")
   var skipTests = false
 
   @OptionGroup var run: TestRunFlags

@@ -39,6 +39,8 @@ final class UpgradePrinter: Sendable {
     case .stepFinished(let step, let succeeded):
       Terminal.line("step \(step.index) \(succeeded ? "done" : "FAILED"): now \(step.name)")
     case .warning(let message): Terminal.line("warning: \(message)")
+    case .probeStarted(let target): Terminal.line("probe: \(target) answers; asked until the last step is done")
+    case .probe(let summary): Terminal.line(summary.line)
     case .engine: break
     }
   }
@@ -63,6 +65,8 @@ final class UpgradePrinter: Sendable {
       Terminal.line("nothing to do: \(result.plan.installed.name) already has \(result.plan.target)")
       return
     }
+    for line in result.probe?.failures ?? [] { Terminal.line("  probe failure: \(line)") }
+    if let problem = result.probe?.cleanupProblem { Terminal.line("warning: probe cleanup: \(problem)") }
     if let failed = result.failedStep {
       var text = "error: the upgrade stopped at step \(failed.step.index) (\(failed.step.summary))\n"
       if let phase = failed.install?.failedPhase {
@@ -75,9 +79,18 @@ final class UpgradePrinter: Sendable {
       return
     }
     let pruned = result.steps.reduce(0) { $0 + $1.pruned.count }
+    switch result.tests {
+    case .skipped(let why): Terminal.line("tests: skipped: \(why)")
+    case .notRun(let why): Terminal.line("tests: \(why)")
+    case .ran(let outcome): Terminal.line("tests: \(outcome.passed ? "passed" : "FAILED"): \(outcome.summary)")
+    }
     Terminal.line(
       "upgraded to \(result.plan.final.map { "\($0.component) \($0.version)" }.joined(separator: ", ")) in \(result.steps.count) step(s), \(pruned) objects of the old versions pruned (\(result.duration.short))"
     )
+    if case .ran(let outcome) = result.tests, !outcome.passed {
+      Terminal.standardError.write(
+        "error: every step succeeded but the test phases after the upgrade failed: \(outcome.summary)\n")
+    }
   }
 
   /// The human view of `upgrade plan`.

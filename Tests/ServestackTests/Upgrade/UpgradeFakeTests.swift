@@ -64,7 +64,8 @@ struct UpgradeFakeTests {
     #expect((steps.first?["removed"]?.arrayValue ?? []).isEmpty, "\(String(describing: steps.first?["removed"]))")
 
     let apply = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.16", "--timeout", "5m"] + stack.flags, kubeconfig: fake.kubeconfig)
+      ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests", "--timeout", "5m"] + stack.flags,
+      kubeconfig: fake.kubeconfig)
     #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
     #expect(apply.stdout.contains("step 1/1: kserve v0.15.2 → v0.16.0"), "\(apply.stdout)")
     #expect(apply.stdout.contains("upgraded to"), "\(apply.stdout)")
@@ -83,7 +84,7 @@ struct UpgradeFakeTests {
 
     // Again: nothing to do.
     let again = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.16"] + stack.flags, kubeconfig: fake.kubeconfig)
+      ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests"] + stack.flags, kubeconfig: fake.kubeconfig)
     #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)\n\(again.stderr)")
 
     // Rollback: the plan lists v0.16.0's objects v0.15.2 lacks; one of them carries another manager's label.
@@ -106,7 +107,8 @@ struct UpgradeFakeTests {
     _ = try await client.apply(labelled, options: ApplyOptions(force: true, fieldManager: "someone-else"))
 
     let back = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.15", "--timeout", "5m"] + stack.flags, kubeconfig: fake.kubeconfig)
+      ["upgrade", "apply", "--to", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
+      kubeconfig: fake.kubeconfig)
     #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
     #expect(back.stdout.contains("step 1/1 (rollback): kserve v0.16.0 → v0.15.2"), "\(back.stdout)")
     #expect(
@@ -145,7 +147,8 @@ struct UpgradeFakeTests {
     let store = InstallStateStore(client: client)
 
     let target =
-      ["upgrade", "apply", "--component", "knative-serving", "--to", "v1.21.1", "--timeout", "5m"] + stack.flags
+      ["upgrade", "apply", "--component", "knative-serving", "--to", "v1.21.1", "--skip-tests", "--timeout", "5m"]
+      + stack.flags
     let refused = try await EngineTests.servestack(target, kubeconfig: fake.kubeconfig)
     #expect(refused.status == 1, "\(refused.stdout)\n\(refused.stderr)")
     #expect(

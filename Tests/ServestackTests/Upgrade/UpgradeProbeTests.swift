@@ -44,7 +44,7 @@ struct UpgradeProbeTests {
     "install kserve-0.15, upgrade apply --to kserve-0.16: the probe answers throughout (sent, failed and the longest gap in the summary) and the test phases pass after it; rollback with --skip-tests runs neither"
   )
   func probeAndTests() async throws {
-    let fake = try await OwnFakeKube(config: ["kserve": false])
+    let fake = try await OwnFakeKube()
     defer { fake.stop() }
     let stack = try ModernStack()
     let install = try await EngineTests.servestack(

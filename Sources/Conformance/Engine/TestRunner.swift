@@ -167,6 +167,18 @@ public struct TestRunner: Sendable {
     case .observeGPUUtilization(let isvc, let request, let atLeast, let metricsURL):
       outcome = await observeGPUUtilization(
         isvc, request: request, atLeast: atLeast, metricsURL: metricsURL, step: step, state: state, run: run)
+    case .observeTraffic(let spec):
+      outcome = await observeTraffic(spec, step: step, run: run)
+    case .observeScaleToZero(let spec):
+      outcome = await observeScaleToZero(spec, step: step, state: state, run: run)
+    case .require(let profiles, let reason):
+      if profiles.contains(run.options.profile) {
+        outcome = StepOutcome(
+          .passed, "profile \(run.options.profile) is one of \(profiles.sorted().joined(separator: ", "))")
+      } else {
+        outcome = StepOutcome(.skipped, "\(reason) (profile \(run.options.profile))")
+        state.skipReason = "skipped: \(reason)"
+      }
     case .cleanup:
       outcome = StepOutcome(.passed, "cleanup runs separately")
     }
@@ -208,6 +220,8 @@ struct PhaseState: Sendable {
   var responses: [String: InferenceResponse] = [:]
   /// When the last load ended, for the scale-down time.
   var loadEndedAt: ContinuousClock.Instant?
+  /// p50 and p99 latency of the last load (warm replicas), to set the cold start beside.
+  var warmLatency: (p50: Double, p99: Double)?
   /// Set once a step failed (or no GPU node was found): the remaining steps are skipped with this reason.
   var skipReason: String?
   /// The highest GPU proof level reached so far; `nil` in phases without GPU steps.

@@ -138,10 +138,10 @@ public struct TestRunner: Sendable {
       checks: checks, gpuProof: state.gpuProof)
   }
 
-  /// Failed when a check failed; skipped when nothing but cleanup ran; passed otherwise.
+  /// Failed when a check failed; skipped when nothing but cleanup and requirements ran; passed otherwise.
   static func phaseOutcome(_ checks: [CheckResult]) -> TestOutcome {
     if checks.contains(where: { $0.outcome == .failed }) { return .failed }
-    let real = checks.filter { $0.action != "cleanup" }
+    let real = checks.filter { $0.action != "cleanup" && $0.action != "require" }
     if real.isEmpty || real.allSatisfy({ $0.outcome == .skipped }) { return .skipped }
     return .passed
   }
@@ -171,13 +171,17 @@ public struct TestRunner: Sendable {
       outcome = await observeTraffic(spec, step: step, run: run)
     case .observeScaleToZero(let spec):
       outcome = await observeScaleToZero(spec, step: step, state: state, run: run)
-    case .require(let profiles, let reason):
-      if profiles.contains(run.options.profile) {
-        outcome = StepOutcome(
-          .passed, "profile \(run.options.profile) is one of \(profiles.sorted().joined(separator: ", "))")
-      } else {
+    case .require(let profiles, let value, let reason):
+      if let profiles, !profiles.contains(run.options.profile) {
         outcome = StepOutcome(.skipped, "\(reason) (profile \(run.options.profile))")
         state.skipReason = "skipped: \(reason)"
+      } else if let value, value.isEmpty {
+        outcome = StepOutcome(.skipped, reason)
+        state.skipReason = "skipped: \(reason)"
+      } else {
+        outcome = StepOutcome(
+          .passed,
+          profiles.map { "profile \(run.options.profile) is one of \($0.sorted().joined(separator: ", "))" } ?? "given")
       }
     case .cleanup:
       outcome = StepOutcome(.passed, "cleanup runs separately")

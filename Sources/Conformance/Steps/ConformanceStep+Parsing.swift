@@ -64,12 +64,16 @@ extension ConformanceStep {
       try fields.allow(["replicas", "gpuNodes", "gpuUtilization", "traffic", "scaleToZero"])
       (kind, defaultName) = try parseObserve(fields, body: body, source: source, timeout: timeout)
     case "require":
-      try fields.allow(["profile", "reason"])
-      guard let wanted = try fields.optionalStrings("profile"), !wanted.isEmpty else {
-        throw fields.error("profile", "give the profiles the rest of the phase runs in: profile: [serverless]")
+      try fields.allow(["profile", "value", "reason"])
+      let wanted = try fields.optionalStrings("profile")
+      let value = try fields.optionalString("value")
+      guard wanted?.isEmpty == false || value != nil else {
+        throw fields.error(
+          "profile",
+          "give the profiles the rest of the phase runs in (profile: [serverless]) or a value: that must not be empty")
       }
-      kind = .require(profiles: Set(wanted), reason: try fields.string("reason"))
-      defaultName = "profile"
+      kind = .require(profiles: wanted.map(Set.init), value: value, reason: try fields.string("reason"))
+      defaultName = wanted == nil ? "requirement" : "profile"
     case "cleanup":
       try fields.allow([])
       kind = .cleanup

@@ -40,8 +40,9 @@ public struct ConformanceStep: Sendable {
     /// Waits (bounded by Knative's stable window and scale-to-zero grace period) until the predictor has no
     /// ready replica, then times the first request (the cold start).
     case observeScaleToZero(ScaleToZeroSpec)
-    /// Runs the rest of the phase only in `profiles`; elsewhere it is skipped with `reason`.
-    case require(profiles: Set<String>, reason: String)
+    /// Runs the rest of the phase only in `profiles` (nil: all) and when `value` (a substituted parameter; nil:
+    /// not asked) is not empty; otherwise the rest is skipped with `reason`.
+    case require(profiles: Set<String>?, value: String?, reason: String)
     /// Deletes what the phase's apply steps created and waits until it is gone.
     case cleanup
   }

@@ -42,7 +42,7 @@ public struct TestParameters: Sendable, Hashable {
     ("requestTimeout", .duration, "time allowed for one inference request"),
     (
       "canaryStorageUri", .string,
-      "the canary phase's v2 model; it must answer the phase's request differently from sklearn-iris"
+      "the canary phase's v2 model, answering the iris request differently from sklearn-iris; empty: phase skipped"
     ),
     (
       "canaryPredictions", .json,
@@ -81,7 +81,9 @@ public struct TestParameters: Sendable, Hashable {
       "scaleUpTimeout": "3m",
       "scaleDownTimeout": serverless ? "5m" : "10m",
       "requestTimeout": "30s",
-      "canaryStorageUri": Self.onlineCanaryStorageUri,
+      // No published model is known to answer the iris request differently from sklearn-iris (KServe's
+      // canary example, model-2, is not documented to), and bundles carry none: the site names one.
+      "canaryStorageUri": "",
       "canaryPredictions": "",
       "canaryRequests": "200",
       "knativeNamespace": "knative-serving",
@@ -91,9 +93,6 @@ public struct TestParameters: Sendable, Hashable {
 
   /// KServe's sample model, as its docs and e2e tests use it.
   public static let onlineSklearnStorageUri = "gs://kfserving-examples/models/sklearn/1.0/model"
-
-  /// The second model of KServe's canary rollout example (docs/samples/v1beta1/rollout).
-  public static let onlineCanaryStorageUri = "gs://kfserving-examples/models/sklearn/1.0/model-2"
 
   /// Where an airgap bundle's copy of the sklearn-iris model is once pushed to `registry`
   /// (`HOST[:PORT][/PREFIX]`): `oci://HOST[:PORT][/PREFIX]/models/sklearn-iris:1.0`.

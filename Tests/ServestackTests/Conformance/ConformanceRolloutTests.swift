@@ -82,6 +82,20 @@ extension ConformanceClusterTests {
         ), "\(reason)")
     }
 
+    @Test("canary without a canary model (canaryStorageUri empty, the default) is skipped with the reason")
+    func noCanaryModel() async throws {
+      let cluster = try await ConformanceCluster.real()
+      let report = try await cluster.run(try ConformanceCluster.phases(["canary"]))
+      #expect(report.outcome == .passed && report.exitCode == 0)
+      #expect(report.phase("canary")?.outcome == .skipped)
+      #expect(
+        report.phase("canary")?.reason
+          == "no canary model: set canaryStorageUri to a model that answers the iris request differently from sklearn-iris (and canaryPredictions to its answer)"
+      )
+      #expect(report.check("canary", "traffic-split")?.outcome == .passed)
+      #expect(report.check("canary", "create-v1")?.outcome == .skipped)
+    }
+
     @Test("raw: the canary phase and the scale to zero are skipped with the reason; autoscaling still passes")
     func rawSkips() async throws {
       let cluster = try await ConformanceCluster.real()

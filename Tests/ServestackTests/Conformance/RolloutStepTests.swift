@@ -83,16 +83,23 @@ struct RolloutStepTests {
               body: {"instances": [[1, 2, 3, 4]]}
       """
     let steps = try Self.parse(yaml, overrides: ["knativeNamespace": "kn"])
-    guard case .require(let profiles, let reason) = steps[0].kind,
+    guard case .require(let profiles, let value, let reason) = steps[0].kind,
       case .observeScaleToZero(let spec) = steps[1].kind
     else {
       Issue.record("wrong kinds: \(steps.map(\.kind))")
       return
     }
-    #expect(profiles == ["serverless"] && reason == "no split here" && steps[0].name == "profile")
+    #expect(profiles == ["serverless"] && value == nil && reason == "no split here" && steps[0].name == "profile")
     #expect(spec.autoscalerConfig == "kn/config-autoscaler" && steps[1].name == "scale-to-zero")
     #expect(throws: ConformanceError.self) {
       try Self.parse(yaml.replacingOccurrences(of: "${knativeNamespace}/config-autoscaler", with: "config-autoscaler"))
     }
+    let gated = try Self.parse(
+      yaml.replacingOccurrences(of: "profile: [serverless]", with: "value: \"${canaryStorageUri}\""))
+    guard case .require(nil, let value, _) = gated[0].kind else {
+      Issue.record("not a value requirement: \(gated[0].kind)")
+      return
+    }
+    #expect(value == "" && gated[0].name == "requirement")
   }
 }

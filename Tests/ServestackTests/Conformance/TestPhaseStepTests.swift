@@ -27,7 +27,8 @@ struct TestPhaseStepTests {
         .compactMap { $0 })
     #expect(
       steps[3].map(\.name) == [
-        "traffic-split", "create-v1", "ready-v1", "canary-v2", "split", "promote", "promoted", "rollback",
+        "traffic-split", "canary-model", "create-v1", "ready-v1", "canary-v2", "split", "promote", "promoted",
+        "rollback",
         "rolled-back", "cleanup",
       ])
     let splits = steps[3].compactMap { step -> ConformanceStep.TrafficSpec? in

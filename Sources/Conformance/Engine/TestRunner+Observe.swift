@@ -102,6 +102,7 @@ extension TestRunner {
       metrics["latencyP95Seconds"] = result.latency.p95Seconds
       metrics["latencyP99Seconds"] = result.latency.p99Seconds
       metrics["latencyMaxSeconds"] = result.latency.maxSeconds
+      if result.requests > 0 { state.warmLatency = (result.latency.p50Seconds, result.latency.p99Seconds) }
       if initial == 0, let first = result.firstLatencySeconds { metrics["coldStartSeconds"] = first }
       let allowed = (load?.maxErrorRate ?? 0) * Double(max(1, result.requests))
       if result.requests == 0 {

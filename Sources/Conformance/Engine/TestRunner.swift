@@ -138,10 +138,10 @@ public struct TestRunner: Sendable {
       checks: checks, gpuProof: state.gpuProof)
   }
 
-  /// Failed when a check failed; skipped when nothing but cleanup ran; passed otherwise.
+  /// Failed when a check failed; skipped when nothing but cleanup and requirements ran; passed otherwise.
   static func phaseOutcome(_ checks: [CheckResult]) -> TestOutcome {
     if checks.contains(where: { $0.outcome == .failed }) { return .failed }
-    let real = checks.filter { $0.action != "cleanup" }
+    let real = checks.filter { $0.action != "cleanup" && $0.action != "require" }
     if real.isEmpty || real.allSatisfy({ $0.outcome == .skipped }) { return .skipped }
     return .passed
   }
@@ -167,6 +167,22 @@ public struct TestRunner: Sendable {
     case .observeGPUUtilization(let isvc, let request, let atLeast, let metricsURL):
       outcome = await observeGPUUtilization(
         isvc, request: request, atLeast: atLeast, metricsURL: metricsURL, step: step, state: state, run: run)
+    case .observeTraffic(let spec):
+      outcome = await observeTraffic(spec, step: step, run: run)
+    case .observeScaleToZero(let spec):
+      outcome = await observeScaleToZero(spec, step: step, state: state, run: run)
+    case .require(let profiles, let value, let reason):
+      if let profiles, !profiles.contains(run.options.profile) {
+        outcome = StepOutcome(.skipped, "\(reason) (profile \(run.options.profile))")
+        state.skipReason = "skipped: \(reason)"
+      } else if let value, value.isEmpty {
+        outcome = StepOutcome(.skipped, reason)
+        state.skipReason = "skipped: \(reason)"
+      } else {
+        outcome = StepOutcome(
+          .passed,
+          profiles.map { "profile \(run.options.profile) is one of \($0.sorted().joined(separator: ", "))" } ?? "given")
+      }
     case .cleanup:
       outcome = StepOutcome(.passed, "cleanup runs separately")
     }
@@ -208,6 +224,8 @@ struct PhaseState: Sendable {
   var responses: [String: InferenceResponse] = [:]
   /// When the last load ended, for the scale-down time.
   var loadEndedAt: ContinuousClock.Instant?
+  /// p50 and p99 latency of the last load (warm replicas), to set the cold start beside.
+  var warmLatency: (p50: Double, p99: Double)?
   /// Set once a step failed (or no GPU node was found): the remaining steps are skipped with this reason.
   var skipReason: String?
   /// The highest GPU proof level reached so far; `nil` in phases without GPU steps.

@@ -45,6 +45,7 @@ extension ConformanceReport {
           """
       }
     }
+    page += rolloutSections
     page += "<section id=\"checks\"><h2>Checks</h2>\n"
     for phase in phases { page += phaseTable(phase) }
     page += "</section>\n</main>\n</body>\n</html>\n"

@@ -61,14 +61,26 @@ extension ConformanceStep {
       try fields.allow(["response", "status", "json", "bodyContains"])
       kind = .expect(response: try fields.string("response"), expectation: try fields.expectation())
     case "observe":
-      try fields.allow(["replicas", "gpuNodes", "gpuUtilization"])
+      try fields.allow(["replicas", "gpuNodes", "gpuUtilization", "traffic", "scaleToZero"])
       (kind, defaultName) = try parseObserve(fields, body: body, source: source, timeout: timeout)
+    case "require":
+      try fields.allow(["profile", "value", "reason"])
+      let wanted = try fields.optionalStrings("profile")
+      let value = try fields.optionalString("value")
+      guard wanted?.isEmpty == false || value != nil else {
+        throw fields.error(
+          "profile",
+          "give the profiles the rest of the phase runs in (profile: [serverless]) or a value: that must not be empty")
+      }
+      kind = .require(profiles: wanted.map(Set.init), value: value, reason: try fields.string("reason"))
+      defaultName = wanted == nil ? "requirement" : "profile"
     case "cleanup":
       try fields.allow([])
       kind = .cleanup
     default:
       throw ConformanceError(
-        .invalidPhase, "\(source): unknown step '\(action)'; use apply, wait, request, expect, observe or cleanup")
+        .invalidPhase,
+        "\(source): unknown step '\(action)'; use apply, wait, request, expect, observe, require or cleanup")
     }
     return ConformanceStep(
       name: name ?? defaultName, action: action, kind: kind, timeout: timeout, profiles: profiles, source: source)
@@ -77,10 +89,11 @@ extension ConformanceStep {
   private static func parseObserve(
     _ fields: StepFields, body: JSONValue, source: String, timeout: Duration
   ) throws(ConformanceError) -> (Kind, String) {
-    let present = ["replicas", "gpuNodes", "gpuUtilization"].filter { body[$0] != nil }
+    let present = ["replicas", "gpuNodes", "gpuUtilization", "traffic", "scaleToZero"].filter { body[$0] != nil }
     guard present.count == 1 else {
       throw ConformanceError(
-        .invalidPhase, "\(source): an observe step has exactly one of replicas, gpuNodes, gpuUtilization")
+        .invalidPhase,
+        "\(source): an observe step has exactly one of replicas, gpuNodes, gpuUtilization, traffic, scaleToZero")
     }
     let inner = StepFields(body: body[present[0]] ?? .null, source: source, action: "observe.\(present[0])")
     try inner.requireObject()
@@ -116,6 +129,23 @@ extension ConformanceStep {
         .observeReplicas(inferenceService: try inner.string("inferenceService"), bound: bound, load: load),
         load == nil ? "replicas" : "scale-up"
       )
+    case "traffic":
+      return (.observeTraffic(try parseTraffic(inner, timeout: timeout)), "traffic")
+    case "scaleToZero":
+      try inner.allow(["inferenceService", "method", "path", "body", "headers", "expect", "autoscalerConfig"])
+      let expectation = try inner.body["expect"].map { value throws(ConformanceError) in
+        try StepFields(body: value, source: source, action: "scaleToZero.expect").expectation()
+      }
+      let config = try inner.optionalString("autoscalerConfig") ?? "knative-serving/config-autoscaler"
+      guard config.split(separator: "/").count == 2 else {
+        throw inner.error("autoscalerConfig", "expected namespace/name of a ConfigMap, found '\(config)'")
+      }
+      return (
+        .observeScaleToZero(
+          ScaleToZeroSpec(
+            inferenceService: try inner.string("inferenceService"), request: try inner.request(timeout: timeout),
+            expectation: expectation, autoscalerConfig: config)), "scale-to-zero"
+      )
     case "gpuNodes":
       try inner.allow(["resource", "atLeast", "required"])
       return (
@@ -133,6 +163,51 @@ extension ConformanceStep {
         "gpu-busy"
       )
     }
+  }
+}
+
+extension ConformanceStep {
+  static func parseTraffic(_ inner: StepFields, timeout: Duration) throws(ConformanceError) -> TrafficSpec {
+    try inner.allow([
+      "inferenceService", "method", "path", "body", "headers", "requests", "concurrency", "canaryPercent", "stable",
+      "canary", "confidence",
+    ])
+    let percent = try inner.optionalInt("canaryPercent") ?? 0
+    guard (0...100).contains(percent) else { throw inner.error("canaryPercent", "must be 0…100, found \(percent)") }
+    let requests = try inner.optionalInt("requests") ?? 200
+    guard (1...100_000).contains(requests) else {
+      throw inner.error("requests", "must be 1…100000, found \(requests)")
+    }
+    let concurrency = try inner.optionalInt("concurrency") ?? 4
+    guard (1...LoadOptions.maximumConcurrency).contains(concurrency) else {
+      throw inner.error("concurrency", "must be 1…\(LoadOptions.maximumConcurrency), found \(concurrency)")
+    }
+    let confidence = try inner.optionalDouble("confidence") ?? 0.99
+    guard confidence > 0.5 && confidence < 1 else {
+      throw inner.error("confidence", "must be between 0.5 and 1 (0.99 for a 99 % interval), found \(confidence)")
+    }
+    func answer(_ key: String, required: Bool) throws(ConformanceError) -> (JSONPath, JSONValue?) {
+      guard let value = inner.body[key], value.objectValue != nil,
+        let pathText = value["path"]?.stringValue
+      else { throw inner.error(key, "expected {path: …, equals: …}") }
+      let equals: JSONValue? = value["equals"].flatMap { $0.isNull ? JSONValue?.none : $0 }
+      if required && equals == nil { throw inner.error("\(key).equals", "required") }
+      do { return (try JSONPath(pathText), equals) } catch { throw inner.error("\(key).path", error.description) }
+    }
+    let stable = try answer("stable", required: true)
+    let canary = try answer("canary", required: false)
+    if let equals = canary.1, let stableEquals = stable.1, equals.semanticallyEquals(stableEquals),
+      canary.0 == stable.0
+    {
+      throw inner.error(
+        "canary.equals",
+        "is the stable answer too, so the revisions cannot be told apart; use models that answer differently")
+    }
+    return TrafficSpec(
+      inferenceService: try inner.string("inferenceService"), request: try inner.request(timeout: timeout),
+      requests: requests, concurrency: concurrency, canaryPercent: percent,
+      stable: .init(path: stable.0, equals: stable.1 ?? .null), canaryPath: canary.0, canaryEquals: canary.1,
+      confidence: confidence)
   }
 }
 

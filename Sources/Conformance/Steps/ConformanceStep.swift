@@ -34,8 +34,45 @@ public struct ConformanceStep: Sendable {
     case observeGPUNodes(resource: String, atLeast: Int, required: Bool)
     /// Sends requests while sampling DCGM_FI_DEV_GPU_UTIL of the predictor pod's GPU; skipped without metrics.
     case observeGPUUtilization(inferenceService: String, request: InferenceRequest, atLeast: Double, metricsURL: String)
+    /// Waits until the InferenceService's latest revision is ready with the traffic split applied, then sends
+    /// requests and tests the share the canary revision answered (exact binomial test).
+    case observeTraffic(TrafficSpec)
+    /// Waits (bounded by Knative's stable window and scale-to-zero grace period) until the predictor has no
+    /// ready replica, then times the first request (the cold start).
+    case observeScaleToZero(ScaleToZeroSpec)
+    /// Runs the rest of the phase only in `profiles` (nil: all) and when `value` (a substituted parameter; nil:
+    /// not asked) is not empty; otherwise the rest is skipped with `reason`.
+    case require(profiles: Set<String>?, value: String?, reason: String)
     /// Deletes what the phase's apply steps created and waits until it is gone.
     case cleanup
+  }
+
+  /// A traffic split to measure: which answer comes from which revision, and the share expected.
+  public struct TrafficSpec: Sendable {
+    public var inferenceService: String
+    public var request: InferenceRequest
+    /// Requests to send (200 by default).
+    public var requests: Int
+    /// Requests in flight at once.
+    public var concurrency: Int
+    /// The share (percent) of answers the latest (canary) revision must give: 0 (rolled back) … 100 (promoted).
+    public var canaryPercent: Int
+    /// The previous revision's answer.
+    public var stable: ResponseExpectation.JSONAssertion
+    /// The canary revision's answer at `canaryPath`; nil: any answer other than the stable one.
+    public var canaryPath: JSONPath
+    public var canaryEquals: JSONValue?
+    /// Of the interval the observed share is tested with (0.99).
+    public var confidence: Double
+  }
+
+  /// The scale to zero to wait for and the request whose latency is the cold start.
+  public struct ScaleToZeroSpec: Sendable {
+    public var inferenceService: String
+    public var request: InferenceRequest
+    public var expectation: ResponseExpectation?
+    /// `namespace/name` of Knative's autoscaler ConfigMap (stable window, grace period).
+    public var autoscalerConfig: String
   }
 
   /// Steps about GPUs: a phase with one reports a ``GPUProofLevel``.

@@ -3,7 +3,7 @@ public import ServestackCore
 /// One step of a test phase. Only the action is checked here; the conformance engine reads the rest.
 public struct TestStep: Hashable, Sendable {
   public enum Action: String, Hashable, Sendable, CaseIterable {
-    case apply, wait, request, expect, observe, cleanup
+    case apply, wait, request, expect, observe, require, cleanup
   }
 
   public let action: Action

@@ -127,13 +127,13 @@ extension ConformanceClusterTests {
         behaviour: behaviour, parameters: ["minReplicas": "1", "scaleUpTimeout": "15s"])
     }
 
-    @Test("9. replicas that never fall back fail scale-down")
+    @Test("9. replicas that never fall back to zero fail scale-to-zero when the step's timeout ends the wait")
     func neverScalesDown() async throws {
       var behaviour = FakeInferenceController.Behaviour()
       behaviour.noScaleDown = ["sklearn-iris-scale"]
       let report = try await Self.expectFailure(
-        ["autoscaling"], at: "autoscaling", "scale-down", reason: "(wanted at most 0)", behaviour: behaviour,
-        parameters: ["scaleDownTimeout": "8s"])
+        ["autoscaling"], at: "autoscaling", "scale-to-zero", reason: "the step's timeout ended the wait first",
+        diagnosis: "get podautoscalers", behaviour: behaviour, parameters: ["scaleDownTimeout": "8s"])
       #expect(report.check("autoscaling", "scale-up")?.outcome == .passed)
     }
 

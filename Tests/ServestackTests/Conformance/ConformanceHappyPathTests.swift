@@ -37,6 +37,14 @@ struct ConformanceClusterTests {
       (metrics["latencyP50Seconds"] ?? 0) > 0
         && (metrics["latencyP99Seconds"] ?? 0) >= (metrics["latencyP50Seconds"] ?? 0))
     #expect((metrics["maxReadyReplicas"] ?? 0) >= 2)
+    // Back to zero after the load, then one request from zero: the cold start, beside the warm latencies.
+    let zero = try #require(report.check("autoscaling", "scale-to-zero"))
+    #expect(zero.outcome == .passed && zero.reason.contains("fell to 0"), "\(zero.reason)")
+    #expect(zero.reason.contains("cold start") && zero.reason.contains("(warm p50 "), "\(zero.reason)")
+    let coldStart = try #require(zero.metrics["coldStartSeconds"])
+    #expect(coldStart > 0 && metrics["coldStartSeconds"] == coldStart)
+    #expect(report.prometheusText.contains("servestack_test_cold_start_seconds{phase=\"autoscaling\"}"))
+    #expect(report.html.contains("<svg class=\"chart coldstart\""))
     // The scale-up step keeps replicas and latency over time, for the HTML report's chart.
     let timeline = report.check("autoscaling", "scale-up")?.timeline ?? []
     #expect(

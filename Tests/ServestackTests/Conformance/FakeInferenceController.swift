@@ -16,7 +16,15 @@ import TestSupport
 /// - routes the host at the iris fixture's gateway (held while no replica is ready, like the activator);
 /// - scales the Deployment on the requests in flight at the gateway: ceil(in-flight / scaleTarget) within
 ///   minReplicas…maxReplicas, down after `scaleDownAfter` without traffic (to zero when minReplicas is 0).
-/// ``Behaviour`` injects controller faults: never Ready, no route, no scale-up, no scale-down, idle GPU.
+/// - keeps revisions as Knative does: a spec change (other than `canaryTrafficPercent`) makes a new revision
+///   with its own Deployment `<name>-predictor-0000N-deployment` while the old ones stay; the traffic is split
+///   as KServe's canary rollout does (the latest revision gets `canaryTrafficPercent`, the last rolled-out one
+///   the rest; without it the latest is promoted to 100 %; `0` pins the previous one), reported in
+///   `status.components.predictor` (`latestCreatedRevision`, `latestReadyRevision`, `latestRolledoutRevision`,
+///   `previousRolledoutRevision`, `traffic[]`) and programmed at the gateway, where a revision whose model
+///   differs from the first one's is served by the fixture's v2 model.
+/// ``Behaviour`` injects controller faults: never Ready, no route, no scale-up, no scale-down, idle GPU, a
+/// revision that never becomes ready, a gateway that splits traffic other than the status says.
 final class FakeInferenceController: Sendable {
   struct Behaviour: Sendable {
     /// InferenceServices that never become Ready: `(reason, message)` of their Ready=False condition.
@@ -30,6 +38,10 @@ final class FakeInferenceController: Sendable {
     /// GPU utilisation the fixture's DCGM look-alike reports while the GPU pod serves requests.
     var gpuBusyPercent = 87
     var scaleDownAfter: Duration = .seconds(2)
+    /// InferenceServices whose later revisions (after the first) never become ready: `(reason, message)`.
+    var failingRevisions: [String: (reason: String, message: String)] = [:]
+    /// The share the gateway gives a canary revision, whatever the status says (a route gone wrong).
+    var gatewayCanaryPercent: Int?
     var image = "kserve/sklearnserver:v0.16.0"
   }
 
@@ -47,6 +59,21 @@ final class FakeInferenceController: Sendable {
     var routed: Bool?
     var gpu: String?
     var scaledUp = false
+    var revisions: [Revision] = []
+    /// Indexes into `revisions`: the last revision rolled out with 100 %, and the one before it.
+    var rolledOut: Int?
+    var previousRolledOut: Int?
+    var routedRevisions: String?
+  }
+
+  /// A Knative revision the stand-in keeps: the predictor spec it was made from and its Deployment.
+  struct Revision: Sendable {
+    var name: String
+    var spec: JSONValue
+    var deployment: String
+    /// `-v2` when its model differs from the first revision's: the fixture serves the v2 model for it.
+    var modelSuffix: String
+    var everReady = false
   }
 
   init(client: KubeClient, fixture: IrisFixture, testCase: String, behaviour: Behaviour = Behaviour()) {
@@ -121,16 +148,22 @@ final class FakeInferenceController: Sendable {
     let host = "\(name).\(namespace).example.com"
     var tracked = state.withLock { $0[key] ?? Tracked() }
     if ready > 0 { tracked.everReady = true }
+    let split = try await reconcileRevisions(
+      &tracked, isvc: name, uid: uid, namespace: namespace, predictor: predictor, firstDeployment: deploymentName)
 
     // Routing at the gateway first (KServe reports Ready only once the route is programmed); requests are
     // held while no replica is ready (scale from zero), like Knative's activator.
     if tracked.everReady && behaviour.neverReady[name] == nil && !behaviour.unrouted.contains(name) {
       let gpu = try await gpuAssignment(namespace: namespace, isvc: name)
       let routeReady = ready > 0
-      if tracked.routed != routeReady || tracked.gpu != gpu?.serialized() {
-        try await fixture.route(host, ready: routeReady, gpu: gpu)
+      let revisions: JSONValue? = tracked.revisions.count > 1 ? split.gateway : nil
+      if tracked.routed != routeReady || tracked.gpu != gpu?.serialized()
+        || tracked.routedRevisions != revisions?.serialized()
+      {
+        try await fixture.route(host, ready: routeReady, gpu: gpu, revisions: revisions)
         tracked.routed = routeReady
         tracked.gpu = gpu?.serialized()
+        tracked.routedRevisions = revisions?.serialized()
       }
     }
 
@@ -138,6 +171,8 @@ final class FakeInferenceController: Sendable {
     var conditions: [JSONValue]
     if let failure = behaviour.neverReady[name] {
       conditions = Self.conditions(ready: false, reason: failure.reason, message: failure.message)
+    } else if let failing = split.failing {
+      conditions = Self.conditions(ready: false, reason: failing.reason, message: failing.message)
     } else if tracked.everReady {
       conditions = Self.conditions(ready: true, reason: nil, message: nil)
     } else if let pull = try await imagePullProblem(namespace: namespace, isvc: name) {
@@ -154,8 +189,12 @@ final class FakeInferenceController: Sendable {
       "address": ["url": .string("http://\(name)-predictor.\(namespace).svc.cluster.local")],
       "conditions": .array(conditions),
       "observedGeneration": .int(isvc.generation ?? 1),
+      "components": ["predictor": split.status],
     ]
-    if !(isvc.status?["conditions"] ?? .null).semanticallyEquals(.array(conditions)) || isvc.status?["url"] == nil {
+    if !(isvc.status?["conditions"] ?? .null).semanticallyEquals(.array(conditions)) || isvc.status?["url"] == nil
+      || !(isvc.status?["components"] ?? .null).semanticallyEquals(status["components"] ?? .null)
+      || isvc.status?["observedGeneration"]?.intValue != isvc.generation
+    {
       _ = try await client.mergePatch(
         ObjectReference(Self.isvcKind, namespace: namespace, name: name), patch: ["status": status],
         subresource: "status")

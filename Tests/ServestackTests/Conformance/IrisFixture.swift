@@ -13,7 +13,7 @@ final class IrisFixture: Sendable {
   let http: HTTPClient
 
   /// The model names the server serves (one per InferenceService name the phases use).
-  static let modelNames = ["sklearn-iris", "sklearn-iris-gpu", "sklearn-iris-scale"]
+  static let modelNames = ["sklearn-iris", "sklearn-iris-gpu", "sklearn-iris-scale", "sklearn-iris-canary"]
 
   static func shared() async throws -> IrisFixture { try await Holder.shared.get() }
 
@@ -97,9 +97,12 @@ final class IrisFixture: Sendable {
   }
 
   /// Routes `host` to the model server (`ready: false` holds its requests, as Knative's activator does).
-  func route(_ host: String, ready: Bool = true, gpu: JSONValue? = nil) async throws {
+  /// `revisions` (`[{name, percent, suffix}]`) splits its requests: a revision with suffix `-v2` is answered by
+  /// the v2 model (`<model>-v2`).
+  func route(_ host: String, ready: Bool = true, gpu: JSONValue? = nil, revisions: JSONValue? = nil) async throws {
     var body: JSONValue = ["host": .string(host), "ready": .bool(ready)]
     if let gpu { body["gpu"] = gpu }
+    if let revisions { body["revisions"] = revisions }
     try await control(.post, "hosts", body)
   }
 

@@ -7,11 +7,11 @@ import Testing
 @Suite("Test phase files: the built-in phases, the step schema, parameters")
 struct TestPhaseStepTests {
   @Test(
-    "the built-in smoke, gpu-inference and autoscaling phases load and parse for every profile",
+    "the built-in smoke, gpu-inference, autoscaling and canary phases load and parse for every profile",
     arguments: ["serverless", "serverless-kourier", "raw"])
   func builtinPhases(profile: String) throws {
     let phases = try TestPhase.select(profile: profile)
-    #expect(phases.map(\.name) == ["smoke", "gpu-inference", "autoscaling"])
+    #expect(phases.map(\.name) == ["smoke", "gpu-inference", "autoscaling", "canary"])
     let parameters = try TestParameters(profile: profile, namespace: "servestack-test-abcde")
     let steps = try phases.map { try $0.steps(parameters: parameters) }
     #expect(steps[0].map(\.name) == ["create", "ready", "v1-predict", "v2-infer", "v2-output", "cleanup"])
@@ -19,7 +19,24 @@ struct TestPhaseStepTests {
       steps[1].map(\.name) == [
         "gpu-nodes", "create", "scheduled-on-gpu-node", "ready", "v1-predict", "gpu-busy", "cleanup",
       ])
-    #expect(steps[2].map(\.name) == ["create", "ready", "settled", "scale-up", "scale-down", "cleanup"])
+    #expect(
+      steps[2].map(\.name)
+        == [
+          "create", "ready", "settled", "scale-up", profile == "raw" ? "scale-down" : nil, "scale-to-zero", "cleanup",
+        ]
+        .compactMap { $0 })
+    #expect(
+      steps[3].map(\.name) == [
+        "traffic-split", "canary-model", "create-v1", "ready-v1", "canary-v2", "split", "promote", "promoted",
+        "rollback",
+        "rolled-back", "cleanup",
+      ])
+    let splits = steps[3].compactMap { step -> ConformanceStep.TrafficSpec? in
+      if case .observeTraffic(let spec) = step.kind { return spec }
+      return nil
+    }
+    #expect(splits.map(\.canaryPercent) == [20, 100, 0])
+    #expect(splits.allSatisfy { $0.requests == 200 && $0.canaryEquals == nil && $0.stable.equals == [1, 1] })
     guard case .apply(let objects) = steps[2][0].kind else {
       Issue.record("autoscaling starts with an apply")
       return

@@ -160,6 +160,7 @@ struct PhaseRenderTests {
     #expect(
       plan.phases.map(\.name.rawValue) == [
         "preflight", "cert-manager", "kserve", "kserve-cluster-resources", "smoke", "gpu-inference", "autoscaling",
+        "canary",
       ])
     let kserve = try #require(plan.phases.first { $0.name.rawValue == "kserve" })
     #expect(kserve.component?.version == "v0.16.0")

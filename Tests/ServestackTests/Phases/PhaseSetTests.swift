@@ -109,7 +109,9 @@ import Testing
     #expect(installs(.raw) == ["cert-manager", "kserve", "kserve-cluster-resources"])
     #expect(set.selection(profile: .raw).first?.kind == .preflight)
     #expect(
-      set.selection(profile: .raw, kinds: [.test]).map(\.name.rawValue) == ["smoke", "gpu-inference", "autoscaling"])
+      set.selection(profile: .raw, kinds: [.test]).map(\.name.rawValue) == [
+        "smoke", "gpu-inference", "autoscaling", "canary",
+      ])
     #expect(
       set.uninstallOrder(profile: .raw).map(\.name.rawValue) == ["kserve-cluster-resources", "kserve", "cert-manager"])
   }

@@ -4,6 +4,10 @@
 * Trains KServe's sklearn iris sample model (``svm.SVC(gamma='scale')`` on the iris data set, saved as
   ``model.joblib``, exactly as kserve/kserve docs/samples/v1beta1/sklearn/v1/README.md does) unless the model
   directory already holds one.
+* Trains a second model the same way with the classes relabelled (class c becomes (c + 1) % 3), saved as
+  ``model-v2.joblib``: the canary test's v2, whose answers say that v2 served them (KServe's sample request
+  gets [1, 1] from v1 and [2, 2] from v2). Every name in ``--model-names`` is served with v1, and
+  ``<name>-v2`` with v2.
 * Serves it with the PyPI ``kserve`` ModelServer (REST only, v1 and v2 endpoints) under every name given in
   ``--model-names``. kserve 0.21 has no ``sklearnserver`` module, so a small ``kserve.Model`` subclass loads the
   joblib file the way KServe's sklearnserver does (``get_predict_input`` / ``get_predict_response``). KServe
@@ -11,7 +15,9 @@
 * A reverse proxy on 127.0.0.1 plays the ingress gateway: it routes a request by its ``Host`` header to the
   model server when that host was registered (``POST /__fixture/hosts``) and answers 404 otherwise, as Istio
   does for a host without a VirtualService. It holds requests for a host marked not ready (like Knative's
-  activator during a scale from zero), counts in-flight requests per host (the test's fake controller scales on
+  activator during a scale from zero), splits a host's requests between its revisions by their ``percent``
+  (a revision with ``suffix`` ``-v2`` gets the request with the model name in the path rewritten to the v2
+  model's), counts in-flight requests per host (the test's fake controller scales on
   them) and injects faults on request: wrong predictions, wrong v2 outputs, an HTTP status, a delay.
 * ``/__fixture/dcgm/metrics`` plays a DCGM exporter for hosts registered with a ``gpu`` block: utilisation is
   high while that host has requests in flight (or in the last 2 s), 0 otherwise.
@@ -21,6 +27,7 @@ Prints ``READY <proxy port> <model port>`` on stdout when both listen. SIGTERM/S
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -31,10 +38,11 @@ import http.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 IRIS_MODEL = "model.joblib"
+IRIS_MODEL_V2 = "model-v2.joblib"
 
 
-def train(model_dir):
-    path = os.path.join(model_dir, IRIS_MODEL)
+def train(model_dir, relabel=False):
+    path = os.path.join(model_dir, IRIS_MODEL_V2 if relabel else IRIS_MODEL)
     if os.path.exists(path):
         return path
     from sklearn import datasets, svm
@@ -43,7 +51,7 @@ def train(model_dir):
     os.makedirs(model_dir, exist_ok=True)
     iris = datasets.load_iris()
     clf = svm.SVC(gamma="scale")
-    clf.fit(iris.data, iris.target)
+    clf.fit(iris.data, (iris.target + 1) % 3 if relabel else iris.target)
     # Several test processes may train at once into the same folder: each writes its own file and the
     # rename is atomic, so the last one wins whole and none renames another's file away.
     tmp = "%s.%d.%s.tmp" % (path, os.getpid(), os.urandom(4).hex())
@@ -171,10 +179,14 @@ class Proxy(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return 0
+        path = self.path
+        revision = self.pick_revision(host)
+        if revision and revision.get("suffix"):
+            path = re.sub(r"(/models/)([^/:]+)", lambda m: m.group(1) + m.group(2) + revision["suffix"], path, count=1)
         conn = http.client.HTTPConnection("127.0.0.1", MODEL_PORT, timeout=60)
         try:
             headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
-            conn.request(method, self.path, body=body or None, headers=headers)
+            conn.request(method, path, body=body or None, headers=headers)
             response = conn.getresponse()
             data = response.read()
             status = response.status
@@ -185,6 +197,24 @@ class Proxy(BaseHTTPRequestHandler):
             data = self.corrupt(data, fault)
         self.reply(status, data, content_type)
         return status
+
+    @staticmethod
+    def pick_revision(host):
+        # Like Knative's route: a weighted random choice among the revisions with a share of the traffic.
+        with STATE.lock:
+            revisions = [r for r in STATE.hosts.get(host, {}).get("revisions") or [] if r.get("percent", 0) > 0]
+            counts = STATE.stat(host).setdefault("revisions", {})
+            if not revisions:
+                return None
+            point = random.uniform(0, sum(r["percent"] for r in revisions))
+            chosen = revisions[-1]
+            for revision in revisions:
+                point -= revision["percent"]
+                if point < 0:
+                    chosen = revision
+                    break
+            counts[chosen.get("name", "?")] = counts.get(chosen.get("name", "?"), 0) + 1
+            return chosen
 
     @staticmethod
     def corrupt(data, fault):
@@ -204,7 +234,8 @@ class Proxy(BaseHTTPRequestHandler):
                 if method == "POST":
                     host = doc["host"].lower()
                     current = STATE.hosts.get(host, {})
-                    current.update({"ready": doc.get("ready", True), "gpu": doc.get("gpu", current.get("gpu"))})
+                    current.update({"ready": doc.get("ready", True), "gpu": doc.get("gpu", current.get("gpu")),
+                                    "revisions": doc.get("revisions", current.get("revisions"))})
                     STATE.hosts[host] = current
                     STATE.lock.notify_all()
                 elif method == "DELETE":
@@ -252,7 +283,7 @@ def dcgm_metrics():
 # ---------------------------------------------------------------------------------------------------------------
 # The model server.
 
-def serve_model(model_path, names, port):
+def serve_model(model_path, model_v2_path, names, port):
     # kserve parses sys.argv when it is imported; keep our flags away from it.
     sys.argv = [sys.argv[0]]
     import uvicorn
@@ -270,12 +301,13 @@ def serve_model(model_path, names, port):
     from kserve.utils.utils import get_predict_input, get_predict_response
 
     class SKLearnModel(kserve.Model):
-        def __init__(self, name):
+        def __init__(self, name, path):
             super().__init__(name)
             self._model = None
+            self._path = path
 
         def load(self):
-            self._model = joblib.load(model_path)
+            self._model = joblib.load(self._path)
             self.ready = True
             return self.ready
 
@@ -286,9 +318,10 @@ def serve_model(model_path, names, port):
 
     models = []
     for name in names:
-        model = SKLearnModel(name)
-        model.load()
-        models.append(model)
+        for served, path in ((name, model_path), (name + "-v2", model_v2_path)):
+            model = SKLearnModel(served, path)
+            model.load()
+            models.append(model)
     server = kserve.ModelServer(http_port=port, enable_grpc=False, workers=1, enable_latency_logging=False)
     server.start(models)
 
@@ -328,8 +361,10 @@ def main():
         threading.Thread(target=watch_parent, daemon=True).start()
 
     model_path = train(options.model_dir)
+    model_v2_path = train(options.model_dir, relabel=True)
     if options.train_only:
         print(model_path)
+        print(model_v2_path)
         return
     MODEL_PORT = options.model_port or free_port()
     ThreadingHTTPServer.request_queue_size = 256
@@ -346,7 +381,7 @@ def main():
             os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=announce, daemon=True).start()
-    serve_model(model_path, [n for n in options.model_names.split(",") if n], MODEL_PORT)
+    serve_model(model_path, model_v2_path, [n for n in options.model_names.split(",") if n], MODEL_PORT)
 
 
 if __name__ == "__main__":

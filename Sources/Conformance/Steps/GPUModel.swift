@@ -69,11 +69,12 @@ public enum GPUModel: String, Sendable, Hashable, CaseIterable, CustomStringConv
     case .sklearnIris:
       [
         "gpuInferenceService": "sklearn-iris-gpu",
+        "gpuModelMemory": "1Gi",
         "gpuPredictor": #"""
         {"tolerations": [{"key": "${gpuResource}", "operator": "Exists", "effect": "NoSchedule"}],
          "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "${sklearnStorageUri}",
          "resources": {"requests": {"cpu": "100m", "memory": "512Mi"},
-                       "limits": {"cpu": "1", "memory": "1Gi", "${gpuResource}": "${gpuCount}"}}}}
+                       "limits": {"cpu": "1", "memory": "${gpuModelMemory}", "${gpuResource}": "${gpuCount}"}}}}
         """#,
         "gpuRequestPath": "/v1/models/sklearn-iris-gpu:predict",
         "gpuRequestBody": #"{"instances": [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]]}"#,
@@ -82,12 +83,13 @@ public enum GPUModel: String, Sendable, Hashable, CaseIterable, CustomStringConv
     case .torchserve:
       [
         "gpuInferenceService": "torchserve-gpu",
+        "gpuModelMemory": "4Gi",
         // The upstream sample's predictor: the legacy `pytorch` form, memory 4Gi and one GPU, TorchServe's
         // token auth off and its model API on (the args the sample gained in KServe v0.15).
         "gpuPredictor": #"""
         {"tolerations": [{"key": "${gpuResource}", "operator": "Exists", "effect": "NoSchedule"}],
          "pytorch": {"storageUri": "${torchserveStorageUri}",
-         "resources": {"limits": {"memory": "4Gi", "${gpuResource}": "${gpuCount}"}},
+         "resources": {"limits": {"memory": "${gpuModelMemory}", "${gpuResource}": "${gpuCount}"}},
          "args": ["--disable-token-auth", "--enable-model-api"]}}
         """#,
         "gpuRequestPath": "/v1/models/mnist:predict",

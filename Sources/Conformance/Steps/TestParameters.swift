@@ -32,6 +32,10 @@ public struct TestParameters: Sendable, Hashable {
       "where the TorchServe mnist model is: gs://kfserving-examples/… online, oci://<registry>/… in an airgap"
     ),
     ("gpuInferenceService", .string, "the GPU InferenceService's name (from gpuModel)"),
+    (
+      "gpuModelMemory", .string,
+      "the GPU model's memory limit: 1Gi for sklearn-iris, 4Gi for torchserve (KServe's sample; also its request)"
+    ),
     ("gpuPredictor", .json, "the GPU InferenceService's predictor, with its GPU tolerations (from gpuModel)"),
     ("gpuRequestPath", .string, "the GPU model's predict path (from gpuModel)"),
     ("gpuRequestBody", .json, "the GPU model's request body (from gpuModel)"),

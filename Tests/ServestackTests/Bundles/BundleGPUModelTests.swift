@@ -106,3 +106,20 @@ struct BundleGPUModelTests {
     #expect(dirOnly.status != 0 && dirOnly.stderr.contains("needs --gpu-model torchserve"), "\(dirOnly.stderr)")
   }
 }
+
+/// The built-in stack set's real KServe manifests (from ../shared's upstream fixtures) hold the pytorch runtime
+/// that `bundle create --gpu-model torchserve` requires.
+@Suite(
+  "KServe's pytorch serving runtime in the built-in stack set",
+  .enabled(if: TestEnvironment.hasUpstreamFixtures, "\(TestEnvironment.missingFixturesReason)"))
+struct BundleGPURuntimeTests {
+  @Test("the default spec's KServe manifests name TorchServe's image for model format pytorch")
+  func pytorchRuntimeInBuiltinSet() async throws {
+    let mirror = try ManifestMirror(fixtures: try #require(TestEnvironment.upstreamFixtures))
+    let directory = try TemporaryDirectory(prefix: "servestack-gpu-runtime")
+    let (_, content) = try await BundleBuiltinSpecTests.bundleContent(spec: "default", mirror: mirror, into: directory)
+    let images = content.servingRuntimeImages(format: "pytorch")
+    #expect(images.count == 1 && images.allSatisfy { $0.contains("pytorch/torchserve-kfs:") }, "\(images)")
+    #expect(content.servingRuntimeImages(format: "no-such-format").isEmpty)
+  }
+}

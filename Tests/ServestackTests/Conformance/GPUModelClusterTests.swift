@@ -109,4 +109,43 @@ struct GPUModelClusterTests {
     #expect(sklearn.check("gpu-inference", "gpu-busy")?.outcome == .skipped)
     #expect(sklearn.phase("gpu-inference")?.gpuProof == .gpuAllocated)
   }
+
+  @Test(
+    "servestack test --gpu-model torchserve --require-gpu without DCGM exits 1 saying GPU use was not proven; an unknown model exits 2",
+    .enabled(if: TestEnvironment.servestackBinary != nil, "needs the built servestack binary"))
+  func binary() async throws {
+    let cluster = try await ConformanceCluster.real()
+    let id = String(UUID().uuidString.prefix(6)).lowercased()
+    let namespace = "sst-gpu-\(id)"
+    var object = KubeObject(GroupVersionKind.namespace, name: namespace)
+    object.json.set(["servestack.io/test-case": .string(id)], at: ["metadata", "labels"])
+    _ = try await cluster.client.create(object)
+    let controller = FakeInferenceController(client: cluster.client, fixture: cluster.fixture, testCase: id)
+    controller.start()
+    var common = [
+      "test", "--kubeconfig", cluster.kubeconfig, "--namespace", namespace, "--ingress", cluster.fixture.ingressURL,
+    ]
+    let parameters = cluster.fastParameters(Self.torchserveAskingIris.merging(["dcgmURL": ""]) { _, new in new })
+    for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where name != "gpuModel" {
+      common += ["--set", "\(name)=\(value)"]
+    }
+    do {
+      let failed = try await ConformanceClusterTests.CLI.servestack(
+        common + ["--only", "gpu-inference", "--gpu-model", "torchserve", "--require-gpu"])
+      #expect(failed.status == 1, "\(failed.output)")
+      #expect(failed.output.contains("ok   gpu-inference/scheduled-on-gpu-node"), "\(failed.output)")
+      #expect(failed.output.contains("FAIL gpu-inference/gpu-busy"), "\(failed.output)")
+      #expect(failed.output.contains("GPU use not proven"), "\(failed.output)")
+      let unknown = try await ConformanceClusterTests.CLI.servestack(common + ["--gpu-model", "resnet"])
+      #expect(unknown.status == 2, "\(unknown.output)")
+      #expect(
+        unknown.output.contains("unknown GPU model 'resnet'; known: sklearn-iris, torchserve"), "\(unknown.output)")
+    } catch {
+      await controller.stop()
+      _ = try? await cluster.client.delete(ObjectReference(GroupVersionKind.namespace, name: namespace))
+      throw error
+    }
+    await controller.stop()
+    _ = try? await cluster.client.delete(ObjectReference(GroupVersionKind.namespace, name: namespace))
+  }
 }

@@ -28,6 +28,9 @@ public struct BundleCreateOptions: Sendable {
   public var modelSources: [String: URL] = [:]
   /// Leave the spec's models out.
   public var skipModels = false
+  /// KServe model formats whose serving runtime image the bundle must carry, found in the content's
+  /// ClusterServingRuntimes (`bundle create --gpu-model torchserve`: `pytorch`); none found is an error.
+  public var servingRuntimeFormats: [String] = []
   /// Images from OCI layouts on this machine (servestack's own image for the periodic job).
   public var localImages: [LocalImage] = []
   public var signingKey: BundleSigningKey?
@@ -57,6 +60,8 @@ public struct BundleCreateResult: Sendable {
   public var signed: Bool
   /// Things worth saying that did not stop the bundle (strings where an image was expected).
   public var warnings: [String]
+  /// The serving runtime images carried for `servingRuntimeFormats`, by model format.
+  public var servingRuntimeImages: [String: [String]] = [:]
 }
 
 /// Makes airgap bundles.
@@ -84,6 +89,24 @@ public enum BundleCreator {
       } catch {
         throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
       }
+    }
+    var runtimeImages: [String: [String]] = [:]
+    for format in options.servingRuntimeFormats {
+      let found = content.servingRuntimeImages(format: format)
+      guard !found.isEmpty else {
+        throw BundleError(
+          .invalidSpec,
+          "the bundle's KServe manifests have no ClusterServingRuntime for model format \(format), so its model "
+            + "could not be served in the air gap; use a stack set whose kserve-cluster-resources include one")
+      }
+      for text in found {
+        do throws(ValueError) {
+          wanted.insert(try ImageReference(text))
+        } catch {
+          throw BundleError(.invalidSpec, "the \(format) serving runtime's image \(text): \(error)")
+        }
+      }
+      runtimeImages[format] = found
     }
     // Straight into the tarball unless the user keeps a cache or the bytes must go through a compressor.
     let direct = options.cacheDirectory == nil && options.compression == .none
@@ -135,10 +158,12 @@ public enum BundleCreator {
       ).archiveBytes
     }
     if options.cacheDirectory == nil { try? FileManager.default.removeItem(at: options.workDirectory) }
-    return BundleCreateResult(
+    var result = BundleCreateResult(
       output: options.output, descriptor: plan.descriptor, archiveBytes: archiveBytes,
       blobsDownloaded: counts.blobsDownloaded, blobsCached: counts.blobsCached, blobsResumed: counts.blobsResumed,
       bytesDownloaded: counts.bytesDownloaded, signed: options.signingKey != nil, warnings: warnings)
+    result.servingRuntimeImages = runtimeImages
+    return result
   }
 
   /// The platforms a bundle is made for: `options.platforms` (`--platform`), else the spec's.

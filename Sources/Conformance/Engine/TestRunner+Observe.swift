@@ -182,10 +182,12 @@ extension TestRunner {
   ) async -> StepOutcome {
     let allocation = await allocationProof(state.gpuPlacement, run: run)
     let proven = allocation.map { "; proven: \($0.level.description) (\($0.evidence))" } ?? ""
+    let reached = max(state.gpuProof ?? GPUProofLevel.none, allocation?.level ?? GPUProofLevel.none)
+    let requireUse = run.parameters["requireGPUUse"] == "true"
     guard !metricsURL.isEmpty else {
-      return StepOutcome(
-        .skipped, "no DCGM exporter metrics to read (pass --dcgm-url http://…:9400/metrics where DCGM runs)\(proven)",
-        gpuProof: allocation?.level)
+      let missing = "no DCGM exporter metrics to read (pass --dcgm-url http://…:9400/metrics where DCGM runs)"
+      if requireUse { return Self.gpuUseNotProven(missing, reached: reached, run: run) }
+      return StepOutcome(.skipped, missing + proven, gpuProof: allocation?.level)
     }
     let selector = "\(KubeKinds.inferenceServiceLabel)=\(isvc)"
     let pods =
@@ -257,6 +259,12 @@ extension TestRunner {
     }
     // A pass with atLeast 0 and an idle GPU proves nothing about use: the level stays where allocation left it.
     guard highest > 0 else {
+      if requireUse {
+        var outcome = Self.gpuUseNotProven(
+          "DCGM showed the GPU at 0% during \(answered) requests", reached: reached, run: run)
+        outcome.metrics = metrics
+        return outcome
+      }
       return StepOutcome(
         .passed, "GPU utilisation stayed at 0% during \(answered) requests (allowed by atLeast 0; GPU use not proven)",
         metrics: metrics, gpuProof: level)
@@ -264,6 +272,13 @@ extension TestRunner {
     return StepOutcome(
       .passed, "GPU utilisation reached \(Int(highest))% during \(answered) requests", metrics: metrics,
       gpuProof: .gpuBusy)
+  }
+
+  /// The failure of a GPU-busy check that `requireGPUUse` (`--require-gpu` with a model that uses the GPU)
+  /// makes mandatory: what was proven, and what was not.
+  static func gpuUseNotProven(_ why: String, reached: GPUProofLevel, run: RunContext) -> StepOutcome {
+    StepOutcome(
+      .failed, reached.useNotProven(why, model: run.parameters["gpuModel"] ?? "?"), gpuProof: reached)
   }
 
   /// Looks again at the pod a placement step found on a GPU node: by now it may be Running, which proves the

@@ -32,6 +32,13 @@ public enum GPUProofLevel: String, Sendable, Hashable, CaseIterable, Comparable,
       ? description : "\(description) (not proven: \(missing.map(\.description).joined(separator: "; ")))"
   }
 
+  /// Why a phase that had to prove GPU use (`--require-gpu` with a model that uses the GPU) fails at this
+  /// level: `why` DCGM did not show it, then what was proven and what was not.
+  public func useNotProven(_ why: String, model: String) -> String {
+    "GPU use not proven: \(why); --require-gpu with GPU model \(model) needs DCGM to show the GPU busy. "
+      + "Proven: \(description); not proven: \(notProven.map(\.description).joined(separator: "; "))"
+  }
+
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 
   var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }

@@ -2,13 +2,16 @@ public import ServestackCore
 
 /// What a response must look like: its status, and values at JSON paths of its body.
 public struct ResponseExpectation: Sendable, Hashable {
-  /// One `path: … equals: …` of a step's `expect.json` list.
+  /// One `path: … equals: …` (or `oneOf: [a, b]`) of a step's `expect.json` list.
   public struct JSONAssertion: Sendable, Hashable {
     public var path: JSONPath
     public var equals: JSONValue
-    public init(path: JSONPath, equals: JSONValue) {
+    /// Other values also accepted (`oneOf:`): where upstream documents one spelling and its tests another.
+    public var alternatives: [JSONValue]
+    public init(path: JSONPath, equals: JSONValue, alternatives: [JSONValue] = []) {
       self.path = path
       self.equals = equals
+      self.alternatives = alternatives
     }
   }
 
@@ -56,6 +59,13 @@ public struct ResponseExpectation: Sendable, Hashable {
         continue
       }
       if actual.semanticallyEquals(assertion.equals) { continue }
+      if assertion.alternatives.contains(where: { actual.semanticallyEquals($0) }) { continue }
+      if !assertion.alternatives.isEmpty {
+        let accepted = ([assertion.equals] + assertion.alternatives).map { JSONDiff.brief($0) }
+        problems.append(
+          "\(assertion.path): expected one of \(accepted.joined(separator: ", ")), got \(JSONDiff.brief(actual))")
+        continue
+      }
       let differences = JSONDiff.differences(expected: assertion.equals, actual: actual, path: assertion.path.text)
       problems.append(
         "\(assertion.path): expected \(JSONDiff.brief(assertion.equals)), got \(JSONDiff.brief(actual))"

@@ -307,11 +307,15 @@ struct StepFields {
     if action != "expect" { try allow(["status", "json", "bodyContains"]) }
     var assertions: [ResponseExpectation.JSONAssertion] = []
     for (index, item) in (body["json"]?.arrayValue ?? []).enumerated() {
-      guard let pathText = item["path"]?.stringValue, let expected = item["equals"] else {
-        throw error("json[\(index)]", "expected {path: …, equals: …}")
+      let choices = item["oneOf"]?.arrayValue ?? []
+      guard let pathText = item["path"]?.stringValue, let expected = item["equals"] ?? choices.first,
+        (item["equals"] == nil) != (item["oneOf"] == nil)
+      else {
+        throw error("json[\(index)]", "expected {path: …, equals: …} or {path: …, oneOf: [a non-empty list]}")
       }
       do {
-        assertions.append(.init(path: try JSONPath(pathText), equals: expected))
+        assertions.append(
+          .init(path: try JSONPath(pathText), equals: expected, alternatives: Array(choices.dropFirst())))
       } catch {
         throw self.error("json[\(index)].path", error.description)
       }

@@ -7,7 +7,8 @@ public import ServestackCore
 public struct TestParameters: Sendable, Hashable {
   public enum Kind: String, Sendable, Hashable {
     case string, integer, boolean, duration
-    /// A JSON value (`[2, 2]`); empty is null. As a whole YAML value it is the parsed value.
+    /// A JSON value (`[2, 2]`, an object, …); empty is null. A whole-value placeholder becomes that value, with
+    /// its strings substituted.
     case json
   }
 
@@ -22,6 +23,24 @@ public struct TestParameters: Sendable, Hashable {
       "where the sklearn-iris model is: gs://kfserving-examples/… online, oci://<registry>/… in an airgap"
     ),
     ("requireGPU", .boolean, "true: no GPU node is a failure instead of a skip (--require-gpu)"),
+    ("gpuModel", .string, "the GPU phase's model: sklearn-iris (does not use the GPU) or torchserve (--gpu-model)"),
+    (
+      "requireGPUUse", .boolean,
+      "true: the GPU phase fails unless DCGM shows the GPU busy (default: --require-gpu with a model that uses the GPU)"
+    ),
+    (
+      "torchserveStorageUri", .string,
+      "where the TorchServe mnist model is: gs://kfserving-examples/… online, oci://<registry>/… in an airgap"
+    ),
+    ("gpuInferenceService", .string, "the GPU InferenceService's name (from gpuModel)"),
+    (
+      "gpuModelMemory", .string,
+      "the GPU model's memory limit: 1Gi for sklearn-iris, 4Gi for torchserve (KServe's sample; also its request)"
+    ),
+    ("gpuPredictor", .json, "the GPU InferenceService's predictor, with its GPU tolerations (from gpuModel)"),
+    ("gpuRequestPath", .string, "the GPU model's predict path (from gpuModel)"),
+    ("gpuRequestBody", .json, "the GPU model's request body (from gpuModel)"),
+    ("gpuExpectedAnswers", .json, "the accepted values of the answer's predictions, a list (from gpuModel)"),
     ("gpuResource", .string, "the extended resource of GPUs: nvidia.com/gpu"),
     ("gpuCount", .integer, "how many GPUs the GPU InferenceService asks for"),
     (
@@ -69,6 +88,7 @@ public struct TestParameters: Sendable, Hashable {
       "deploymentMode": serverless ? "Serverless" : "RawDeployment",
       "sklearnStorageUri": Self.onlineSklearnStorageUri,
       "requireGPU": "false",
+      "torchserveStorageUri": GPUModel.torchserve.onlineStorageUri,
       "gpuResource": "nvidia.com/gpu",
       "gpuCount": "1",
       "gpuMinUtilization": "1",
@@ -88,7 +108,14 @@ public struct TestParameters: Sendable, Hashable {
       "canaryRequests": "200",
       "knativeNamespace": "knative-serving",
     ]
+    let model = try GPUModel(parsing: overrides["gpuModel"] ?? GPUModel.sklearnIris.rawValue)
+    values["gpuModel"] = model.rawValue
+    values.merge(model.parameters) { _, new in new }
     for (name, value) in overrides.sorted(by: { $0.key < $1.key }) { try set(name, value) }
+    // Placement proves nothing about use: with a model that uses the GPU, --require-gpu asks for DCGM's proof.
+    if overrides["requireGPUUse"] == nil {
+      values["requireGPUUse"] = values["requireGPU"] == "true" && model.usesGPU ? "true" : "false"
+    }
   }
 
   /// KServe's sample model, as its docs and e2e tests use it.
@@ -139,26 +166,33 @@ public struct TestParameters: Sendable, Hashable {
   /// #### Errors
   /// A description of the first unknown placeholder (the caller names the file and step).
   public func substitute(_ value: JSONValue) throws(ConformanceError) -> JSONValue {
+    try substitute(value, json: true)
+  }
+
+  func substitute(_ value: JSONValue, json: Bool) throws(ConformanceError) -> JSONValue {
     switch value {
     case .string(let text):
-      if let name = Self.wholePlaceholder(text), let kind = Self.kind(of: name), let resolved = values[name] {
+      if let name = Self.wholePlaceholder(text), let kind = Self.kind(of: name), json || kind != .json,
+        let resolved = values[name]
+      {
         switch kind {
         case .integer: if let number = Int(resolved) { return .int(number) }
         case .boolean: return .bool(resolved == "true")
+        // The JSON's own strings are substituted too, but JSON parameters are not expanded inside it again.
         case .json:
           if resolved.isEmpty { return .null }
-          if let parsed = try? JSONValue(parsing: Array(resolved.utf8)) { return parsed }
+          if let parsed = try? JSONValue(parsing: Array(resolved.utf8)) { return try substitute(parsed, json: false) }
         default: break
         }
       }
       return .string(try substitute(text))
     case .array(let items):
       var out: [JSONValue] = []
-      for item in items { out.append(try substitute(item)) }
+      for item in items { out.append(try substitute(item, json: json)) }
       return .array(out)
     case .object(let object):
       var out = JSONObject()
-      for (key, item) in object { out[try substitute(key)] = try substitute(item) }
+      for (key, item) in object { out[try substitute(key)] = try substitute(item, json: json) }
       return .object(out)
     default:
       return value

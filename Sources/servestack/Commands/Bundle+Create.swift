@@ -72,6 +72,15 @@ extension Servestack.BundleCommand {
     @Flag(help: "Leave the spec's test models out.")
     var noModels = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Also carry this GPU test model and its serving runtime image: torchserve (KServe's TorchServe GPU example).",
+        valueName: "model"))
+    var gpuModel: String?
+
+    @Option(help: ArgumentHelp("The --gpu-model's files (its storageUri's content).", valueName: "dir"))
+    var gpuModelDir: String?
+
     @Option(help: ArgumentHelp("Use the phase files of this folder instead of the built-in ones.", valueName: "dir"))
     var phases: String?
 
@@ -92,7 +101,7 @@ extension Servestack.BundleCommand {
     var noSelfImage = false
 
     func run() async throws {
-      let specValue = try BundleSpec.resolve(spec)
+      var specValue = try BundleSpec.resolve(spec)
       var options = BundleCreateOptions(output: URL(fileURLWithPath: output))
       options.compression = TarCompression(rawValue: compress) ?? .none
       options.platforms = try platform.flatMap { $0.split(separator: ",") }.map { try Platform(String($0)) }
@@ -107,6 +116,7 @@ extension Servestack.BundleCommand {
         options.modelSources[String(entry[..<equals])] = URL(
           fileURLWithPath: String(entry[entry.index(after: equals)...]))
       }
+      try Self.addGPUModel(gpuModel, directory: gpuModelDir, spec: &specValue, options: &options)
       if let signKey { options.signingKey = try BundleSigningKey(contentsOf: URL(fileURLWithPath: signKey)) }
       let selfImageLayout = FileManager.default.temporaryDirectory.appendingPathComponent(
         "servestack-self-image-\(UUID().uuidString)")
@@ -149,6 +159,9 @@ extension Servestack.BundleCommand {
           + (result.blobsResumed > 0 ? ", \(result.blobsResumed) resumed" : "") + ", in \(formatSeconds(seconds))")
       if !descriptor.models.isEmpty {
         print("  models: " + descriptor.models.map { "\($0.name):\($0.version)" }.joined(separator: ", "))
+      }
+      for (format, images) in result.servingRuntimeImages.sorted(by: { $0.key < $1.key }) {
+        print("  \(format) serving runtime: " + images.joined(separator: ", "))
       }
       if !options.localImages.isEmpty {
         print("  also carried: " + options.localImages.map(\.name.description).joined(separator: ", "))

@@ -55,7 +55,7 @@ extension Servestack {
         fetcher: try phaseOptions.fetcher()
       )
       var rewrite: InstallOptions.ObjectRewriter?
-      var testParameters: [String: String] = [:]
+      var testParameters = try tests.run.gpuModelParameters()
       var prepared: PreparedBundle?
       defer { prepared?.cleanup() }
       if let bundle = airgap.bundle, let registry = airgap.registry {
@@ -85,6 +85,10 @@ extension Servestack {
         rewrite = { phase in try ready.rewrite(phase) }
         testParameters["sklearnStorageUri"] =
           ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
+        testParameters.merge(
+          GPUModel.bundleTestParameters(
+            modelURIs: ready.modelURIs, chosen: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        ) { _, new in new }
         if outputOptions.output == .text {
           Terminal.line(
             "bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)"

@@ -81,9 +81,10 @@ extension Servestack {
     var pushgateway: String?
 
     func run() async throws {
-      var parameters: [String: String] = [:]
+      var parameters = try run.gpuModelParameters()
       if let modelRegistry {
         parameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: modelRegistry)
+        parameters["torchserveStorageUri"] = GPUModel.torchserve.airgapStorageUri(registry: modelRegistry)
       }
       if let loadConcurrency {
         guard (1...LoadOptions.maximumConcurrency).contains(loadConcurrency) else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 
 /// Where the test phases send requests, how strict the GPU phase is and where the reports go: the same
 /// flags for `servestack test` and for the tests at the end of `servestack install`.
@@ -6,8 +7,17 @@ struct TestRunFlags: ParsableArguments {
   @Option(help: ArgumentHelp("Send test requests to this ingress instead of the discovered gateway.", valueName: "url"))
   var ingress: String?
 
-  @Flag(help: "Fail, instead of skip, the GPU phase when no node has allocatable GPUs.")
+  @Flag(
+    help:
+      "Fail, instead of skip, the GPU phase when no node has allocatable GPUs; with a --gpu-model that uses the GPU, also unless DCGM shows it busy."
+  )
   var requireGPU = false
+
+  @Option(
+    help: ArgumentHelp(
+      "The GPU phase's model: sklearn-iris (default; does not use the GPU) or torchserve (KServe's TorchServe GPU example).",
+      valueName: "model"))
+  var gpuModel: String?
 
   @Option(help: ArgumentHelp("Write the tests' JSON report here (docs/report-schema.md).", valueName: "file"))
   var reportJson: String?
@@ -24,10 +34,17 @@ struct TestRunFlags: ParsableArguments {
     var flags = ""
     if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
     if requireGPU { flags += " --require-gpu" }
+    if let gpuModel { flags += " --gpu-model \(PhaseOptions.quoted(gpuModel))" }
     if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
     if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
     if let reportHtml { flags += " --report-html \(PhaseOptions.quoted(reportHtml))" }
     return flags
+  }
+
+  /// The GPU model's test parameter, checked (`--gpu-model` names a known model).
+  func gpuModelParameters() throws -> [String: String] {
+    guard let gpuModel else { return [:] }
+    return ["gpuModel": try GPUModel(parsing: gpuModel).rawValue]
   }
 }
 

@@ -242,7 +242,7 @@ final class FakeInferenceController: Sendable {
   static func deployment(
     _ name: String, isvc: String, uid: String, namespace: String, predictor: JSONValue, image: String, replicas: Int
   ) -> KubeObject {
-    let model = predictor["model"] ?? predictor["sklearn"] ?? [:]
+    let model = predictor["model"] ?? predictor["sklearn"] ?? predictor["pytorch"] ?? [:]
     var container: JSONValue = [
       "name": "kserve-container", "image": .string(image),
       "args": [.string("--model_name=\(isvc)"), "--model_dir=/mnt/models", "--http_port=8080"],

@@ -115,7 +115,7 @@ struct GPUModelTests {
     let badJSON = #expect(throws: ConformanceError.self) {
       try TestParameters(profile: "serverless", namespace: "n", overrides: ["gpuRequestBody": "{instances"])
     }
-    #expect(badJSON?.message.contains("test parameter gpuRequestBody is not JSON") == true)
+    #expect(badJSON?.message.contains("test parameter gpuRequestBody={instances is not JSON") == true)
   }
 
   @Test(

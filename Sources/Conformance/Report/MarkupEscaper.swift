@@ -15,17 +15,18 @@ public struct MarkupEscaper: Sendable {
     entities: ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"],
     carries: { $0 == 0x09 || $0 == 0x0A || ($0 >= 0x20 && $0 != 0x7F) }, replacement: nil)
 
-  /// XML 1.0 element text: the five predefined entities; tab, newline and carriage return kept; what XML 1.0
-  /// cannot carry (other control characters, U+FFFE, U+FFFF) becomes U+FFFD.
+  /// XML 1.0 element text: the five predefined entities, carriage returns as `&#13;` (a parser would read a
+  /// literal one as a newline); tab and newline kept; what XML 1.0 cannot carry (other control characters,
+  /// U+FFFE, U+FFFF) becomes U+FFFD.
   public static let xmlText = MarkupEscaper(
-    entities: ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;"],
+    entities: ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;", "\r": "&#13;"],
     carries: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || ($0 >= 0x20 && $0 != 0xFFFE && $0 != 0xFFFF) },
     replacement: "\u{FFFD}")
 
-  /// XML 1.0 attribute values: as ``xmlText``, with newlines as `&#10;` so that attribute-value normalization
-  /// does not turn them into spaces.
+  /// XML 1.0 attribute values: as ``xmlText``, with newlines and tabs as `&#10;` and `&#9;` so that
+  /// attribute-value normalization does not turn them into spaces.
   public static let xmlAttribute = MarkupEscaper(
-    entities: xmlText.entities.merging(["\n": "&#10;"]) { _, new in new }, carries: xmlText.carries,
+    entities: xmlText.entities.merging(["\n": "&#10;", "\t": "&#9;"]) { _, new in new }, carries: xmlText.carries,
     replacement: xmlText.replacement)
 
   public func escape(_ text: String) -> String {

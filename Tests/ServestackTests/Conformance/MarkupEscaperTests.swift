@@ -12,8 +12,8 @@ struct MarkupEscaperTests {
     "each table escapes the markup characters and treats newlines and control characters as its format needs",
     arguments: [
       (MarkupEscaper.html, "a&lt;b&gt;&amp;&quot;&#39;\n\tc\u{FFFE}é🙂"),
-      (MarkupEscaper.xmlText, "a&lt;b&gt;&amp;&quot;&apos;\n\tc\r\u{FFFD}\u{FFFD}\u{7F}\u{FFFD}é🙂"),
-      (MarkupEscaper.xmlAttribute, "a&lt;b&gt;&amp;&quot;&apos;&#10;\tc\r\u{FFFD}\u{FFFD}\u{7F}\u{FFFD}é🙂"),
+      (MarkupEscaper.xmlText, "a&lt;b&gt;&amp;&quot;&apos;\n\tc&#13;\u{FFFD}\u{FFFD}\u{7F}\u{FFFD}é🙂"),
+      (MarkupEscaper.xmlAttribute, "a&lt;b&gt;&amp;&quot;&apos;&#10;&#9;c&#13;\u{FFFD}\u{FFFD}\u{7F}\u{FFFD}é🙂"),
     ])
   func table(_ escaper: MarkupEscaper, _ expected: String) {
     #expect(escaper.escape(Self.hostile) == expected)
@@ -22,7 +22,7 @@ struct MarkupEscaperTests {
 
   @Test("what the XML tables write, Python's XML parser reads back as the text, in element text and attribute values")
   func xmlRoundTrip() throws {
-    let text = "a<b>&\"'\nc é🙂 ]]> --"
+    let text = "a<b>&\"'\n\tc\r\nd é🙂 ]]> --"
     let document = "<r a=\"\(MarkupEscaper.xmlAttribute.escape(text))\">\(MarkupEscaper.xmlText.escape(text))</r>"
     let script = """
       import sys, json, xml.etree.ElementTree as ET

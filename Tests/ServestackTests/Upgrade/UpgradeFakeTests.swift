@@ -54,7 +54,8 @@ struct UpgradeFakeTests {
       "v0.16 adds objects: \(phases)")
     #expect((steps.first?["images"]?.arrayValue ?? []).contains { $0.stringValue?.hasSuffix(":v0.16.0") == true })
     // KServe v0.16.0 has every object v0.15.2 has (and 23 more): nothing of the old version to prune.
-    #expect((steps.first?["removed"]?.arrayValue ?? []).isEmpty, "\(String(describing: steps.first?["removed"]))")
+    let nothingRemoved = steps.first?["removed"]?.arrayValue ?? []
+    #expect(nothingRemoved.isEmpty, "\(nothingRemoved)")
 
     let apply = try await fixture.servestack(["upgrade", "apply", "--to", "kserve-0.16", "--timeout", "5m"])
     #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The header bytes of one regular-file entry, in the same pax-restricted shape ``TarWriter`` writes (a
 /// plain ustar header; a pax extended header first only when the name or size does not fit ustar), so that

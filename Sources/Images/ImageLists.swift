@@ -86,16 +86,27 @@ public enum ImageLists {
       throw ImagesError(
         .io, "cannot list the image lists in \(directory.path): \(error.localizedDescription)", cause: error)
     }
-    var lists: [ImageList] = []
+    var files: [(name: String, text: String)] = []
     for name in names.sorted() where name.hasSuffix(".txt") {
       let url = directory.appendingPathComponent(name)
-      let text: String
       do {
-        text = try String(contentsOf: url, encoding: .utf8)
+        files.append((name, try String(contentsOf: url, encoding: .utf8)))
       } catch {
         throw ImagesError(.io, "cannot read \(url.path): \(error.localizedDescription)", cause: error)
       }
-      lists.append(try ImageList(name: String(name.dropLast(4)), text: text))
+    }
+    return try parseLists(files)
+  }
+
+  /// The lists among `files` (`<name>.txt`; other files are passed over), as an image lists folder or the
+  /// built-in content holds them.
+  ///
+  /// #### Errors
+  /// ``ImagesError`` for a line that is not an image reference.
+  public static func parseLists(_ files: [(name: String, text: String)]) throws(ImagesError) -> [ImageList] {
+    var lists: [ImageList] = []
+    for file in files where file.name.hasSuffix(".txt") {
+      lists.append(try ImageList(name: String(file.name.dropLast(4)), text: file.text))
     }
     return lists
   }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How an error ends the program. The exit codes are the SPEC's: 1 a check or test failed, 2 bad usage or
+/// How an error ends the program. The exit codes are the README's (section "Install"): 1 a check or test failed, 2 bad usage or
 /// input, 3 the cluster or registry could not be reached or refused us.
 public enum ErrorCategory: Sendable, Equatable {
   /// Bad flags or arguments.

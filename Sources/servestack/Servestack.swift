@@ -18,7 +18,7 @@ struct Servestack: AsyncParsableCommand {
       ImagesCommand.self, Job.self, Versions.self, Upgrade.self, Rollback.self, Version.self,
     ])
 
-  /// Runs the command line, turning errors into the SPEC's exit codes.
+  /// Runs the command line, turning errors into the exit codes the README gives.
   static func main() async {
     var command: any ParsableCommand
     do {
@@ -48,7 +48,7 @@ struct Servestack: AsyncParsableCommand {
       Foundation.exit(categorized.category.exitCode)
     }
     let parserCode = exitCode(for: error)
-    // ArgumentParser uses EX_USAGE (64) for bad usage; the SPEC says 2.
+    // ArgumentParser uses EX_USAGE (64) for bad usage; the README says 2.
     if parserCode.rawValue == 64 {
       Terminal.standardError.write(fullMessage(for: error) + "\n")
       Foundation.exit(2)

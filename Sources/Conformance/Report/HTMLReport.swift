@@ -111,26 +111,8 @@ extension ConformanceReport {
     return "<div class=\"figures\">" + items.joined(separator: " ") + "</div>"
   }
 
-  /// Text for HTML element content and quoted attribute values: `&`, `<`, `>`, `"` and `'` escaped, control
-  /// characters other than tab and newline dropped.
-  public static func html(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      case "\n", "\t": out.unicodeScalars.append(scalar)
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F { continue }
-        out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
-  }
+  /// Text for HTML element content and quoted attribute values (``MarkupEscaper/html``).
+  public static func html(_ text: String) -> String { MarkupEscaper.html.escape(text) }
 
   static let styleSheet = """
     :root{--pass:#1a7f37;--fail:#cf222e;--skip:#9a6700;--ink:#1f2328;--mute:#656d76;--line:#d0d7de;--bg:#f6f8fa}

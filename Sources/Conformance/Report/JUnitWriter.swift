@@ -71,25 +71,8 @@ extension ConformanceReport {
 
   static func seconds(_ value: Double) -> String { String(format: "%.3f", max(0, value)) }
 
-  /// XML 1.0 escaping for attribute values (newlines kept as `&#10;`) or element text; characters XML 1.0 cannot carry at all become U+FFFD.
+  /// XML 1.0 escaping for attribute values (newlines kept as `&#10;`) or element text (``MarkupEscaper``).
   static func escape(_ text: String, attribute: Bool = true) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&apos;"
-      case "\n": out += attribute ? "&#10;" : "\n"
-      case "\t", "\r": out.unicodeScalars.append(scalar)
-      default:
-        let v = scalar.value
-        let allowed = v >= 0x20 && !(0xD800...0xDFFF).contains(v) && v != 0xFFFE && v != 0xFFFF
-        out.unicodeScalars.append(allowed ? scalar : "\u{FFFD}")
-      }
-    }
-    return out
+    (attribute ? MarkupEscaper.xmlAttribute : MarkupEscaper.xmlText).escape(text)
   }
 }

@@ -38,6 +38,13 @@ public struct ClusterConnection: Sendable {
     self.source = source
   }
 
+  /// Whether this is the service account of the pod it runs in (no kubeconfig: ``KubeConfigLoader``'s
+  /// in-cluster fallback), where cluster-local addresses can be reached.
+  public var isInCluster: Bool { source.hasPrefix(Self.inClusterSource) }
+
+  /// The start of ``source`` for the in-cluster service account.
+  static let inClusterSource = "in-cluster service account"
+
   /// How requests authenticate (a client certificate, when there is one, is in ``ClusterConnection/tls``).
   public enum Credentials: Sendable {
     case none

@@ -44,6 +44,6 @@ enum InCluster {
     let hostPart = host.contains(":") ? "[\(host)]" : host
     return ClusterConnection(
       server: "https://\(hostPart):\(portNumber)", tls: tls, credentials: .tokenFile(tokenPath),
-      proxy: .environment, namespace: namespace, source: "in-cluster service account (\(root))")
+      proxy: .environment, namespace: namespace, source: "\(ClusterConnection.inClusterSource) (\(root))")
   }
 }

@@ -94,18 +94,7 @@ public enum CatalogLoader {
   }
 
   static func document(_ text: String, file: String) throws(PhaseError) -> SchemaNode {
-    let documents: [YAMLDocument]
-    do {
-      documents = try YAMLParser.parseLocatedDocuments(text, file: file)
-    } catch {
-      throw PhaseError(.yaml, error.message, file: file, line: error.line, column: error.column, cause: error)
-    }
-    guard documents.count == 1 else {
-      throw PhaseError(
-        .yaml, "a catalog file holds exactly one YAML document, this one has \(documents.count)", file: file)
-    }
-    return SchemaNode(
-      value: documents[0].value, path: .root, context: SchemaContext(file: file, document: documents[0]))
+    try SchemaNode.onlyDocument(text, file: file, what: "a catalog file").root
   }
 
   static func unknownComponent(_ name: String, known: [String]) -> String {

@@ -1,4 +1,4 @@
-public import ServestackCore
+import ServestackCore
 
 /// Upgrade paths through the catalog: a version can be applied over another when its `upgradeFrom`
 /// admits it, so Knative goes one minor at a time (1.15 → 1.16 → … → 1.21).

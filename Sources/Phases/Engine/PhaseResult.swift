@@ -24,6 +24,12 @@ public struct ObjectCounts: Sendable, Equatable {
     public var object: String
     public var message: String
     public var description: String { "\(object): \(message)" }
+    public var json: JSONValue { ["object": .string(object), "message": .string(message)] }
+
+    public init(object: String, message: String) {
+      self.object = object
+      self.message = message
+    }
   }
 
   public var created = 0
@@ -56,7 +62,7 @@ public struct ObjectCounts: Sendable, Equatable {
   public var json: JSONValue {
     [
       "created": .int(created), "configured": .int(configured), "unchanged": .int(unchanged), "failed": .int(failed),
-      "failures": .array(failures.map { ["object": .string($0.object), "message": .string($0.message)] }),
+      "failures": .array(failures.map(\.json)),
     ]
   }
 }
@@ -103,8 +109,8 @@ public struct PhaseResult: Sendable {
   public var digest: Digest?
   /// The objects applied, for the state (and uninstall).
   public var applied: [StoredObject]
-  /// Per object outcome (`created`, `configured`, `unchanged`, `failed`) for plans.
-  public var objectOutcomes: [(object: String, outcome: String)]
+  /// Per object outcome (created, configured, unchanged, failed) for plans.
+  public var objectOutcomes: [ObjectOutcome]
   /// What went wrong, one finding per line: the object, what is missing, the likely cause.
   public var problems: [String]
   /// The images the phase's objects name (plans only, when an image lister is given).
@@ -116,7 +122,7 @@ public struct PhaseResult: Sendable {
     name: PhaseName, outcome: PhaseOutcome, reason: String, objects: ObjectCounts = ObjectCounts(),
     waits: [WaitOutcome] = [],
     duration: Duration = .zero, digest: Digest? = nil, applied: [StoredObject] = [],
-    objectOutcomes: [(object: String, outcome: String)] = [], problems: [String] = []
+    objectOutcomes: [ObjectOutcome] = [], problems: [String] = []
   ) {
     self.name = name
     self.outcome = outcome
@@ -140,8 +146,7 @@ public struct PhaseResult: Sendable {
     if let removed { object["objects"] = removed.json }
     if let digest { object["digest"] = .string(digest.description) }
     if !objectOutcomes.isEmpty {
-      object["objectOutcomes"] = .array(
-        objectOutcomes.map { ["object": .string($0.object), "outcome": .string($0.outcome)] })
+      object["objectOutcomes"] = .array(objectOutcomes.map(\.json))
     }
     if !problems.isEmpty { object["problems"] = .array(problems.map { .string($0) }) }
     if !images.isEmpty { object["images"] = .array(images.map { .string($0) }) }

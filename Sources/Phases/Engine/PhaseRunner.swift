@@ -96,24 +96,23 @@ struct PhaseRunner: Sendable {
     let kube = objects.map(KubeObject.init)
     let applied = await client.applyMany(kube, options: ApplyManyOptions(force: true, dryRun: true))
     var counts = ObjectCounts()
-    var outcomes: [(object: String, outcome: String)] = []
+    var outcomes: [ObjectOutcome] = []
     for item in applied.results {
       let name = item.reference?.description ?? kube[item.index].displayName
-      var label = item.outcome.label
-      if let error = item.outcome.error, planned.explains(error, object: kube[item.index]) { label = "created" }
-      if label == "configured", let answer = item.object, let reference = item.reference,
+      var outcome = item.outcome
+      if let error = outcome.error, planned.explains(error, object: kube[item.index]) { outcome = .created }
+      if case .configured = outcome, let answer = item.object, let reference = item.reference,
         let live = try? await client.getIfExists(reference), PlanDiff.same(live: live, dryRun: answer)
       {
-        label = "unchanged"
+        outcome = .unchanged
       }
-      switch label {
-      case "created": counts.created += 1
-      case "configured": counts.configured += 1
-      case "unchanged": counts.unchanged += 1
-      default:
-        counts.failures.append(ObjectCounts.Failure(object: name, message: item.outcome.error?.message ?? "failed"))
+      switch outcome {
+      case .created: counts.created += 1
+      case .configured: counts.configured += 1
+      case .unchanged: counts.unchanged += 1
+      case .failed(let error): counts.failures.append(ObjectCounts.Failure(object: name, message: error.message))
       }
-      outcomes.append((name, label))
+      outcomes.append(ObjectOutcome(object: name, outcome: outcome))
     }
     events(.objectsApplied(phase: phase.name, counts: counts))
     return PhaseResult(

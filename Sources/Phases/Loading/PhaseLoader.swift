@@ -27,21 +27,9 @@ public enum PhaseLoader {
   /// #### Errors
   /// ``PhaseError`` for YAML that does not parse and for every schema violation.
   public static func parse(_ text: String, file: String, directory: URL?) throws(PhaseError) -> PhaseSpec {
-    let documents: [YAMLDocument]
-    do {
-      documents = try YAMLParser.parseLocatedDocuments(text, file: file)
-    } catch {
-      throw PhaseError(.yaml, error.message, file: file, line: error.line, column: error.column, cause: error)
-    }
-    guard documents.count == 1 else {
-      throw PhaseError(
-        .yaml, "a phase file holds exactly one YAML document, this one has \(documents.count)",
-        file: file, line: documents.dropFirst().first?.line ?? 0)
-    }
-    let context = SchemaContext(file: file, document: documents[0])
-    let root = SchemaNode(value: documents[0].value, path: .root, context: context)
+    let (root, document) = try SchemaNode.onlyDocument(text, file: file, what: "a phase file")
     var spec = try decode(root, directory: directory, fileName: (file as NSString).lastPathComponent)
-    spec.locatedDocument = documents[0]
+    spec.locatedDocument = document
     return spec
   }
 

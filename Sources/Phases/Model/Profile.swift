@@ -1,6 +1,6 @@
 public import ServestackCore
 
-/// Which stack is installed (SPEC "Profiles and the default stack").
+/// Which stack is installed (README, `--profile`; docs/phases.md, `profiles`).
 public enum Profile: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
   /// cert-manager, Istio, Knative Serving, net-istio, KServe in Serverless mode.
   case serverless

@@ -6,15 +6,14 @@ public struct UninstallResult: Sendable {
     public var phase: String
     public var deleted: [String] = []
     /// Objects left alone, with why (another manager owns them, CRDs without `--delete-crds`).
-    public var kept: [(object: String, reason: String)] = []
-    public var failed: [(object: String, message: String)] = []
+    public var kept: [KeptObject] = []
+    public var failed: [ObjectCounts.Failure] = []
     public var duration: Duration = .zero
 
     public var json: JSONValue {
       [
         "phase": .string(phase), "deleted": .array(deleted.map { .string($0) }),
-        "kept": .array(kept.map { ["object": .string($0.object), "reason": .string($0.reason)] }),
-        "failed": .array(failed.map { ["object": .string($0.object), "message": .string($0.message)] }),
+        "kept": .array(kept.map(\.json)), "failed": .array(failed.map(\.json)),
         "seconds": .double(duration.seconds),
       ]
     }

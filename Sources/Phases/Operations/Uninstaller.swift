@@ -94,8 +94,9 @@ public struct Uninstaller: Sendable {
       for object in reported[phase] {
         switch outcomes[object] {
         case .deleted?: removal.deleted.append(object.description)
-        case .kept(let reason)?: removal.kept.append((object.description, reason))
-        case .failed(let message)?: removal.failed.append((object.description, message))
+        case .kept(let reason)?: removal.kept.append(KeptObject(object: object.description, reason: reason))
+        case .failed(let message)?:
+          removal.failed.append(ObjectCounts.Failure(object: object.description, message: message))
         case .absent?, nil: break
         }
       }
@@ -149,7 +150,7 @@ public struct Uninstaller: Sendable {
         duration: durations[index])
       result.removed = RemovalCounts(
         deleted: removal.deleted.count, kept: removal.kept.count,
-        failures: removal.failed.map { ObjectCounts.Failure(object: $0.object, message: $0.message) })
+        failures: removal.failed)
       events(.phaseFinished(result))
     }
     // CRDs (their custom resources go with them), then Namespaces, last.

@@ -1,5 +1,5 @@
 public import Foundation
-public import ServestackCore
+import ServestackCore
 
 /// Everything `servestack upgrade plan|apply` needs to know.
 public struct UpgradeOptions: Sendable {

@@ -71,9 +71,7 @@ extension Servestack {
     private func checkLists(_ loaded: [ComponentVersion: [JSONValue]]) throws {
       let current: [ImageList]
       if lists == nil && !FileManager.default.fileExists(atPath: listsDirectory.path) {
-        current = try BuiltinContent.files(in: "imagelists").filter { $0.name.hasSuffix(".txt") }.map {
-          try ImageList(name: String($0.name.dropLast(4)), text: $0.text)
-        }
+        current = try ImageLists.parseLists(BuiltinContent.files(in: "imagelists"))
       } else {
         current = try ImageLists.loadLists(directory: listsDirectory)
       }
@@ -88,9 +86,7 @@ extension Servestack {
     }
 
     private func printBuiltinLists() throws {
-      let files = BuiltinContent.files(in: "imagelists").filter { $0.name.hasSuffix(".txt") }
-      var parsed: [ImageList] = []
-      for file in files { parsed.append(try ImageList(name: String(file.name.dropLast(4)), text: file.text)) }
+      let parsed = try ImageLists.parseLists(BuiltinContent.files(in: "imagelists"))
       switch outputOptions.output {
       case .json:
         print(ImageList.json(parsed).serialized(.pretty))

@@ -87,7 +87,7 @@ extension Servestack {
         throw ValidationError("--dry-run goes with --apply (without --apply nothing is sent)")
       }
       _ = try TestParameters(profile: profile, namespace: testNamespace, overrides: parameters)
-      var options = JobOptions(
+      let options = JobOptions(
         schedule: schedule, image: image, namespace: namespace, testNamespace: testNamespace, keepResults: keepResults,
         profile: profile, cronJobAPIVersion: cronjobApiVersion ?? "batch/v1", requireGPU: requireGPU,
         parameters: parameters,
@@ -104,46 +104,16 @@ extension Servestack {
         }
         return
       }
-      let client = try KubeClient(
-        connection: try KubeConfigLoader.load(
-          KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context)))
-      if cronjobApiVersion == nil { options.cronJobAPIVersion = await JobRenderer.servedCronJobVersion(client) }
-      if options.alerts != nil, !(await JobRenderer.servesPrometheusRules(client)) {
-        // Without the Prometheus Operator the whole apply would fail on one object nobody could use.
-        options.alerts = nil
-        Terminal.standardError.write(
-          "note: the cluster serves no monitoring.coreos.com/v1 PrometheusRule (no Prometheus Operator); "
-            + "the alerts are left out (print them with `servestack job` without --apply, or pass --no-alerts)\n")
-      }
-      let objects = try JobRenderer.objects(options).map(KubeObject.init)
-      let result = await client.applyMany(
-        objects, options: ApplyManyOptions(dryRun: dryRun, fieldManager: "servestack"))
-      // A dry run creates no Namespace, so what goes into the job's own namespace is "would be created".
-      let ownNamespaces = Set(objects.filter { $0.kind == "Namespace" }.compactMap(\.name))
-      var rows: [(object: String, outcome: String)] = []
-      var failure: KubeError?
-      for item in result.results {
-        let name = item.reference?.description ?? "object #\(item.index + 1)"
-        var outcome = "\(item.outcome)"
-        if let error = item.outcome.error {
-          if dryRun, error.code == .notFound, let namespace = objects[item.index].namespace,
-            ownNamespaces.contains(namespace)
-          {
-            outcome = "created"
-          } else {
-            failure = failure ?? error
-          }
-        }
-        rows.append((name, outcome))
-      }
+      let result = try await JobApplier(client: try cluster.client()).apply(
+        JobApplyOptions(job: options, askCronJobVersion: cronjobApiVersion == nil, dryRun: dryRun))
+      for note in result.notes { Terminal.standardError.write("note: \(note)\n") }
       switch outputOptions.output {
       case .json:
-        let items = rows.map { JSONValue.object(["object": .string($0.object), "outcome": .string($0.outcome)]) }
-        print(JSONValue.object(["dryRun": .bool(dryRun), "objects": .array(items)]).serialized(.pretty))
+        print(result.json.serialized(.pretty))
       case .text:
-        for row in rows { print("\(row.object) \(row.outcome)\(dryRun ? " (server dry run)" : "")") }
+        for item in result.items { print("\(item.object) \(item.outcome)\(dryRun ? " (server dry run)" : "")") }
       }
-      if let failure { throw ExitCode(failure.category.exitCode) }
+      if let failure = result.failure { throw ExitCode(failure.category.exitCode) }
     }
   }
 }

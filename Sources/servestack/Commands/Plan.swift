@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kubernetes
 import Phases
 import ServestackCore
 
@@ -51,8 +52,8 @@ extension Servestack {
       let result = try await Installer(client: try cluster.client()).run(options, events: printer.sink)
       if outputOptions.output == .text {
         for phase in result.phases {
-          let changed = phase.objectOutcomes.filter { $0.outcome != "unchanged" }
-          for item in changed.prefix(40) { Terminal.line("  \(phase.name): \(item.outcome) \(item.object)") }
+          let changed = phase.objectOutcomes.filter(\.changes)
+          for item in changed.prefix(40) { Terminal.line("  \(phase.name): \(item.outcome.label) \(item.object)") }
           if changed.count > 40 { Terminal.line("  \(phase.name): … \(changed.count - 40) more") }
           if !phase.images.isEmpty { Terminal.line("  \(phase.name): \(phase.images.count) image(s)") }
         }

@@ -22,19 +22,9 @@ extension Servestack {
       let choice = try await phaseOptions.stackChoice(client: client)
       let set = choice.phaseSet
       let selection = set.selection(profile: profile)
-      // Permissions and webhooks are checked against the objects when the manifests are at hand (local
-      // files, the cache, or the --mirror); preflight never waits on the internet.
-      var fetcherOptions = ManifestFetcher.Options(mirror: phaseOptions.mirror, offline: phaseOptions.mirror == nil)
-      if let cache = phaseOptions.cache { fetcherOptions.cacheDirectory = URL(fileURLWithPath: cache) }
-      var rendered: [RenderedPhase]?
-      var note: String?
-      do {
-        rendered = try await PhaseRenderer(fetcher: ManifestFetcher(options: fetcherOptions), parameters: parameters)
-          .render(selection.filter { $0.kind == .install })
-      } catch {
-        note =
-          "manifests not at hand (\(error.code)): permissions and webhooks were checked by kind, not per object; `servestack plan` fetches them"
-      }
+      let (rendered, note) = await PreflightRunner.renderAtHand(
+        selection, parameters: parameters, mirror: phaseOptions.mirror,
+        cacheDirectory: phaseOptions.cache.map { URL(fileURLWithPath: $0) })
       var report = await PreflightRunner(client: client).run(
         selection: selection, profile: profile, rendered: rendered, options: options, note: note)
       report.stack = choice

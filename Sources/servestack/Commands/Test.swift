@@ -81,41 +81,23 @@ extension Servestack {
     var pushgateway: String?
 
     func run() async throws {
-      var parameters = try run.gpuModelParameters()
-      if let modelRegistry {
-        parameters["sklearnStorageUri"] = TestParameters.airgapSklearnStorageUri(registry: modelRegistry)
-        parameters["torchserveStorageUri"] = GPUModel.torchserve.airgapStorageUri(registry: modelRegistry)
-      }
-      if let loadConcurrency {
-        guard (1...LoadOptions.maximumConcurrency).contains(loadConcurrency) else {
-          throw ValidationError(
-            "--load-concurrency \(loadConcurrency) is out of range 1…\(LoadOptions.maximumConcurrency)")
-        }
-        parameters["loadConcurrency"] = String(loadConcurrency)
-      }
-      if let loadDuration {
-        let duration = try TestParameters.parseDuration(loadDuration)
-        guard duration > .zero, duration <= LoadOptions.maximumDuration else {
-          throw ValidationError("--load-duration \(loadDuration) is out of range (0, 30m]")
-        }
-        parameters["loadDuration"] = loadDuration
-      }
-      if let dcgmUrl { parameters["dcgmURL"] = dcgmUrl }
-      parameters.merge(try Assignments.parse(set, example: "--set readyTimeout=10m")) { _, new in new }
+      let flags = TestParameterFlags(
+        modelRegistry: modelRegistry, gpuModel: run.gpuModel, loadConcurrency: loadConcurrency,
+        loadDuration: loadDuration, dcgmURL: dcgmUrl,
+        assignments: try Assignments.parse(set, example: "--set readyTimeout=10m"))
+      let parameters = try flags.parameters()
       let phaseTimeout = try timeout.map { text throws(ConformanceError) in try TestParameters.parseDuration(text) }
       let selected = try TestPhase.select(
         phases: phases.map { URL(fileURLWithPath: $0) }, extra: extraPhases.map { URL(fileURLWithPath: $0) },
         profile: profile, only: only.flatMap { $0.split(separator: ",").map(String.init) })
       guard !selected.isEmpty else { throw ValidationError("no test phase of profile \(profile) is selected") }
 
-      let connection = try KubeConfigLoader.load(
-        KubeConfigOptions(kubeconfig: cluster.kubeconfig, context: cluster.context))
-      let client = try KubeClient(connection: connection)
-      let http = try InferenceClient.makeHTTPClient(connections: max(8, loadConcurrency ?? 8))
+      let client = try cluster.client()
+      let http = try InferenceClient.makeHTTPClient(connections: flags.httpConnections)
       let terminal = Terminal.standardError
       let options = TestRunOptions(
         profile: profile, namespace: namespace, keep: keep, requireGPU: run.requireGPU, ingressURL: run.ingress,
-        inCluster: connection.source.hasPrefix("in-cluster"), parameters: parameters, phaseTimeout: phaseTimeout,
+        inCluster: client.connection.isInCluster, parameters: parameters, phaseTimeout: phaseTimeout,
         progress: { event in Self.progress(event, terminal: terminal) })
       let report = try await TestRunner(client: client, http: http).run(selected, options: options)
 

@@ -43,8 +43,7 @@ struct TestRunFlags: ParsableArguments {
 
   /// The GPU model's test parameter, checked (`--gpu-model` names a known model).
   func gpuModelParameters() throws -> [String: String] {
-    guard let gpuModel else { return [:] }
-    return ["gpuModel": try GPUModel(parsing: gpuModel).rawValue]
+    try TestParameterFlags(gpuModel: gpuModel).parameters()
   }
 }
 

@@ -1,3 +1,4 @@
+import Kubernetes
 import Phases
 import ServestackCore
 
@@ -114,8 +115,8 @@ final class UpgradePrinter: Sendable {
       Terminal.line("step \(plan.step.index)\(plan.step.rollback ? " (rollback)" : ""): \(plan.step.summary)")
       for phase in plan.phases {
         Terminal.line("  phase \(phase.name): \(phase.objects.summary)")
-        for outcome in phase.objectOutcomes where outcome.outcome != "unchanged" {
-          Terminal.line("    \(outcome.outcome) \(outcome.object)")
+        for outcome in phase.objectOutcomes where outcome.changes {
+          Terminal.line("    \(outcome.outcome.label) \(outcome.object)")
         }
         for problem in phase.problems { Terminal.line("    problem: \(problem)") }
       }

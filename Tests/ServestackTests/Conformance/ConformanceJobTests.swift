@@ -111,6 +111,37 @@ extension ConformanceClusterTests {
       await Self.remove([clusterBinding, clusterRole], namespaces: namespaceNames, admin: admin)
     }
 
+    @Test(
+      "job --apply --dry-run into new namespaces: all would be created, the served CronJob version, alerts left out")
+    func applyDryRun() async throws {
+      let cluster = try await ConformanceCluster.real()
+      let id = String(UUID().uuidString.prefix(6)).lowercased()
+      let job = JobOptions(
+        schedule: "*/30 * * * *", image: "servestack:test", namespace: "sst-jobdry-\(id)",
+        testNamespace: "sst-jobdrytests-\(id)")
+      let result = try await JobApplier(client: cluster.client).apply(JobApplyOptions(job: job, dryRun: true))
+      #expect(result.cronJobAPIVersion == "batch/v1beta1")  // Kubernetes 1.20
+      #expect(result.failure == nil, "\(result.items.map { "\($0.object) \($0.outcome)" })")
+      #expect(result.items.allSatisfy { $0.outcome.label == "created" })
+      #expect(result.items.contains { $0.object == "cronjob sst-jobdry-\(id)/servestack-conformance" })
+      #expect(!result.items.contains { $0.object.hasPrefix("prometheusrule") })
+      #expect(result.notes.count == 1 && result.notes[0].contains("no Prometheus Operator"))
+      #expect(result.json["objects"]?.arrayValue?.count == result.items.count)
+      #expect(result.json["dryRun"] == .bool(true))
+      let namespace = ObjectReference(
+        GroupVersionKind(group: "", version: "v1", kind: "Namespace"), name: job.namespace)
+      #expect(try await cluster.client.getIfExists(namespace) == nil)
+
+      guard let binary = TestEnvironment.servestackBinary else { return }
+      let output = try await Shell.checkAsync(
+        binary.path,
+        [
+          "job", "--kubeconfig", cluster.kubeconfig, "--schedule", job.schedule, "--image", job.image,
+          "--namespace", job.namespace, "--test-namespace", job.testNamespace, "--apply", "--dry-run", "-o", "json",
+        ])
+      #expect(try JSONValue(parsing: output) == result.json)
+    }
+
     static func remove(_ references: [ObjectReference], namespaces: [String], admin: KubeClient) async {
       for reference in references { _ = try? await admin.delete(reference) }
       for name in namespaces {

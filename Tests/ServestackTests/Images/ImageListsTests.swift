@@ -88,4 +88,14 @@ struct ImageListsTests {
     }
     #expect(error?.code == .invalidManifest)
   }
+
+  @Test("lists parse from named texts: .txt files only, named without the extension, bad lines refused")
+  func parseLists() throws {
+    let lists = try ImageLists.parseLists([
+      ("kserve-v0.16.0.txt", "docker.io/kserve/kserve-controller:v0.16.0\n"), ("README.md", "not a list"),
+    ])
+    #expect(lists.map(\.name) == ["kserve-v0.16.0"])
+    #expect(lists.first?.references.map(\.description) == ["docker.io/kserve/kserve-controller:v0.16.0"])
+    #expect(throws: ImagesError.self) { try ImageLists.parseLists([("x.txt", "not an image reference!\n")]) }
+  }
 }

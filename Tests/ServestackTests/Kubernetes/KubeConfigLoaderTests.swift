@@ -43,6 +43,7 @@ struct KubeConfigLoaderTests {
     let env = ["KUBECONFIG": "\(a)::\(dir.path)/missing.yaml:\(b)", "HOME": "/nonexistent"]
     let first = try KubeConfigLoader.load(KubeConfigOptions(environment: env))
     #expect(first.contextName == "ctx-a")
+    #expect(!first.isInCluster)
     #expect(first.server == "https://127.0.0.1:1111")
     #expect(first.namespace == "team-a")
     guard case .token(let token) = first.credentials else {
@@ -207,6 +208,7 @@ struct KubeConfigLoaderTests {
     #expect(connection.namespace == "kserve")
     #expect(connection.tls.certificateAuthority == .file(root.path + "/ca.crt"))
     #expect(connection.source.contains("in-cluster"))
+    #expect(connection.isInCluster)
     guard case .tokenFile(let path) = connection.credentials else {
       Issue.record("expected a token file")
       return

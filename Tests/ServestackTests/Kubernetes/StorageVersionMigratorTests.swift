@@ -21,6 +21,28 @@ struct StorageVersionMigratorTests {
     return crd[path: "status", "storedVersions"]?.arrayValue?.compactMap(\.stringValue) ?? []
   }
 
+  /// A CRD of its own group, applied with `versions` and holding `count` v1alpha1 widgets (`w0`, `w1`, …) in a
+  /// fresh namespace; `body` gets the client, the group, the CRD's name and the namespace. The CRD is deleted
+  /// afterwards.
+  static func withWidgets(
+    _ kind: KubeBackendKind, _ versions: [C.Version], count: Int,
+    _ body: (_ client: KubeClient, _ group: String, _ name: String, _ namespace: String) async throws -> Void
+  ) async throws {
+    let backend = try await KubeTestBackend.get(kind)
+    let client = try backend.client()
+    let group = C.uniqueGroup()
+    let crd = C.make(group: group, versions)
+    let name = try #require(crd.name)
+    try await Self.apply(client, crd)
+    try await backend.withNamespace(client) { namespace in
+      for index in 0..<count {
+        _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
+      }
+      try await body(client, group, name, namespace)
+    }
+    _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
+  }
+
   @Test(
     "v1alpha1 stored → v1 only: objects in two namespaces rewritten (paged), storedVersions [v1], v1alpha1 removable",
     arguments: KubeBackendKind.allCases)
@@ -103,17 +125,9 @@ struct StorageVersionMigratorTests {
     "an object changed after the listing is read again and rewritten, a deleted one skipped; one that cannot be rewritten keeps storedVersions",
     arguments: KubeBackendKind.allCases)
   func changedDeletedFailed(_ kind: KubeBackendKind) async throws {
-    let backend = try await KubeTestBackend.get(kind)
-    let client = try backend.client()
-    let group = C.uniqueGroup()
-    let old = C.make(group: group, [C.v("v1alpha1", storage: true)])
-    let new = C.make(group: group, [C.v("v1", storage: true)])
-    let name = try #require(old.name)
-    try await Self.apply(client, old)
-    try await backend.withNamespace(client) { namespace in
-      for index in 0..<4 {
-        _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
-      }
+    try await Self.withWidgets(kind, [C.v("v1alpha1", storage: true)], count: 4) { client, group, name, namespace in
+      let old = C.make(group: group, [C.v("v1alpha1", storage: true)])
+      let new = C.make(group: group, [C.v("v1", storage: true)])
       try await Self.apply(client, try CRDVersionChanges.transitionalCRD(old: old, new: new))
       /// Changes the object (a new resourceVersion), so that the listed one is stale.
       @Sendable func touch(_ reference: ObjectReference) async {
@@ -149,23 +163,14 @@ struct StorageVersionMigratorTests {
       )
       #expect(touched.labels["touched"] == "yes")
     }
-    _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }
 
   @Test(
     "a storage version that is not served: objects are rewritten through a served version",
     arguments: KubeBackendKind.allCases)
   func unservedStorage(_ kind: KubeBackendKind) async throws {
-    let backend = try await KubeTestBackend.get(kind)
-    let client = try backend.client()
-    let group = C.uniqueGroup()
-    let old = C.make(group: group, [C.v("v1alpha1", storage: true), C.v("v1beta1", served: false)])
-    let name = try #require(old.name)
-    try await Self.apply(client, old)
-    try await backend.withNamespace(client) { namespace in
-      for index in 0..<3 {
-        _ = try await client.create(C.widget("w\(index)", namespace: namespace, group: group, version: "v1alpha1"))
-      }
+    let versions = [C.v("v1alpha1", storage: true), C.v("v1beta1", served: false)]
+    try await Self.withWidgets(kind, versions, count: 3) { client, group, name, namespace in
       try await Self.apply(
         client, C.make(group: group, [C.v("v1alpha1"), C.v("v1beta1", served: false, storage: true)]))
       let result = try await StorageVersionMigrator(client: client).migrate(crd: name).checked()
@@ -176,7 +181,6 @@ struct StorageVersionMigratorTests {
         GroupVersionKind(group: group, version: "v1beta1", kind: "Widget"), namespace: namespace)
       #expect(listed.items.count == 3)
     }
-    _ = try? await client.delete(ObjectReference(Kube.crd, name: name))
   }
 
   @Test("a CRD that does not exist is a notFound KubeError naming it", arguments: KubeBackendKind.allCases)

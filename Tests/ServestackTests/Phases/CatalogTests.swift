@@ -119,6 +119,16 @@ import YAML
     )
   }
 
+  @Test("a catalog file with a second YAML document is refused naming that document's line")
+  func secondDocumentIsNamedWithFileAndLine() throws {
+    let folder = try Self.demoFolder(
+      component: Self.goodDemo + "---\ncomponent: other\n",
+      stacks: "stacks:\n  - name: s1\n    components: {demo: v1.0.0}\n")
+    let error = try #require(folder.loadError())
+    #expect(error.description.hasPrefix(folder.path + "/versions/demo.yaml:14:"), "\(error)")
+    #expect(error.description.contains("a catalog file holds exactly one YAML document, this one has 2"), "\(error)")
+  }
+
   @Test("bad kubernetes range is named with file and line") func badKubernetesRangeIsNamedWithFileAndLine() throws {
     let below = Self.goodDemo.replacingOccurrences(of: "recommended: \"1.30\"", with: "recommended: \"1.20\"")
     let folder = try Self.demoFolder(

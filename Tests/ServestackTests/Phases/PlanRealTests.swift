@@ -25,7 +25,9 @@ extension InstallerRealTests {
     #expect(before.succeeded, "\(before.phases.flatMap(\.problems))")
     let base = try #require(before.phases.first { $0.name.rawValue == "base" })
     #expect(
-      base.objectOutcomes.contains { $0.object.contains("configmap \(namespace)/settings") && $0.outcome == "created" },
+      base.objectOutcomes.contains {
+        $0.object.contains("configmap \(namespace)/settings") && $0.outcome.label == "created"
+      },
       "\(base.objectOutcomes)")
     #expect(base.objects.failed == 0)
     #expect(
@@ -39,7 +41,7 @@ extension InstallerRealTests {
     options.dryRun = true
     let after = try await Installer(client: client).run(options)
     #expect(after.succeeded)
-    let outcomes = after.phases.flatMap(\.objectOutcomes).map(\.outcome)
-    #expect(!outcomes.isEmpty && outcomes.allSatisfy { $0 == "unchanged" }, "\(after.phases.flatMap(\.objectOutcomes))")
+    let outcomes = after.phases.flatMap(\.objectOutcomes)
+    #expect(!outcomes.isEmpty && outcomes.allSatisfy { !$0.changes }, "\(outcomes.map(\.json))")
   }
 }

@@ -16,18 +16,12 @@ struct UpgradeFailureTests {
     "a KServe v0.16.0 workload never ready: the upgrade stops at step 1 naming it, how to go on and back; going back re-applies v0.15.2; fixed, the same command goes forward"
   )
   func failedStepThenResume() async throws {
-    let fake = try await OwnFakeKube()
-    defer { fake.stop() }
-    let stack = try ModernStack()
-    let install = try await EngineTests.servestack(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
-    try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
-    _ = try await fake.backend.fakeControl(
-      .patch, "/fake/config", ["neverReady": ["kserve/llmisvc-controller-manager"]])
+    let fixture = try await UpgradeFixture.installed()
+    defer { fixture.stop() }
+    try await fixture.configureFake(["neverReady": ["kserve/llmisvc-controller-manager"]])
 
-    let command = ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests", "--timeout", "20s"] + stack.flags
-    let failed = try await EngineTests.servestack(command, kubeconfig: fake.kubeconfig)
+    let command = ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests", "--timeout", "20s"]
+    let failed = try await fixture.servestack(command)
     #expect(failed.status == 1, "\(failed.stdout)\n\(failed.stderr)")
     #expect(
       failed.stderr.contains("error: the upgrade stopped at step 1 (kserve v0.15.2 → v0.16.0)"), "\(failed.stderr)")
@@ -40,19 +34,19 @@ struct UpgradeFailureTests {
       failed.stderr.contains(
         "to go back to the versions installed before, run: servestack upgrade apply --to kserve-0.15"),
       "\(failed.stderr)")
-    let store = InstallStateStore(client: try fake.client())
+    let store = try fixture.store()
     let state = try await store.load()
     #expect(state.stack?.name == "kserve-0.15", "the state names the step's versions only once it is healthy")
     #expect(state[try PhaseName("kserve")]?.status == .failed)
     #expect(state.upgrade?.finished == false && state.upgrade?.target == "stack kserve-0.16")
 
     // Going back from the half-applied step re-applies v0.15.2 and prunes what v0.16.0 added.
-    let back = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.15", "--skip-tests", "--timeout", "2m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
+    let back = try await fixture.servestack([
+      "upgrade", "apply", "--to", "kserve-0.15", "--skip-tests", "--timeout", "2m",
+    ])
     #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
     #expect(back.stdout.contains("step 1/1 (rollback): kserve v0.16.0 → v0.15.2"), "\(back.stdout)")
-    let client = try fake.client()
+    let client = try fixture.client()
     #expect(
       try await client.getIfExists(
         ObjectReference(GroupVersionKind.deployment, namespace: "kserve", name: "llmisvc-controller-manager")) == nil)
@@ -60,8 +54,8 @@ struct UpgradeFailureTests {
     let kservePhase = try PhaseName("kserve")
     #expect(rolledBack[kservePhase]?.status == .succeeded && rolledBack[kservePhase]?.version == "v0.15.2")
 
-    _ = try await fake.backend.fakeControl(.patch, "/fake/config", ["neverReady": []])
-    let resumed = try await EngineTests.servestack(command, kubeconfig: fake.kubeconfig)
+    try await fixture.configureFake(["neverReady": []])
+    let resumed = try await fixture.servestack(command)
     #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
     #expect(resumed.stdout.contains("step 1/1: kserve v0.15.2 → v0.16.0"), "\(resumed.stdout)")
     let done = try await store.load()

@@ -23,18 +23,12 @@ struct UpgradeFakeTests {
     "install --stack kserve-0.15, upgrade plan --to kserve-0.16 (text and -o json), upgrade apply: KServe v0.16.0, nothing of v0.15.2 left that v0.16.0 lacks; rollback to kserve-0.15 prunes the v0.16-only objects (custom resources before their webhooks) but keeps another manager's"
   )
   func kserveSetUpgradeAndRollback() async throws {
-    let fake = try await OwnFakeKube()
-    defer { fake.stop() }
-    let stack = try ModernStack()
-    let install = try await EngineTests.servestack(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
-    try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
-    let client = try fake.client()
+    let fixture = try await UpgradeFixture.installed()
+    defer { fixture.stop() }
+    let client = try fixture.client()
     let store = InstallStateStore(client: client)
 
-    let plan = try await EngineTests.servestack(
-      ["upgrade", "plan", "--to", "kserve-0.16"] + stack.flags, kubeconfig: fake.kubeconfig)
+    let plan = try await fixture.servestack(["upgrade", "plan", "--to", "kserve-0.16"])
     #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
     #expect(plan.stdout.contains("installed: stack kserve-0.15"), "\(plan.stdout)")
     #expect(plan.stdout.contains("step 1: kserve v0.15.2 → v0.16.0"), "\(plan.stdout)")
@@ -44,8 +38,7 @@ struct UpgradeFakeTests {
       "\(plan.stdout)")
     #expect(plan.stdout.contains("to apply it: servestack upgrade apply --to kserve-0.16"), "\(plan.stdout)")
 
-    let json = try await EngineTests.servestack(
-      ["upgrade", "plan", "--to", "kserve-0.16", "-o", "json"] + stack.flags, kubeconfig: fake.kubeconfig)
+    let json = try await fixture.servestack(["upgrade", "plan", "--to", "kserve-0.16", "-o", "json"])
     #expect(json.status == 0, "\(json.stderr)")
     let report = try JSONValue(parsing: json.stdout)
     let steps = report["steps"]?.arrayValue ?? []
@@ -61,11 +54,12 @@ struct UpgradeFakeTests {
       "v0.16 adds objects: \(phases)")
     #expect((steps.first?["images"]?.arrayValue ?? []).contains { $0.stringValue?.hasSuffix(":v0.16.0") == true })
     // KServe v0.16.0 has every object v0.15.2 has (and 23 more): nothing of the old version to prune.
-    #expect((steps.first?["removed"]?.arrayValue ?? []).isEmpty, "\(String(describing: steps.first?["removed"]))")
+    let nothingRemoved = steps.first?["removed"]?.arrayValue ?? []
+    #expect(nothingRemoved.isEmpty, "\(nothingRemoved)")
 
-    let apply = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests", "--timeout", "5m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
+    let apply = try await fixture.servestack([
+      "upgrade", "apply", "--to", "kserve-0.16", "--skip-tests", "--timeout", "5m",
+    ])
     #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
     #expect(apply.stdout.contains("step 1/1: kserve v0.15.2 → v0.16.0"), "\(apply.stdout)")
     #expect(apply.stdout.contains("upgraded to"), "\(apply.stdout)")
@@ -83,13 +77,11 @@ struct UpgradeFakeTests {
         != nil)
 
     // Again: nothing to do.
-    let again = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests"] + stack.flags, kubeconfig: fake.kubeconfig)
+    let again = try await fixture.servestack(["upgrade", "apply", "--to", "kserve-0.16", "--skip-tests"])
     #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)\n\(again.stderr)")
 
     // Rollback: the plan lists v0.16.0's objects v0.15.2 lacks; one of them carries another manager's label.
-    let backPlan = try await EngineTests.servestack(
-      ["upgrade", "plan", "--to", "kserve-0.15", "-o", "json"] + stack.flags, kubeconfig: fake.kubeconfig)
+    let backPlan = try await fixture.servestack(["upgrade", "plan", "--to", "kserve-0.15", "-o", "json"])
     #expect(backPlan.status == 0, "\(backPlan.stderr)")
     let removed =
       ((try JSONValue(parsing: backPlan.stdout))[path: ["steps"]]?.arrayValue?.first?["removed"]?.arrayValue ?? [])
@@ -106,9 +98,9 @@ struct UpgradeFakeTests {
     labelled.labels = [StoredObject.managedByLabel: "someone-else"]
     _ = try await client.apply(labelled, options: ApplyOptions(force: true, fieldManager: "someone-else"))
 
-    let back = try await EngineTests.servestack(
-      ["upgrade", "apply", "--to", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
+    let back = try await fixture.servestack([
+      "upgrade", "apply", "--to", "kserve-0.15", "--skip-tests", "--timeout", "5m",
+    ])
     #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
     #expect(back.stdout.contains("step 1/1 (rollback): kserve v0.16.0 → v0.15.2"), "\(back.stdout)")
     #expect(
@@ -135,37 +127,33 @@ struct UpgradeFakeTests {
     "upgrade apply --component knative-serving --to v1.21.1 goes through every minor with its ingress; off-matrix refused until ignored; kill -9 mid-upgrade, the Lease refuses an install, then the same command resumes"
   )
   func knativeEveryMinorKillAndResume() async throws {
-    let fake = try await OwnFakeKube(config: ["version": "v1.33.2"])
-    defer { fake.stop() }
+    let fixture = try await UpgradeFixture.installed(config: ["version": "v1.33.2"])
+    defer { fixture.stop() }
     let binary = try #require(TestEnvironment.servestackBinary)
-    let stack = try ModernStack()
-    let install = try await EngineTests.servestack(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--timeout", "5m"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
-    try #require(install.status == 0, "\(install.stdout)\n\(install.stderr)")
-    let client = try fake.client()
+    let client = try fixture.client()
     let store = InstallStateStore(client: client)
 
-    let target =
-      ["upgrade", "apply", "--component", "knative-serving", "--to", "v1.21.1", "--skip-tests", "--timeout", "5m"]
-      + stack.flags
-    let refused = try await EngineTests.servestack(target, kubeconfig: fake.kubeconfig)
+    let target = [
+      "upgrade", "apply", "--component", "knative-serving", "--to", "v1.21.1", "--skip-tests", "--timeout", "5m",
+    ]
+    let refused = try await fixture.servestack(target)
     #expect(refused.status == 1, "\(refused.stdout)\n\(refused.stderr)")
     #expect(
       refused.stderr.contains("[off-matrix]") && refused.stderr.contains("--ignore-preflight-errors=off-matrix"),
       "\(refused.stderr)")
     #expect(try await store.load().stack?.name == "kserve-0.15", "nothing changed")
 
-    let skip = try await EngineTests.servestack(
-      ["upgrade", "plan", "--component", "knative-serving", "--to", "v1.17.0", "--direct"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
+    let skip = try await fixture.servestack([
+      "upgrade", "plan", "--component", "knative-serving", "--to", "v1.17.0", "--direct",
+    ])
     #expect(skip.status != 0)
     #expect(skip.stderr.contains("one minor version at a time"), "\(skip.stderr)")
 
     let command = target + ["--ignore-preflight-errors=off-matrix"]
-    let log = stack.cache.file("upgrade.log")
+    let log = fixture.stack.cache.file("upgrade.log")
     let child = try ChildProcess(
-      binary.path, command + ["-o", "json"], environment: ["KUBECONFIG": fake.kubeconfig, "NO_COLOR": "1"], logFile: log
+      binary.path, command + ["-o", "json"] + fixture.flags,
+      environment: ["KUBECONFIG": fixture.kubeconfig, "NO_COLOR": "1"], logFile: log
     )
     let deadline = Date().addingTimeInterval(240)
     while Date() < deadline, child.isRunning {
@@ -184,14 +172,14 @@ struct UpgradeFakeTests {
     #expect(killed.upgrade?.finished == false)
 
     // The upgrade's Lease is live: an install is refused.
-    let blocked = try await EngineTests.servestack(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--ignore-preflight-errors=all"] + stack.flags,
-      kubeconfig: fake.kubeconfig)
+    let blocked = try await fixture.servestack([
+      "install", "--stack", "kserve-0.15", "--skip-tests", "--ignore-preflight-errors=all",
+    ])
     #expect(blocked.status == 3, "\(blocked.stdout)\n\(blocked.stderr)")
     #expect(blocked.stderr.contains("another servestack install or uninstall is running"), "\(blocked.stderr)")
     try await Task.sleep(for: .seconds(31))
 
-    let resumed = try await EngineTests.servestack(command, kubeconfig: fake.kubeconfig)
+    let resumed = try await fixture.servestack(command)
     #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
     #expect(
       resumed.stdout.contains("resuming the upgrade to knative-serving v1.21.1 begun from kserve-0.15"),

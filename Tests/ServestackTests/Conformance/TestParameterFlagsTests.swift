@@ -1,0 +1,37 @@
+import Conformance
+import ServestackCore
+import Testing
+
+/// What `servestack test`'s own flags set, decided in the library so the command only parses and prints.
+@Suite("Test parameter flags: the flags' parameters, --set on top, bounds checked")
+struct TestParameterFlagsTests {
+  @Test("each flag sets its parameter and --set wins over a flag")
+  func mapping() throws {
+    let flags = TestParameterFlags(
+      modelRegistry: "10.0.0.5:5000/mirror/", loadConcurrency: 32, loadDuration: "2m",
+      dcgmURL: "http://dcgm:9400/metrics", assignments: ["loadDuration": "45s", "readyTimeout": "10m"])
+    #expect(
+      try flags.parameters() == [
+        "sklearnStorageUri": "oci://10.0.0.5:5000/mirror/models/sklearn-iris:1.0", "loadConcurrency": "32",
+        "loadDuration": "45s", "dcgmURL": "http://dcgm:9400/metrics", "readyTimeout": "10m",
+      ])
+    #expect(flags.httpConnections == 32)
+    #expect(try TestParameterFlags().parameters().isEmpty)
+    #expect(TestParameterFlags(loadConcurrency: 2).httpConnections == 8)
+  }
+
+  @Test(
+    "a load concurrency or duration out of range is refused with the flag in the message",
+    arguments: [
+      (TestParameterFlags(loadConcurrency: 0), "--load-concurrency 0 is out of range 1…256"),
+      (TestParameterFlags(loadConcurrency: 257), "--load-concurrency 257 is out of range 1…256"),
+      (TestParameterFlags(loadDuration: "31m"), "--load-duration 31m is out of range (0, 30m]"),
+      (TestParameterFlags(loadDuration: "soon"), "soon"),
+    ])
+  func refused(_ flags: TestParameterFlags, _ message: String) {
+    let error = #expect(throws: ConformanceError.self) { try flags.parameters() }
+    #expect(error?.code == .invalidOption)
+    #expect(error?.category.exitCode == 2)
+    #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+  }
+}

@@ -84,6 +84,13 @@ public struct TestParameters: Sendable, Hashable {
     return "oci://\(registry)/models/sklearn-iris:1.0"
   }
 
+  /// The overrides for the test phases after an install from an airgap bundle: the bundle's copy of the
+  /// sklearn-iris model (`modelURIs`, model name → `oci://…` in the private registry), or where it would
+  /// be in `registry` when the bundle carries none.
+  public static func airgap(registry: String, modelURIs: [String: String]) -> [String: String] {
+    ["sklearnStorageUri": modelURIs["sklearn-iris"] ?? airgapSklearnStorageUri(registry: registry)]
+  }
+
   public subscript(name: String) -> String? { values[name] }
 
   /// Parses a Go-style duration (`30s`, `5m`, `1m30s`, `500ms`), as flags and phase files write them.

@@ -26,6 +26,11 @@ public struct UpgradeOptions: Sendable {
   public var imageLister: PhasePlanner.ImageLister?
   /// CRD version analysis and stored-version migration (nil: no CRD changes are reported or migrated).
   public var crdHooks: (any CRDVersionHooks)?
+  /// Applied to every phase's objects before they are sent (an airgap bundle's images in the private registry).
+  public var rewrite: InstallOptions.ObjectRewriter?
+  /// The sets the installed one must be (an airgap bundle carries only their versions), and where they come
+  /// from for the refusal (`the bundle B.tar`); nil: any installed set.
+  public var requiredInstalled: (sets: [String], origin: String)?
 
   public init(
     target: UpgradeTarget, phases: URL? = nil, extraPhases: [URL] = [], parameters: PhaseParameters,
@@ -57,6 +62,7 @@ public struct UpgradeOptions: Sendable {
       phaseSet: phaseSet, parameters: parameters, fetcher: fetcher, timeout: timeout, preflight: nil, skipTests: true,
       stateNamespace: stateNamespace, leaseDuration: leaseDuration, verifyTimeout: verifyTimeout, command: command)
     options.imageLister = imageLister
+    options.rewrite = rewrite
     return options
   }
 }

@@ -67,29 +67,15 @@ extension Servestack {
         let registryOptions = try airgap.access.registryOptions()
         preflight.registry = registry
         preflight.registryProbe = airgap.registryProbe(registryOptions)
-        let printer = BundleProgressPrinter(enabled: outputOptions.output == .text && Terminal.standardError.isTTY)
-        let options = try airgap.airgapOptions(
-          registryOptions: registryOptions, parameters: try phaseOptions.overrides(), progress: printer.handler)
-        let ready: PreparedBundle
-        do {
-          ready = try await AirgapInstaller.prepare(
-            bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
-        } catch {
-          printer.finish()
-          throw error
-        }
-        printer.finish()
+        let ready = try await airgap.prepare(
+          registryOptions: registryOptions, parameters: try phaseOptions.overrides(), stack: phaseOptions.stack,
+          showProgress: outputOptions.output == .text)
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
         choice = nil
-        rewrite = { phase in try ready.rewrite(phase) }
-        testParameters["sklearnStorageUri"] =
-          ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
-        if outputOptions.output == .text {
-          Terminal.line(
-            "bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)"
-          )
-        }
+        rewrite = ready.objectRewriter
+        testParameters = TestParameters.airgap(registry: registry, modelURIs: ready.modelURIs)
+        if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(ready.summary)") }
       }
       var options = InstallOptions(
         phaseSet: source.phaseSet, parameters: source.parameters, fetcher: source.fetcher,

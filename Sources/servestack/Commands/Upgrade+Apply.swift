@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Phases
 import ServestackCore
 
@@ -22,12 +23,18 @@ extension Servestack.Upgrade {
       help: ArgumentHelp("Overall time limit per step, e.g. 20m (each phase also has its own).", valueName: "duration"))
     var timeout: String?
 
+    @OptionGroup var airgap: AirgapFlags
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      var options = try targetFlags.options(phaseOptions, state: state)
+      let bundle = try await prepareBundle()
+      defer { bundle?.cleanup() }
+      var options = try targetFlags.options(
+        phaseOptions, state: state,
+        target: try bundle.map { UpgradeTarget.stack(try $0.upgradeTarget(to: targetFlags.to)) })
+      if let bundle { options = try bundle.upgradeOptions(options) }
       do {
         options.timeout = try timeout.map { try GoDuration($0).duration }
       } catch {
@@ -41,11 +48,24 @@ extension Servestack.Upgrade {
       if !result.succeeded { throw ExitCode(1) }
     }
 
+    /// With --bundle: the bundle verified, extracted and its images pushed (nil without it).
+    func prepareBundle() async throws -> PreparedBundle? {
+      guard let bundle = airgap.bundle else { return nil }
+      guard targetFlags.component == nil else {
+        throw ValidationError("--component does not go with --bundle: the bundle names the set to move to")
+      }
+      let prepared = try await airgap.prepare(
+        registryOptions: try airgap.access.registryOptions(), parameters: try phaseOptions.overrides(), stack: nil,
+        showProgress: outputOptions.output == .text)
+      if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(prepared.summary)") }
+      return prepared
+    }
+
     var resumeCommand: String {
       var command = "servestack upgrade apply" + targetFlags.commandFlags + phaseOptions.commandFlags
       if pruneCrds { command += " --prune-crds" }
       if let timeout { command += " --timeout \(timeout)" }
-      return command + state.commandFlags + cluster.commandFlags
+      return command + airgap.commandFlags + state.commandFlags + cluster.commandFlags
     }
   }
 }

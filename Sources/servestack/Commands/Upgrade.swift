@@ -21,8 +21,9 @@ extension Servestack {
 struct UpgradeTargetFlags: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "The stack set to move to, or with --component that component's version.", valueName: "set|version"))
-  var to: String
+      "The stack set to move to, or with --component that component's version (with --bundle: the bundle's set by default).",
+      valueName: "set|version"))
+  var to: String?
 
   @Option(
     help: ArgumentHelp(
@@ -44,8 +45,10 @@ struct UpgradeTargetFlags: ParsableArguments {
 
   static let checks = [UpgradeFinding.offMatrix, UpgradeFinding.kubernetesVersion, "all"]
 
-  var target: UpgradeTarget {
-    component.map { .component($0, version: to) } ?? .stack(to)
+  /// The target the flags name (nil without --to).
+  var target: UpgradeTarget? {
+    guard let to else { return nil }
+    return component.map { .component($0, version: to) } ?? .stack(to)
   }
 
   /// The checks named, normalised (`OffMatrix` and `off-matrix` are the same).
@@ -64,7 +67,7 @@ struct UpgradeTargetFlags: ParsableArguments {
   }
 
   var commandFlags: String {
-    var flags = " " + target.flags
+    var flags = target.map { " " + $0.flags } ?? ""
     if direct { flags += " --direct" }
     if !ignorePreflightErrors.isEmpty {
       flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))"
@@ -72,10 +75,15 @@ struct UpgradeTargetFlags: ParsableArguments {
     return flags
   }
 
-  /// The engine's options from the shared phase flags.
-  func options(_ phaseOptions: PhaseOptions, state: StateOptions) throws -> UpgradeOptions {
+  /// The engine's options from the shared phase flags; `target` replaces the flags' (an airgap bundle's set).
+  func options(_ phaseOptions: PhaseOptions, state: StateOptions, target: UpgradeTarget? = nil) throws
+    -> UpgradeOptions
+  {
     guard phaseOptions.stack == nil else {
       throw ValidationError("--stack does not go with upgrade: name the set to move to with --to")
+    }
+    guard let target = target ?? self.target else {
+      throw ValidationError("--to is required: the stack set to move to, or with --component that component's version")
     }
     var options = UpgradeOptions(
       target: target, phases: phaseOptions.phases.map { URL(fileURLWithPath: $0) },

@@ -5,60 +5,70 @@ import ServestackCore
 import YAML
 
 extension BundleContent {
-  /// The content of a two-set bundle: `stack`'s phases as a one-set bundle carries them (what
-  /// `install --bundle` installs), the images of `upgradeFrom` and of every upgrade step between the two,
-  /// and under stacks/ the phase templates with the catalog cut to the versions carried (manifests by
-  /// `path:`), so that `install --bundle --stack` of either set and `upgrade apply --bundle` resolve
-  /// every step's phases inside the air gap, as they do online.
+  /// The content of a bundle of the catalog set `stack` (nil: the newest): its phases as phases/ carries
+  /// them (what `install --bundle` installs), and under stacks/ the phase templates with the catalog cut
+  /// to the versions carried (manifests by `path:`), so that the install state records the set installed
+  /// and an upgrade resolves each step's phases inside the air gap as it does online. With `upgradeFrom`,
+  /// a two-set bundle: that set's and every upgrade step's versions and images are carried too
+  /// (`install --bundle --stack` of either set, `upgrade apply --bundle`). A phase folder without a
+  /// catalog gives a bundle of phases/ only.
   ///
   /// #### Errors
-  /// ``BundleError`` `.phases`: no catalog, an unknown set, `upgradeFrom` the same set as `stack`, no
-  /// upgrade path between them (the planner's reason), a manifest that cannot be fetched.
+  /// ``BundleError`` `.phases`: an unknown set, `upgradeFrom` without a catalog or the same set as `stack`,
+  /// no upgrade path between them (the planner's reason), a manifest that cannot be fetched.
   public static func render(
-    phases: URL?, stack: String?, upgradeFrom: String, profile: Profile, fetcher: ManifestFetcher
+    phases: URL?, stack: String?, upgradeFrom: String?, profile: Profile, fetcher: ManifestFetcher
   ) async throws(BundleError) -> BundleContent {
     let target: PhaseSet
-    let catalog: VersionCatalog
-    let from: StackDefinition
-    let plan: UpgradePlan
+    let catalog: VersionCatalog?
+    var from: StackDefinition?
+    var steps: [UpgradeStep] = []
     var sets: [PhaseSet] = []
-    var templates: [PhaseSpec]
+    var templates: [PhaseSpec] = []
     do {
       target = try PhaseSet.resolve(phases: phases, stack: stack)
-      guard let found = try PhaseSet.catalog(phases: phases), let targetSet = target.stack else {
-        throw BundleError(
-          .phases,
-          "--upgrade-from \(upgradeFrom): the phase set \(target.origin) has no version catalog (versions/), so it has no stack sets to upgrade between"
-        )
+      catalog = try PhaseSet.catalog(phases: phases)
+      if let upgradeFrom {
+        guard let catalog, let targetSet = target.stack else {
+          throw BundleError(
+            .phases,
+            "--upgrade-from \(upgradeFrom): the phase set \(target.origin) has no version catalog (versions/), so it has no stack sets to upgrade between"
+          )
+        }
+        let source = try catalog.requireStack(upgradeFrom)
+        guard source.name != targetSet.name else {
+          throw BundleError(
+            .phases,
+            "--upgrade-from \(upgradeFrom) is the set the bundle installs; name the set installed on the cluster (servestack versions lists them)"
+          )
+        }
+        steps = try UpgradePlanner(catalog: catalog).plan(
+          installed: StackSelection(name: source.name, components: source.components), target: .stack(targetSet.name)
+        ).steps
+        sets.append(try PhaseSet.resolve(phases: phases, stack: source.name))
+        for step in steps.dropLast() { sets.append(try PhaseSet.resolve(phases: phases, step: step)) }
+        from = source
       }
-      catalog = found
-      from = try catalog.requireStack(upgradeFrom)
-      guard from.name != targetSet.name else {
-        throw BundleError(
-          .phases,
-          "--upgrade-from \(upgradeFrom) is the set the bundle installs; name the set installed on the cluster (servestack versions lists them)"
-        )
-      }
-      plan = try UpgradePlanner(catalog: catalog).plan(
-        installed: StackSelection(name: from.name, components: from.components), target: .stack(targetSet.name))
-      sets.append(try PhaseSet.resolve(phases: phases, stack: from.name))
-      for step in plan.steps.dropLast() { sets.append(try PhaseSet.resolve(phases: phases, step: step)) }
-      templates = try PhaseSet.sourceFiles(phases: phases).filter { $0.applies(to: profile) }
+      if catalog != nil { templates = try PhaseSet.sourceFiles(phases: phases).filter { $0.applies(to: profile) } }
     } catch let error as BundleError {
       throw error
     } catch {
-      throw BundleError(
-        .phases, "cannot pack the upgrade from \(upgradeFrom): \(error.userMessage)", cause: error)
+      throw BundleError(.phases, "cannot pack the stack sets: \(error.userMessage)", cause: error)
     }
     var content = try await render(phaseSet: target, profile: profile, fetcher: fetcher)
+    guard let catalog, let targetSet = target.stack, let definition = catalog.stack(named: targetSet.name) else {
+      return content
+    }
     for (index, set) in sets.enumerated() {
       let other = try await render(phaseSet: set, profile: profile, fetcher: fetcher)
-      if index == 0 { content.upgradeFrom = BundleDescriptor.StackSet(name: from.name, components: other.stack) }
+      if index == 0, let from {
+        content.upgradeFrom = BundleDescriptor.StackSet(name: from.name, components: other.stack)
+      }
       content.addObjects(of: other)
     }
     // The versions an upgrade passes through: the source's and every step's (the last step's are the target's).
     var carried: [String: Set<String>] = [:]
-    for (component, version) in from.components + plan.steps.flatMap(\.versions) {
+    for (component, version) in (from?.components ?? []) + definition.components + steps.flatMap(\.versions) {
       carried[component, default: []].insert(version)
     }
     templates.sort { $0.fileName < $1.fileName }
@@ -78,7 +88,7 @@ extension BundleContent {
       }
       files.append(try catalogFile("\(name).yaml", ["component": .string(name), "versions": .array(versions)]))
     }
-    let stacks: [JSONValue] = [from, try catalog.requireStackQuietly(target.stack?.name)].map { definition in
+    let stacks: [JSONValue] = ([from].compactMap { $0 } + [definition]).map { definition in
       var object: JSONObject = ["name": .string(definition.name)]
       if let description = definition.description { object["description"] = .string(description) }
       object["components"] = .object(
@@ -205,15 +215,5 @@ extension BundleContent {
     } catch {
       throw BundleError(.phases, "the bundle's catalog does not load: \(error.userMessage)", cause: error)
     }
-  }
-}
-
-extension VersionCatalog {
-  /// The set named `name` (the target's, known to exist).
-  fileprivate func requireStackQuietly(_ name: String?) throws(BundleError) -> StackDefinition {
-    guard let name, let found = stack(named: name) else {
-      throw BundleError(.phases, "the catalog has no set \(name ?? "(none)")")
-    }
-    return found
   }
 }

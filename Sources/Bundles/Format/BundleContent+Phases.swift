@@ -104,9 +104,9 @@ extension BundleCreator {
     return try await create(content: content, spec: spec, options: options)
   }
 
-  /// Creates a bundle of the catalog set `stack` (nil: the newest) of `phases` (nil: the built-in ones);
-  /// with `upgradeFrom`, a two-set bundle that also carries that set and every upgrade step from it
-  /// (``BundleContent/render(phases:stack:upgradeFrom:profile:fetcher:)``).
+  /// Creates a bundle of the catalog set `stack` (nil: the newest) of `phases` (nil: the built-in ones),
+  /// with stacks/; with `upgradeFrom`, a two-set bundle that also carries that set and every upgrade step
+  /// from it (``BundleContent/render(phases:stack:upgradeFrom:profile:fetcher:)``).
   ///
   /// #### Errors
   /// As ``create(spec:phaseSet:profile:fetcher:options:)``; `.phases` when the sets do not resolve.
@@ -114,15 +114,6 @@ extension BundleCreator {
     spec: BundleSpec, phases: URL?, stack: String?, upgradeFrom: String?, profile: Profile? = nil,
     fetcher: ManifestFetcher, options: BundleCreateOptions
   ) async throws(BundleError) -> BundleCreateResult {
-    guard let upgradeFrom else {
-      let phaseSet: PhaseSet
-      do {
-        phaseSet = try PhaseSet.resolve(phases: phases, stack: stack)
-      } catch {
-        throw BundleError(.phases, "cannot load the phases: \(error.userMessage)", cause: error)
-      }
-      return try await create(spec: spec, phaseSet: phaseSet, profile: profile, fetcher: fetcher, options: options)
-    }
     var spec = spec
     let chosen = try chooseProfile(spec, profile)
     spec.profile = chosen.rawValue

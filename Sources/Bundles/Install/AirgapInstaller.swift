@@ -135,7 +135,7 @@ public enum AirgapInstaller {
       leftoverCheck: LeftoverCheck(leftovers: leftovers, problems: problems), modelURIs: modelURIs)
   }
 
-  /// stacks/ and the set to load from it, for a two-set bundle; nil for a one-set bundle (phases/).
+  /// stacks/ and the set to load from it; nil for a bundle without stacks/ (phases/ is installed).
   ///
   /// #### Errors
   /// ``BundleError`` `.usage` when `stack` names a set the bundle does not carry.
@@ -143,7 +143,9 @@ public enum AirgapInstaller {
     folder: URL, name: String
   )? {
     let descriptor = extracted.descriptor
-    guard descriptor.upgradeFrom != nil else {
+    let folder = extracted.root.appendingPathComponent(BundleLayout.stacksDirectory)
+    let catalog = extracted.root.appendingPathComponent(BundleLayout.catalogDirectory)
+    guard descriptor.stackSet != nil, FileManager.default.fileExists(atPath: catalog.path) else {
       if let stack, stack != descriptor.stackSet {
         throw BundleError(
           .usage,
@@ -152,13 +154,15 @@ public enum AirgapInstaller {
       }
       return nil
     }
-    let sets = descriptor.stackSets
+    let sets = descriptor.upgradeFrom == nil ? [descriptor.stackSet ?? ""] : descriptor.stackSets
     let name = stack ?? descriptor.stackSet ?? ""
     guard sets.contains(name) else {
       throw BundleError(
-        .usage, "--stack \(name): the bundle carries the sets \(sets.joined(separator: " and ")); name one of them")
+        .usage,
+        "--stack \(name): the bundle carries the set\(sets.count == 1 ? "" : "s") \(sets.joined(separator: " and ")); name one of them, or make a bundle with servestack bundle create --stack \(name)"
+      )
     }
-    return (extracted.root.appendingPathComponent(BundleLayout.stacksDirectory), name)
+    return (folder, name)
   }
 
   /// References of `result` left to another registry, or in the private registry but not pushed.

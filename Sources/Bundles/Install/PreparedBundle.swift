@@ -14,7 +14,8 @@ public struct PreparedBundle: Sendable {
   public var descriptor: BundleDescriptor { bundle.descriptor }
   /// The private registry (`HOST[:PORT][/PREFIX]`) the images went to.
   public let registry: String
-  /// A two-set bundle's stacks/: the phase templates and the catalog every upgrade step resolves from.
+  /// The bundle's stacks/ (nil for a bundle without): the phase templates and the catalog the installed set
+  /// and every upgrade step resolve from.
   public let catalogDirectory: URL?
   public let phaseSet: PhaseSet
   public let profile: Profile
@@ -73,7 +74,7 @@ extension PreparedBundle {
   /// #### Errors
   /// ``BundleError`` `.usage` for a one-set bundle, or a `to` the bundle does not carry.
   public func upgradeTarget(to: String?) throws(BundleError) -> String {
-    guard catalogDirectory != nil, let target = descriptor.stackSet else {
+    guard catalogDirectory != nil, descriptor.upgradeFrom != nil, let target = descriptor.stackSet else {
       throw BundleError(
         .usage,
         "the bundle carries one stack set (\(descriptor.stackSet ?? "unnamed")) and nothing to upgrade from; make one with servestack bundle create --stack NEW --upgrade-from INSTALLED"

@@ -1,18 +1,20 @@
 import Phases
 import ServestackCore
 
-/// The check of a two-set bundle's sets: bundle.yaml names an upgrade source, so stacks/ must hold phase
-/// templates and a catalog that loads and defines both sets (`upgrade apply --bundle` resolves every step
-/// from them). A one-set bundle (no `upgradeFrom`) has nothing to check here.
+/// The check of a bundle's stack sets: when bundle.yaml names an upgrade source, or the bundle has stacks/,
+/// stacks/ must hold phase templates and a catalog that loads and defines the sets bundle.yaml names
+/// (install and `upgrade apply --bundle` resolve from them). A bundle without stacks/ (made from a phase
+/// folder without a catalog, or before stacks/) has nothing to check here.
 enum BundleStackSets {
-  /// The sets checked (upgrade source first; empty for a one-set bundle) and the problems found.
+  /// The sets checked (upgrade source first; empty for a bundle without stacks/) and the problems found.
   static func check(descriptor bytes: [UInt8]?, files: [String: [UInt8]]) -> (
     sets: [String], problems: [BundleVerification.Problem]
   ) {
+    let hasStacks = files.keys.contains { $0.hasPrefix(BundleLayout.stacksDirectory + "/") }
     guard let bytes, let descriptor = try? BundleDescriptor(yaml: bytes, source: BundleLayout.descriptorFile),
-      descriptor.upgradeFrom != nil
+      descriptor.upgradeFrom != nil || hasStacks
     else { return ([], []) }
-    let sets = descriptor.stackSets
+    let sets = descriptor.upgradeFrom != nil ? descriptor.stackSets : [descriptor.stackSet].compactMap { $0 }
     func problem(_ message: String) -> BundleVerification.Problem {
       .init(kind: .stackSets, path: BundleLayout.stacksDirectory, message: message)
     }

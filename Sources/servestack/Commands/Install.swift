@@ -49,11 +49,8 @@ extension Servestack {
       }
       let client = try cluster.client()
       var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
-      var choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
-      var source = (
-        phaseSet: try choice?.phaseSet ?? phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(),
-        fetcher: try phaseOptions.fetcher()
-      )
+      let choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
+      let source: (phaseSet: PhaseSet, parameters: PhaseParameters, fetcher: ManifestFetcher)
       var rewrite: InstallOptions.ObjectRewriter?
       var testParameters: [String: String] = [:]
       var prepared: PreparedBundle?
@@ -72,10 +69,13 @@ extension Servestack {
           showProgress: outputOptions.output == .text)
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
-        choice = nil
         rewrite = ready.objectRewriter
         testParameters = TestParameters.airgap(registry: registry, modelURIs: ready.modelURIs)
         if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(ready.summary)") }
+      } else {
+        source = (
+          try choice?.phaseSet ?? phaseOptions.phaseSet(), try phaseOptions.parameters(), try phaseOptions.fetcher()
+        )
       }
       var options = InstallOptions(
         phaseSet: source.phaseSet, parameters: source.parameters, fetcher: source.fetcher,

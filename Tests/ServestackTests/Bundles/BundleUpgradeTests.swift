@@ -8,8 +8,8 @@ import ServestackCore
 import TestSupport
 import Testing
 
-/// Two-set bundles: `bundle create --stack kserve-0.16 --upgrade-from kserve-0.15`, then `install --bundle
-/// --stack kserve-0.15` and `upgrade apply --bundle` on the fake modern apiserver, images from one real
+/// Two-set bundles: `bundle create --stack kserve-0.16 --upgrade-from kserve-0.15`, then `install --bundle`
+/// of a kserve-0.15 bundle and `upgrade apply --bundle` of the two-set one on the fake modern apiserver, images from one real
 /// docker-registry (standing in for the internet) to another (the private one). The `raw` profile: the
 /// serverless profiles name Knative images by digest, which no test registry can serve under the upstream
 /// digest (as in BundleBuiltinSpecTests).
@@ -36,7 +36,7 @@ struct BundleUpgradeTests {
   }
 
   @Test(
-    "a raw bundle of kserve-0.16 with --upgrade-from kserve-0.15 carries both sets and each image once; kserve-0.15 installs from it, upgrade apply --bundle moves to kserve-0.16 with every image from the private registry, and an installed set the bundle does not carry is refused"
+    "a raw bundle of kserve-0.16 with --upgrade-from kserve-0.15 carries both sets and each image once; after kserve-0.15 from a one-set bundle, upgrade apply --bundle moves to kserve-0.16 with every image from the private registry, and an installed set the bundle does not carry is refused"
   )
   func twoSetBundleInstallsAndUpgrades() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
@@ -108,21 +108,41 @@ struct BundleUpgradeTests {
     #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     #expect(verify.stdout.contains("stack sets kserve-0.15 → kserve-0.16 defined in stacks/"), "\(verify.stdout)")
 
-    // install --bundle --stack kserve-0.15, then upgrade apply --bundle: no --mirror, so a manifest read
-    // from anywhere but the bundle would fail.
+    // Last year's bundle: kserve-0.15 alone (one set, with stacks/ so the install records its set).
+    let old = directory.file("kserve-0.15.tar").path
+    var createOld = create
+    createOld[createOld.firstIndex(of: "kserve-0.16")!] = "kserve-0.15"
+    createOld.removeSubrange(
+      createOld.firstIndex(of: "--upgrade-from")!...createOld.firstIndex(of: "--upgrade-from")! + 1)
+    createOld[createOld.firstIndex(of: bundle)!] = old
+    let createdOld = try await Self.run(createOld, environment)
+    try #require(createdOld.status == 0, "\(createdOld.stdout)\(createdOld.stderr)")
+    let verifyOld = try await Self.run(["bundle", "verify", old], environment)
+    #expect(verifyOld.stdout.contains("stack sets kserve-0.15 defined in stacks/"), "\(verifyOld.stdout)")
+
+    // install --bundle of last year's bundle, then upgrade apply --bundle of the two-set one: no --mirror,
+    // so a manifest read from anywhere but the bundles would fail.
     let target = try await TestRegistry.start()
     let fake = try await OwnFakeKube()
     defer { fake.stop() }
-    let airgap = [
-      "--bundle", bundle, "--registry", "\(target.host)/site", "--plain-http", "--kubeconfig", fake.kubeconfig,
-    ]
+    let registry = ["--registry", "\(target.host)/site", "--plain-http", "--kubeconfig", fake.kubeconfig]
+    let airgap = ["--bundle", bundle] + registry
+    let wrongSet = try await Self.run(
+      ["install", "--stack", "kserve-0.14", "--skip-tests"] + airgap + ["--work-dir", directory.file("work").path],
+      environment)
+    #expect(wrongSet.status != 0)
+    #expect(
+      wrongSet.stderr.contains("--stack kserve-0.14: the bundle carries the sets kserve-0.15 and kserve-0.16"),
+      "\(wrongSet.stderr)")
     let install = try await Self.run(
-      ["install", "--stack", "kserve-0.15", "--skip-tests", "--ignore-preflight-errors=all", "--timeout", "180s"]
-        + airgap + ["--work-dir", directory.file("work").path, "-o", "json"], environment)
+      ["install", "--skip-tests", "--ignore-preflight-errors=all", "--timeout", "180s", "--bundle", old] + registry
+        + ["--work-dir", directory.file("work").path, "-o", "json"], environment)
     try #require(install.status == 0, "stderr: \(install.stderr)\nstdout: \(install.stdout.suffix(3000))")
     let client = try fake.client()
     let store = InstallStateStore(client: client)
     #expect(try await store.load().stack?.name == "kserve-0.15")
+    let before = try await UpgradeFakeTests.images(client, "kserve", "kserve-controller-manager")
+    #expect(before.contains("\(target.host)/site/kserve/kserve-controller:v0.15.2"), "\(before)")
 
     let upgrade = try await Self.run(
       ["upgrade", "apply", "--timeout", "3m"] + airgap + ["--work-dir", directory.file("work").path], environment)

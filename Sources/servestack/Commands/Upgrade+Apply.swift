@@ -29,12 +29,10 @@ extension Servestack.Upgrade {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let bundle = try await prepareBundle()
+      let (base, bundle) = try await targetFlags.options(
+        phaseOptions, state: state, airgap: airgap, text: outputOptions.output == .text)
       defer { bundle?.cleanup() }
-      var options = try targetFlags.options(
-        phaseOptions, state: state,
-        target: try bundle.map { UpgradeTarget.stack(try $0.upgradeTarget(to: targetFlags.to)) })
-      if let bundle { options = try bundle.upgradeOptions(options) }
+      var options = base
       do {
         options.timeout = try timeout.map { try GoDuration($0).duration }
       } catch {
@@ -46,19 +44,6 @@ extension Servestack.Upgrade {
       let result = try await Upgrader(client: try cluster.client()).apply(options, events: printer.sink)
       printer.summary(result)
       if !result.succeeded { throw ExitCode(1) }
-    }
-
-    /// With --bundle: the bundle verified, extracted and its images pushed (nil without it).
-    func prepareBundle() async throws -> PreparedBundle? {
-      guard let bundle = airgap.bundle else { return nil }
-      guard targetFlags.component == nil else {
-        throw ValidationError("--component does not go with --bundle: the bundle names the set to move to")
-      }
-      let prepared = try await airgap.prepare(
-        registryOptions: try airgap.access.registryOptions(), parameters: try phaseOptions.overrides(), stack: nil,
-        showProgress: outputOptions.output == .text)
-      if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(prepared.summary)") }
-      return prepared
     }
 
     var resumeCommand: String {

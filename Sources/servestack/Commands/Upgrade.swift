@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Foundation
 import Phases
 import ServestackCore
@@ -92,5 +93,29 @@ struct UpgradeTargetFlags: ParsableArguments {
     options.imageLister = PhaseOptions.imageLister
     options.crdHooks = KubeCRDVersionHooks()
     return options
+  }
+}
+
+extension UpgradeTargetFlags {
+  /// The engine's options, from an airgap bundle with --bundle: the bundle verified, extracted, its images
+  /// pushed, and the options reading its phases, catalog and manifests (call ``PreparedBundle/cleanup()``).
+  func options(_ phaseOptions: PhaseOptions, state: StateOptions, airgap: AirgapFlags, text: Bool) async throws
+    -> (UpgradeOptions, PreparedBundle?)
+  {
+    guard let bundle = airgap.bundle else { return (try options(phaseOptions, state: state), nil) }
+    guard component == nil else {
+      throw ValidationError("--component does not go with --bundle: the bundle names the set to move to")
+    }
+    let prepared = try await airgap.prepare(
+      registryOptions: try airgap.access.registryOptions(), parameters: try phaseOptions.overrides(), stack: nil,
+      showProgress: text)
+    do {
+      if text { Terminal.line("bundle \(bundle): \(prepared.summary)") }
+      let target = UpgradeTarget.stack(try prepared.upgradeTarget(to: to))
+      return (try prepared.upgradeOptions(try options(phaseOptions, state: state, target: target)), prepared)
+    } catch {
+      prepared.cleanup()
+      throw error
+    }
   }
 }

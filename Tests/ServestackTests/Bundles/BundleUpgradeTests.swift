@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// Two-set bundles: `bundle create --stack kserve-0.16 --upgrade-from kserve-0.15`, then `install --bundle`
-/// of a kserve-0.15 bundle and `upgrade apply --bundle` of the two-set one on the fake modern apiserver, images from one real
+/// of a kserve-0.15 bundle and `upgrade plan|apply --bundle` of the two-set one on the fake modern apiserver, images from one real
 /// docker-registry (standing in for the internet) to another (the private one). The `raw` profile: the
 /// serverless profiles name Knative images by digest, which no test registry can serve under the upstream
 /// digest (as in BundleBuiltinSpecTests).
@@ -36,7 +36,7 @@ struct BundleUpgradeTests {
   }
 
   @Test(
-    "a raw bundle of kserve-0.16 with --upgrade-from kserve-0.15 carries both sets and each image once; after kserve-0.15 from a one-set bundle, upgrade apply --bundle moves to kserve-0.16 with every image from the private registry, and an installed set the bundle does not carry is refused"
+    "a raw bundle of kserve-0.16 with --upgrade-from kserve-0.15 carries both sets and each image once; after kserve-0.15 from a one-set bundle, upgrade plan --bundle lists the step and upgrade apply --bundle moves to kserve-0.16 with every image from the private registry, and an installed set the bundle does not carry is refused"
   )
   func twoSetBundleInstallsAndUpgrades() async throws {
     let fixtures = try #require(TestEnvironment.upstreamFixtures)
@@ -143,6 +143,13 @@ struct BundleUpgradeTests {
     #expect(try await store.load().stack?.name == "kserve-0.15")
     let before = try await UpgradeFakeTests.images(client, "kserve", "kserve-controller-manager")
     #expect(before.contains("\(target.host)/site/kserve/kserve-controller:v0.15.2"), "\(before)")
+
+    let plan = try await Self.run(
+      ["upgrade", "plan"] + airgap + ["--work-dir", directory.file("work").path], environment)
+    #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
+    #expect(plan.stdout.contains("installed: stack kserve-0.15"), "\(plan.stdout)")
+    #expect(plan.stdout.contains("step 1: kserve v0.15.2 → v0.16.0"), "\(plan.stdout)")
+    #expect(plan.stdout.contains("to apply it: servestack upgrade apply --bundle \(bundle)"), "\(plan.stdout)")
 
     let upgrade = try await Self.run(
       ["upgrade", "apply", "--timeout", "3m"] + airgap + ["--work-dir", directory.file("work").path], environment)

@@ -1,5 +1,8 @@
 import Bundles
 import Foundation
+import Images
+import Phases
+import Registry
 import ServestackCore
 import TestSupport
 import Testing
@@ -104,5 +107,52 @@ struct BundleStackSetTests {
     #expect(
       outside.problems.contains { $0.kind == .unsafeReference && $0.path == "stacks/versions/demo.yaml" },
       "\(outside.summary)")
+  }
+
+  /// The serverless profile cannot run end to end from a bundle in tests (its Knative images are pinned by
+  /// digest, which no test registry serves under the upstream digest), so its two-set content is checked
+  /// the way install and upgrade read it: stacks/ loads, both sets resolve and render offline from the
+  /// bundle's manifests, and the plan between them is the catalog's.
+  @Test(
+    "a serverless two-set bundle's stacks/ resolves both sets and renders them from the bundle's manifests alone",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (SERVESTACK_SHARED)"))
+  func serverlessTwoSetContent() async throws {
+    let fixtures = try #require(TestEnvironment.upstreamFixtures)
+    let mirror = try ManifestMirror(fixtures: fixtures)
+    let directory = try TemporaryDirectory(prefix: "servestack-two-set-serverless")
+    defer { directory.remove() }
+    let fetcher = try ManifestFetcher(
+      options: .init(cacheDirectory: directory.file("manifest-cache"), mirror: mirror.base))
+    let content = try await BundleContent.render(
+      phases: nil, stack: "kserve-0.16", upgradeFrom: "kserve-0.15", profile: .serverless, fetcher: fetcher)
+    #expect(content.upgradeFrom?.name == "kserve-0.15" && content.stackSet == "kserve-0.16")
+    let references = content.extraction.references
+    #expect(references.contains { $0.repository.hasPrefix("knative-releases/") && $0.digest != nil })
+    for version in ["v0.15.2", "v0.16.0"] {
+      #expect(references.contains { $0.repository == "kserve/kserve-controller" && $0.tag == version })
+    }
+    for file in content.stackFiles { try directory.write("bundle/stacks/\(file.fileName)", file.text) }
+    for manifest in content.manifestFiles {
+      let url = directory.file("bundle/\(manifest.path)")
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(manifest.bytes).write(to: url)
+    }
+    let stacks = directory.file("bundle/stacks")
+    let catalog = try #require(try CatalogLoader.load(phaseFolder: stacks))
+    #expect(catalog.stacks.map(\.name) == ["kserve-0.15", "kserve-0.16"])
+    #expect(catalog.components["kserve"]?.versions.map(\.version) == ["v0.15.2", "v0.16.0"])
+    let offline = try ManifestFetcher(
+      options: .init(cacheDirectory: directory.file("offline-cache"), offline: true))
+    for name in ["kserve-0.15", "kserve-0.16"] {
+      let set = try PhaseSet.load(directory: stacks, stack: name)
+      #expect(set.stack?.name == name)
+      let rendered = try await PhaseRenderer(fetcher: offline, parameters: try PhaseParameters(profile: .serverless))
+        .render(set.selection(profile: .serverless, kinds: [.install]))
+      #expect(rendered.contains { $0.name.rawValue == "knative-serving" && !$0.objects.isEmpty }, "\(name)")
+    }
+    let from = try #require(catalog.stack(named: "kserve-0.15"))
+    let plan = try UpgradePlanner(catalog: catalog).plan(
+      installed: StackSelection(name: from.name, components: from.components), target: .stack("kserve-0.16"))
+    #expect(plan.steps.map(\.summary) == ["kserve v0.15.2 → v0.16.0"])
   }
 }

@@ -98,7 +98,7 @@ extension PreparedBundle {
     options.fetcher = try fetcher()
     options.parameters = parameters
     options.rewrite = objectRewriter
-    options.requiredInstalled = (descriptor.stackSets, "the bundle \(descriptor.name)")
+    options.requiredInstalled = (descriptor.stackSets, "the bundle '\(descriptor.name)'")
     return options
   }
 }

@@ -176,7 +176,8 @@ struct BundleUpgradeTests {
     #expect(refused.status != 0)
     #expect(
       refused.stderr.contains(
-        "carries the stack sets kserve-0.15 and kserve-0.16, and the cluster has kserve-0.14 installed"),
+        "the bundle 'raw' carries the stack sets kserve-0.15 and kserve-0.16, and the cluster has kserve-0.14 installed: it cannot upgrade from there; make a bundle for this cluster with servestack bundle create --stack kserve-0.16 --upgrade-from kserve-0.14"
+      ),
       "\(refused.stdout)\n\(refused.stderr)")
   }
 }

@@ -138,9 +138,9 @@ extension BundleContent {
     return packed
   }
 
-  /// One catalog version as stacks/versions/ writes it: the manifests of phases the bundle carries fetched
-  /// into manifests/<component>/<version>/ and named by `path:` (sha256 kept); the others keep their URLs
-  /// (no phase of the bundle's profile applies them).
+  /// One catalog version as stacks/versions/ writes it: the manifests of phases the bundle carries (and
+  /// local files) fetched into manifests/<component>/<version>/ and named by `path:` (sha256 kept); the
+  /// other URLs stay (no phase of the bundle's profile applies them).
   mutating func catalogEntry(
     _ version: CatalogVersion, component: String, templates: [PhaseSpec], phaseNames: Set<PhaseName>,
     carried: [String: Set<String>], fetcher: ManifestFetcher
@@ -150,7 +150,10 @@ extension BundleContent {
     for manifest in version.manifests {
       var entry = manifest.document.objectValue ?? [:]
       if let phase = manifest.phase { entry["phase"] = .string(phase.rawValue) }
-      guard let phase = manifest.phase ?? own, phaseNames.contains(phase) else {
+      // A local file (a site's catalog) is carried even when unused: a path of the packing host would make
+      // the bundle fail verification.
+      let used = (manifest.phase ?? own).map { phaseNames.contains($0) } ?? false
+      guard used || entry["path"] != nil else {
         manifests.append(.object(entry))
         continue
       }

@@ -155,4 +155,36 @@ struct BundleStackSetTests {
       installed: StackSelection(name: from.name, components: from.components), target: .stack("kserve-0.16"))
     #expect(plan.steps.map(\.summary) == ["kserve v0.15.2 → v0.16.0"])
   }
+
+  /// A site's catalog may name manifests by local path; one of a component the profile does not apply (Istio
+  /// for raw) is still carried, or its absolute path of the packing host would fail the bundle's verification.
+  @Test(
+    "a local catalog manifest outside the profile is carried by path inside the bundle",
+    .enabled(if: TestEnvironment.hasUpstreamFixtures, "needs ../shared/fixtures/upstream (SERVESTACK_SHARED)"))
+  func localCatalogManifestCarried() async throws {
+    let fixtures = try #require(TestEnvironment.upstreamFixtures)
+    let mirror = try ManifestMirror(fixtures: fixtures)
+    let folder = try CatalogTests.builtinCopy()
+    let local = "apiVersion: v1\nkind: Namespace\nmetadata: {name: istio-system}\n"
+    let file = try folder.write("local/istio.yaml", local)
+    var istio = try String(contentsOf: folder.url.appendingPathComponent("versions/istio.yaml"), encoding: .utf8)
+    istio = istio.replacingOccurrences(
+      of:
+        "url: https://raw.githubusercontent.com/knative-extensions/net-istio/knative-v1.20.0/third_party/istio-latest/istio-kind-no-mesh/istio.yaml",
+      with: "path: \(file.path)")
+    istio = istio.replacingOccurrences(
+      of: "24f7b2cbc0e37cda5894e9d6776c674c948bb44fa1fd50d6059c04925fb74cb3",
+      with: Digest.sha256(Array(local.utf8)).hex)
+    try folder.write("versions/istio.yaml", istio)
+    let directory = try TemporaryDirectory(prefix: "servestack-local-catalog")
+    defer { directory.remove() }
+    let fetcher = try ManifestFetcher(
+      options: .init(cacheDirectory: directory.file("manifest-cache"), mirror: mirror.base))
+    let content = try await BundleContent.render(
+      phases: folder.url, stack: "kserve-0.16", upgradeFrom: "kserve-0.15", profile: .raw, fetcher: fetcher)
+    let catalog = try #require(content.stackFiles.first { $0.fileName == "versions/istio.yaml" }).text
+    #expect(catalog.contains("path: ../../manifests/istio/1.27.1/istio.yaml"), "\(catalog)")
+    #expect(!catalog.contains(file.path), "\(catalog)")
+    #expect(content.manifestFiles.contains { $0.path == "manifests/istio/1.27.1/istio.yaml" })
+  }
 }

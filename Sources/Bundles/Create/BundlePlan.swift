@@ -80,7 +80,8 @@ struct BundlePlan {
       models: modelRecords,
       totals: BundleDescriptor.Totals(
         images: imageRecords.count + modelRecords.count, blobs: configBlobs.count + layerBlobs.count,
-        bytes: blobBytes + Int64(indexBytes.count + layoutBytes.count)))
+        bytes: blobBytes + Int64(indexBytes.count + layoutBytes.count)), stackSet: content.stackSet,
+      upgradeFrom: content.upgradeFrom)
     var entries: [BundleEntry] = [
       .bytes(path: BundleLayout.descriptorFile, Array(try descriptor.yaml().utf8)),
       .bytes(path: BundleLayout.ociLayoutFile, layoutBytes),
@@ -90,6 +91,7 @@ struct BundlePlan {
     entries += manifestBlobs.map { .bytes(path: BundleLayout.blobPath($0.0), $0.1) }
     entries += configBlobs.map(blobEntry)
     entries += content.phaseFiles.map { .bytes(path: BundleLayout.phasePath($0.fileName), Array($0.text.utf8)) }
+    entries += content.stackFiles.map { .bytes(path: BundleLayout.stackPath($0.fileName), Array($0.text.utf8)) }
     entries += content.manifestFiles.map { .bytes(path: $0.path, $0.bytes) }
     entries += content.imageLists.map {
       .bytes(path: BundleLayout.imageListPath("\($0.name).txt"), Array($0.text.utf8))

@@ -1,3 +1,4 @@
+public import Foundation
 import Images
 public import Phases
 import ServestackCore
@@ -67,7 +68,7 @@ extension BundleContent {
     }
     return BundleContent(
       profile: profile.rawValue, stack: stack, phaseFiles: phaseFiles, manifestFiles: manifestFiles,
-      objectsByComponent: objects)
+      objectsByComponent: objects, stackSet: phaseSet.stack?.name)
   }
 
   /// The phase file with its `manifests:` replaced by `entries` (only those of the bundle's profile).
@@ -96,19 +97,38 @@ extension BundleCreator {
     options: BundleCreateOptions
   ) async throws(BundleError) -> BundleCreateResult {
     var spec = spec
-    let chosen: Profile
-    if let profile {
-      chosen = profile
-    } else {
-      do throws(ValueError) {
-        chosen = try Profile(parsing: spec.profile)
-      } catch {
-        throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
-      }
-    }
+    let chosen = try chooseProfile(spec, profile)
     spec.profile = chosen.rawValue
     options.progress?(BundleProgress(stage: .manifests))
     let content = try await BundleContent.render(phaseSet: phaseSet, profile: chosen, fetcher: fetcher)
     return try await create(content: content, spec: spec, options: options)
+  }
+
+  /// Creates a bundle of the catalog set `stack` (nil: the newest) of `phases` (nil: the built-in ones),
+  /// with stacks/; with `upgradeFrom`, a two-set bundle that also carries that set and every upgrade step
+  /// from it (``BundleContent/render(phases:stack:upgradeFrom:profile:fetcher:)``).
+  ///
+  /// #### Errors
+  /// As ``create(spec:phaseSet:profile:fetcher:options:)``; `.phases` when the sets do not resolve.
+  public static func create(
+    spec: BundleSpec, phases: URL?, stack: String?, upgradeFrom: String?, profile: Profile? = nil,
+    fetcher: ManifestFetcher, options: BundleCreateOptions
+  ) async throws(BundleError) -> BundleCreateResult {
+    var spec = spec
+    let chosen = try chooseProfile(spec, profile)
+    spec.profile = chosen.rawValue
+    options.progress?(BundleProgress(stage: .manifests))
+    let content = try await BundleContent.render(
+      phases: phases, stack: stack, upgradeFrom: upgradeFrom, profile: chosen, fetcher: fetcher)
+    return try await create(content: content, spec: spec, options: options)
+  }
+
+  static func chooseProfile(_ spec: BundleSpec, _ profile: Profile?) throws(BundleError) -> Profile {
+    if let profile { return profile }
+    do throws(ValueError) {
+      return try Profile(parsing: spec.profile)
+    } catch {
+      throw BundleError(.invalidSpec, "bundle spec \(spec.origin): \(error)")
+    }
   }
 }

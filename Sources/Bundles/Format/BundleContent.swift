@@ -41,16 +41,23 @@ public struct BundleContent: Sendable {
   public var manifestFiles: [ManifestFile]
   /// Rendered objects by component (for image lists) — every object whose images the bundle must carry.
   public var objectsByComponent: [(component: ComponentVersion, objects: [JSONValue])]
+  /// The catalog set `stack` is, when the phases came from a catalog.
+  public var stackSet: String?
+  /// A two-set bundle's upgrade source, and its files under stacks/ (templates and `versions/`).
+  public var upgradeFrom: BundleDescriptor.StackSet?
+  public var stackFiles: [PhaseFile] = []
 
   public init(
     profile: String, stack: [(component: String, version: String)], phaseFiles: [PhaseFile],
-    manifestFiles: [ManifestFile], objectsByComponent: [(component: ComponentVersion, objects: [JSONValue])]
+    manifestFiles: [ManifestFile], objectsByComponent: [(component: ComponentVersion, objects: [JSONValue])],
+    stackSet: String? = nil
   ) {
     self.profile = profile
     self.stack = stack
     self.phaseFiles = phaseFiles
     self.manifestFiles = manifestFiles
     self.objectsByComponent = objectsByComponent
+    self.stackSet = stackSet
   }
 
   /// Content with no phases or manifests: a bundle of the spec's extra images and models only.

@@ -54,6 +54,28 @@ public struct BundleDescriptor: Sendable, Equatable {
     }
   }
 
+  /// A named stack set: its name and its components' versions, in install order.
+  public struct StackSet: Sendable, Equatable {
+    public var name: String
+    public var components: [(component: String, version: String)]
+
+    public init(name: String, components: [(component: String, version: String)]) {
+      self.name = name
+      self.components = components
+    }
+
+    public static func == (a: StackSet, b: StackSet) -> Bool {
+      a.name == b.name && a.components.elementsEqual(b.components) { $0 == $1 }
+    }
+
+    var json: JSONValue {
+      [
+        "name": .string(name),
+        "stack": .object(JSONObject(uniqueKeysWithValues: components.map { ($0.component, .string($0.version)) })),
+      ]
+    }
+  }
+
   public struct Totals: Sendable, Equatable {
     public var images: Int
     /// Distinct blobs (layers and configs; manifests not counted).
@@ -81,10 +103,16 @@ public struct BundleDescriptor: Sendable, Equatable {
   public var images: [Image]
   public var models: [Model]
   public var totals: Totals
+  /// The catalog set `stack` is (nil: a bundle of a phase folder without a catalog, or from before sets).
+  public var stackSet: String?
+  /// The set a two-set bundle upgrades from (`bundle create --upgrade-from`); nil: a one-set bundle.
+  /// Its versions, those of `stack` and of every step between them are carried, with stacks/.
+  public var upgradeFrom: StackSet?
 
   public init(
     name: String, toolVersion: String, created: Date, profile: String, stack: [(component: String, version: String)],
-    platforms: [String], phases: [String], images: [Image], models: [Model], totals: Totals
+    platforms: [String], phases: [String], images: [Image], models: [Model], totals: Totals, stackSet: String? = nil,
+    upgradeFrom: StackSet? = nil
   ) {
     self.name = name
     self.toolVersion = toolVersion
@@ -96,6 +124,14 @@ public struct BundleDescriptor: Sendable, Equatable {
     self.images = images
     self.models = models
     self.totals = totals
+    self.stackSet = stackSet
+    self.upgradeFrom = upgradeFrom
+  }
+
+  /// The sets of a two-set bundle, upgrade source first (empty for a one-set bundle).
+  public var stackSets: [String] {
+    guard let upgradeFrom else { return [] }
+    return [upgradeFrom.name, stackSet ?? "(unnamed)"]
   }
 
   public static func == (a: BundleDescriptor, b: BundleDescriptor) -> Bool {
@@ -128,7 +164,7 @@ public struct BundleDescriptor: Sendable, Equatable {
       object["size"] = .int(Int(model.size))
       return .object(object)
     }
-    return [
+    var object: JSONObject = [
       "formatVersion": .int(formatVersion),
       "name": .string(name),
       "toolVersion": .string(toolVersion),
@@ -141,6 +177,9 @@ public struct BundleDescriptor: Sendable, Equatable {
       "images": .array(imageValues),
       "models": .array(modelValues),
     ]
+    if let stackSet { object["stackSet"] = .string(stackSet) }
+    if let upgradeFrom { object["upgradeFrom"] = upgradeFrom.json }
+    return .object(object)
   }
 
   /// bundle.yaml's text.
@@ -214,15 +253,26 @@ public struct BundleDescriptor: Sendable, Equatable {
       )
     }
     let totals = document["totals"]
+    var upgradeFrom: StackSet?
+    if let from = document["upgradeFrom"] {
+      // A bundle without the field is a one-set bundle (all bundles before two-set ones).
+      guard let fromName = from["name"]?.stringValue, let fromStack = from["stack"]?.objectValue else {
+        throw bad("upgradeFrom", "needs a name and a stack")
+      }
+      upgradeFrom = StackSet(name: fromName, components: Self.components(fromStack))
+    }
     self.init(
       name: name, toolVersion: document["toolVersion"]?.stringValue ?? "unknown", created: created, profile: profile,
-      stack: (document["stack"]?.objectValue ?? [:]).compactMap { key, value in
-        value.stringValue.map { (component: key, version: $0) }
-      },
+      stack: Self.components(document["stack"]?.objectValue ?? [:]),
       platforms: document["platforms"]?.arrayValue?.compactMap(\.stringValue) ?? [],
       phases: document["phases"]?.arrayValue?.compactMap(\.stringValue) ?? [], images: images, models: models,
       totals: Totals(
         images: totals?["images"]?.intValue ?? images.count, blobs: totals?["blobs"]?.intValue ?? 0,
-        bytes: Int64(totals?["bytes"]?.intValue ?? 0)))
+        bytes: Int64(totals?["bytes"]?.intValue ?? 0)), stackSet: document["stackSet"]?.stringValue,
+      upgradeFrom: upgradeFrom)
+  }
+
+  static func components(_ object: JSONObject) -> [(component: String, version: String)] {
+    object.compactMap { key, value in value.stringValue.map { (component: key, version: $0) } }
   }
 }

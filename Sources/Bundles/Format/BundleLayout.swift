@@ -8,6 +8,8 @@ public import ServestackCore
 /// checksums.txt        "<sha256 hex>  <path>" for every other file, sorted by path (sha256sum -c reads it)
 /// signature            optional: base64 ed25519 signature of checksums.txt's bytes
 /// phases/              the phase files, manifest URLs replaced by `path:` into manifests/
+/// stacks/              two-set bundles only: the phase templates and versions/ (the catalog cut to the versions
+///                      carried, manifests by `path:` into manifests/), so each upgrade step resolves offline
 /// manifests/<component>/<version>/<file>.yaml
 /// imagelists/<component>-<version>.txt
 /// images/              one OCI image layout: oci-layout, index.json, blobs/sha256/<hex>
@@ -21,6 +23,10 @@ public enum BundleLayout {
   public static let checksumsFile = "checksums.txt"
   public static let signatureFile = "signature"
   public static let phasesDirectory = "phases"
+  /// The phase templates and the version catalog of a bundle that carries an upgrade source.
+  public static let stacksDirectory = "stacks"
+  /// The catalog inside stacks/.
+  public static let catalogDirectory = "stacks/versions"
   public static let manifestsDirectory = "manifests"
   public static let imageListsDirectory = "imagelists"
   public static let imagesDirectory = "images"
@@ -46,6 +52,13 @@ public enum BundleLayout {
   /// How a phase file in phases/ names a manifest (relative to phases/).
   public static func manifestReferenceFromPhase(component: String, version: String, file: String) -> String {
     "../" + manifestPath(component: component, version: version, file: file)
+  }
+
+  public static func stackPath(_ fileName: String) -> String { "\(stacksDirectory)/\(fileName)" }
+
+  /// How a catalog file in stacks/versions/ names a manifest (relative to stacks/versions/).
+  public static func manifestReferenceFromCatalog(component: String, version: String, file: String) -> String {
+    "../../" + manifestPath(component: component, version: version, file: file)
   }
 
   public static func imageListPath(_ fileName: String) -> String { "\(imageListsDirectory)/\(fileName)" }

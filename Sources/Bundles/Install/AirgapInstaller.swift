@@ -13,6 +13,8 @@ public struct AirgapOptions: Sendable {
   public var parameters: [String: String] = [:]
   /// What the rewriter leaves alone (tests; sites that keep a reference on purpose — the check still fails).
   public var rewrite = ImageRewriter.Options()
+  /// The set of a two-set bundle to install (`install --bundle --stack`); nil: the one it was made to install.
+  public var stack: String?
 
   public init() {}
 }
@@ -43,53 +45,6 @@ public struct LeftoverCheck: Sendable {
   public var problems: [ExtractionProblem]
   public var isClean: Bool { leftovers.isEmpty }
   public var summary: String { leftovers.map(\.description).joined(separator: "\n") }
-}
-
-/// A bundle ready to install: verified, extracted, its images in the private registry, its phases loaded
-/// (manifests are `path:` files inside the extracted bundle) and their objects rewritten and checked.
-///
-/// The installer runs ``phaseSet`` for ``profile`` with a ``fetcher`` and ``parameters``, and applies
-/// ``rewrite(_:)`` to each ``RenderedPhase`` before sending its objects; ``rewrittenObjectsByPhase`` holds
-/// the same result computed up front. Call ``cleanup()`` when done: it deletes the extracted copy.
-public struct PreparedBundle: Sendable {
-  public let bundle: ExtractedBundle
-  public var descriptor: BundleDescriptor { bundle.descriptor }
-  public let phaseSet: PhaseSet
-  public let profile: Profile
-  public let parameters: PhaseParameters
-  public let pushResult: BundlePushResult
-  public let rewriter: ImageRewriter
-  /// Install (and other) phases' objects after rewriting, by phase name.
-  public let rewrittenObjectsByPhase: [PhaseName: [JSONValue]]
-  public let leftoverCheck: LeftoverCheck
-  /// The test models in the private registry: name → `oci://HOST/PREFIX/models/NAME:VERSION`.
-  public let modelURIs: [String: String]
-
-  /// A manifest fetcher that reads only the bundle (no network; `path:` manifests).
-  public func fetcher() throws(BundleError) -> ManifestFetcher {
-    do {
-      return try ManifestFetcher(
-        options: ManifestFetcher.Options(
-          cacheDirectory: bundle.root.appendingPathComponent(".manifest-cache"), offline: true))
-    } catch {
-      throw BundleError(.phases, "cannot read the bundle's manifests: \(error.userMessage)", cause: error)
-    }
-  }
-
-  /// The objects of `phase` with every image in the private registry.
-  ///
-  /// #### Errors
-  /// ``BundleError`` `.leftoverReferences` listing every reference left to another registry or missing
-  /// from the bundle (the phase must not be applied then).
-  public func rewrite(_ phase: RenderedPhase) throws(BundleError) -> [JSONValue] {
-    let result = rewriter.rewrite(phase.objects)
-    let leftovers = AirgapInstaller.leftovers(result, phase: phase.name.rawValue, pushed: pushResult)
-    guard leftovers.isEmpty else { throw AirgapInstaller.leftoverError(leftovers) }
-    return result.objects
-  }
-
-  /// Deletes the extracted bundle.
-  public func cleanup() { bundle.remove() }
 }
 
 /// `install --bundle B --registry R`: everything before the phases run.
@@ -124,9 +79,13 @@ public enum AirgapInstaller {
     let profile: Profile
     let phaseSet: PhaseSet
     let parameters: PhaseParameters
+    let stacks = try stacksFolder(extracted, stack: options.stack)
     do {
       profile = try Profile(parsing: descriptor.profile)
-      phaseSet = try PhaseSet.load(directory: extracted.phasesDirectory)
+      // A two-set bundle's sets resolve from stacks/, so the install state records the set installed.
+      phaseSet =
+        try stacks.map { try PhaseSet.load(directory: $0.folder, stack: $0.name) }
+        ?? PhaseSet.load(directory: extracted.phasesDirectory)
       parameters = try PhaseParameters(profile: profile, overrides: options.parameters)
     } catch {
       throw BundleError(.phases, "cannot load the bundle's phases: \(error.userMessage)", cause: error)
@@ -148,7 +107,8 @@ public enum AirgapInstaller {
       throw BundleError(.usage, "--registry \(pushOptions.registry): \(error.problem)")
     }
     let prepared = PreparedBundle(
-      bundle: extracted, phaseSet: phaseSet, profile: profile, parameters: parameters, pushResult: pushResult,
+      bundle: extracted, registry: pushOptions.registry, catalogDirectory: stacks?.folder, phaseSet: phaseSet,
+      profile: profile, parameters: parameters, pushResult: pushResult,
       rewriter: rewriter, rewrittenObjectsByPhase: [:],
       leftoverCheck: LeftoverCheck(leftovers: [], problems: []), modelURIs: modelURIs)
     let rendered: [RenderedPhase]
@@ -169,9 +129,40 @@ public enum AirgapInstaller {
     }
     guard leftovers.isEmpty else { throw leftoverError(leftovers) }
     return PreparedBundle(
-      bundle: extracted, phaseSet: phaseSet, profile: profile, parameters: parameters, pushResult: pushResult,
+      bundle: extracted, registry: pushOptions.registry, catalogDirectory: stacks?.folder, phaseSet: phaseSet,
+      profile: profile, parameters: parameters, pushResult: pushResult,
       rewriter: rewriter, rewrittenObjectsByPhase: byPhase,
       leftoverCheck: LeftoverCheck(leftovers: leftovers, problems: problems), modelURIs: modelURIs)
+  }
+
+  /// stacks/ and the set to load from it; nil for a bundle without stacks/ (phases/ is installed).
+  ///
+  /// #### Errors
+  /// ``BundleError`` `.usage` when `stack` names a set the bundle does not carry.
+  static func stacksFolder(_ extracted: ExtractedBundle, stack: String?) throws(BundleError) -> (
+    folder: URL, name: String
+  )? {
+    let descriptor = extracted.descriptor
+    let folder = extracted.root.appendingPathComponent(BundleLayout.stacksDirectory)
+    let catalog = extracted.root.appendingPathComponent(BundleLayout.catalogDirectory)
+    guard descriptor.stackSet != nil, FileManager.default.fileExists(atPath: catalog.path) else {
+      if let stack, stack != descriptor.stackSet {
+        throw BundleError(
+          .usage,
+          "--stack \(stack): the bundle carries only \(descriptor.stackSet.map { "the set \($0)" } ?? "one unnamed set"); drop --stack, or make a bundle with servestack bundle create --stack \(stack)"
+        )
+      }
+      return nil
+    }
+    let sets = descriptor.upgradeFrom == nil ? [descriptor.stackSet ?? ""] : descriptor.stackSets
+    let name = stack ?? descriptor.stackSet ?? ""
+    guard sets.contains(name) else {
+      throw BundleError(
+        .usage,
+        "--stack \(name): the bundle carries the set\(sets.count == 1 ? "" : "s") \(sets.joined(separator: " and ")); name one of them, or make a bundle with servestack bundle create --stack \(name)"
+      )
+    }
+    return (folder, name)
   }
 
   /// References of `result` left to another registry, or in the private registry but not pushed.

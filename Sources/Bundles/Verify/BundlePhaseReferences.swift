@@ -1,14 +1,29 @@
 import Phases
+import ServestackCore
+import YAML
 
 /// The `path:` manifests of a bundle's phase files. A bundle comes from elsewhere: a phase that names
 /// `/etc/…` or `../../…` would make `install --bundle` apply a file of the installing host, so inside a
 /// bundle every `path:` must resolve to a file of the bundle that checksums.txt covers. (A user's own
 /// `--phases` folder is not checked: it may read files beside it.)
 enum BundlePhaseReferences {
-  /// Whether `path` (a tarball entry) is a phase file, whose `path:` manifests are checked.
+  /// Whether `path` (a tarball entry) is a phase file (in phases/ or stacks/) or a catalog file (in
+  /// stacks/versions/), whose `path:` manifests are checked.
   static func isPhaseFile(_ path: String) -> Bool {
-    path.hasPrefix(BundleLayout.phasesDirectory + "/") && (path.hasSuffix(".yaml") || path.hasSuffix(".yml"))
-      && !path.dropFirst(BundleLayout.phasesDirectory.count + 1).contains("/")
+    guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { return false }
+    return [BundleLayout.phasesDirectory, BundleLayout.stacksDirectory, BundleLayout.catalogDirectory].contains {
+      path.hasPrefix($0 + "/") && !path.dropFirst($0.count + 1).contains("/")
+    }
+  }
+
+  static func isCatalogFile(_ path: String) -> Bool { path.hasPrefix(BundleLayout.catalogDirectory + "/") }
+
+  /// The `path:` manifests a catalog file's versions name.
+  static func catalogPaths(_ text: [UInt8], file: String) -> [String] {
+    guard let document = try? YAMLParser.parseDocument(text, file: file) else { return [] }
+    return (document["versions"]?.arrayValue ?? []).flatMap { version in
+      (version["manifests"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
+    }
   }
 
   /// The bundle paths the `path:` manifests of phase file `file` (a tarball entry path) name, or a problem
@@ -17,14 +32,21 @@ enum BundlePhaseReferences {
   static func references(of file: String, text: [UInt8]) -> (
     paths: [(written: String, resolved: String)], problems: [BundleVerification.Problem]
   ) {
-    guard let spec = try? PhaseLoader.parse(String(decoding: text, as: UTF8.self), file: file, directory: nil) else {
-      return ([], [])
+    let base = String(file[..<(file.lastIndex(of: "/") ?? file.startIndex)])
+    var named: [String] = []
+    if isCatalogFile(file) {
+      named = catalogPaths(text, file: file)
+    } else {
+      guard let spec = try? PhaseLoader.parse(String(decoding: text, as: UTF8.self), file: file, directory: nil)
+      else { return ([], []) }
+      for manifest in spec.manifests {
+        if case .path(let path, _) = manifest.location { named.append(path) }
+      }
     }
     var paths: [(String, String)] = []
     var problems: [BundleVerification.Problem] = []
-    for manifest in spec.manifests {
-      guard case .path(let written, _) = manifest.location else { continue }
-      if let resolved = resolve(written, from: BundleLayout.phasesDirectory) {
+    for written in named {
+      if let resolved = resolve(written, from: base) {
         paths.append((written, resolved))
       } else {
         problems.append(

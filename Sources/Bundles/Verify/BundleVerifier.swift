@@ -38,6 +38,8 @@ public struct BundleVerification: Sendable {
       case signature
       /// A phase's `path:` manifest is absolute, leaves the bundle, or names a file checksums.txt does not list.
       case unsafeReference = "unsafe reference"
+      /// A two-set bundle whose stacks/ does not define the sets bundle.yaml names.
+      case stackSets = "stack sets"
     }
 
     public var kind: Kind
@@ -55,6 +57,8 @@ public struct BundleVerification: Sendable {
   public var files: Int
   /// Bytes of file data hashed.
   public var bytes: Int64
+  /// A two-set bundle's sets, upgrade source first, checked against its stacks/ (empty: a one-set bundle).
+  public var stackSets: [String] = []
 
   /// Whether every check passed.
   public var isValid: Bool { problems.isEmpty }
@@ -108,6 +112,7 @@ public enum BundleVerifier {
     var signature: [UInt8]?
     /// The phase files' bytes, whose `path:` manifests are checked against checksums.txt.
     var phaseFiles: [String: [UInt8]] = [:]
+    var descriptor: [UInt8]?
     var problems: [BundleVerification.Problem] = []
     var files = 0
     var bytes: Int64 = 0
@@ -126,9 +131,9 @@ public enum BundleVerifier {
             signature = try reader.readAll(maxBytes: 4096)
             continue
           }
-          if BundlePhaseReferences.isPhaseFile(path) {
+          if BundlePhaseReferences.isPhaseFile(path) || path == BundleLayout.descriptorFile {
             let text = try reader.readAll(maxBytes: 16 << 20)
-            phaseFiles[path] = text
+            if path == BundleLayout.descriptorFile { descriptor = text } else { phaseFiles[path] = text }
             files += 1
             bytes += Int64(text.count)
             digests[path] = Digest.sha256(text)
@@ -254,8 +259,11 @@ public enum BundleVerifier {
             kind: .signature, path: BundleLayout.signatureFile,
             message: "a signature is required; give --key to check it"))
       }
+      let stackSets = BundleStackSets.check(descriptor: descriptor, files: phaseFiles)
+      problems += stackSets.problems
       return BundleVerification(
-        archive: archive, problems: problems, warnings: warnings, signature: status, files: files, bytes: bytes)
+        archive: archive, problems: problems, warnings: warnings, signature: status, files: files, bytes: bytes,
+        stackSets: stackSets.sets)
     }
   }
 }

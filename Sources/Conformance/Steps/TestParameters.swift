@@ -129,6 +129,18 @@ public struct TestParameters: Sendable, Hashable {
     return "oci://\(registry)/models/sklearn-iris:1.0"
   }
 
+  /// The overrides for the test phases after an install (or upgrade) from an airgap bundle: the bundle's copy
+  /// of the sklearn-iris model (`modelURIs`, model name → `oci://…` in the private registry), or where it would
+  /// be in `registry` when the bundle carries none; and the GPU models it carries (``GPUModel/bundleTestParameters(modelURIs:chosen:)``,
+  /// `gpuModel`: `--gpu-model`).
+  public static func airgap(registry: String, modelURIs: [String: String], gpuModel: GPUModel? = nil)
+    -> [String: String]
+  {
+    var parameters = ["sklearnStorageUri": modelURIs["sklearn-iris"] ?? airgapSklearnStorageUri(registry: registry)]
+    parameters.merge(GPUModel.bundleTestParameters(modelURIs: modelURIs, chosen: gpuModel)) { _, new in new }
+    return parameters
+  }
+
   public subscript(name: String) -> String? { values[name] }
 
   /// Parses a Go-style duration (`30s`, `5m`, `1m30s`, `500ms`), as flags and phase files write them.

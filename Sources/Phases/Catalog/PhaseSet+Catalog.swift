@@ -16,6 +16,16 @@ extension PhaseSet {
     return try CatalogLoader.load(phaseFolder: phases)
   }
 
+  /// The phase files of `phases` (or the built-in ones) as written, templates unresolved: what an airgap
+  /// bundle carries beside its catalog so that each upgrade step's phases resolve inside the air gap.
+  ///
+  /// #### Errors
+  /// ``PhaseError`` as ``resolve(phases:extra:stack:)``.
+  public static func sourceFiles(phases: URL? = nil) throws(PhaseError) -> [PhaseSpec] {
+    if let phases { return try files(in: phases) }
+    return try builtinFiles()
+  }
+
   /// `specs` with their templates resolved for `stack` (the catalog's newest set when nil), validated as one set.
   ///
   /// #### Errors
@@ -100,7 +110,7 @@ extension PhaseSet {
 
 extension PhaseSpec {
   /// A phase whose component names no version: the catalog completes it.
-  var isTemplate: Bool { component?.version.isEmpty == true }
+  public var isTemplate: Bool { component?.version.isEmpty == true }
 
   /// The template with the catalog version's data: component version, Kubernetes range, upgrade path
   /// and the version's own manifests (those with no `phase:`).

@@ -34,6 +34,11 @@ public struct UpgradeOptions: Sendable {
   public var testRunner: (any TestPhaseRunning)?
   /// `--skip-tests`.
   public var skipTests = false
+  /// Applied to every phase's objects before they are sent (an airgap bundle's images in the private registry).
+  public var rewrite: InstallOptions.ObjectRewriter?
+  /// The sets the installed one must be (an airgap bundle carries only their versions), and where they come
+  /// from for the refusal (`the bundle B.tar`); nil: any installed set.
+  public var requiredInstalled: (sets: [String], origin: String)?
 
   public init(
     target: UpgradeTarget, phases: URL? = nil, extraPhases: [URL] = [], parameters: PhaseParameters,
@@ -65,6 +70,7 @@ public struct UpgradeOptions: Sendable {
       phaseSet: phaseSet, parameters: parameters, fetcher: fetcher, timeout: timeout, preflight: nil, skipTests: true,
       stateNamespace: stateNamespace, leaseDuration: leaseDuration, verifyTimeout: verifyTimeout, command: command)
     options.imageLister = imageLister
+    options.rewrite = rewrite
     return options
   }
 }

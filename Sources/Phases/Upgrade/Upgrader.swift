@@ -28,6 +28,7 @@ public struct Upgrader: Sendable {
         "nothing to upgrade: the install state (configmap \(store.namespace)/\(InstallStateStore.configMapName)) records no stack set; install one with servestack install --stack SET"
       )
     }
+    try Self.checkInstalled(installed, state: state, options: options)
     guard let catalog = try PhaseSet.catalog(phases: options.phases) else {
       throw PhaseError(
         .selection, "upgrade: the phase folder \(options.phases?.path ?? "") has no version catalog (versions/)")
@@ -51,6 +52,20 @@ public struct Upgrader: Sendable {
     }
     try await checkRollback(plan, options: options)
     return Context(state: state, installed: installed, catalog: catalog, plan: plan, kubernetes: kubernetes)
+  }
+
+  /// Refuses an installed set that `options.requiredInstalled` does not name (an unfinished upgrade begun
+  /// from one of them resumes).
+  static func checkInstalled(_ installed: StackSelection, state: InstallState, options: UpgradeOptions)
+    throws(PhaseError)
+  {
+    guard let (sets, origin) = options.requiredInstalled, !sets.contains(installed.name) else { return }
+    if let record = state.upgrade, !record.finished, sets.contains(record.previous.name) { return }
+    throw PhaseError(
+      .selection,
+      "\(origin) carries the stack sets \(sets.joined(separator: " and ")), and the cluster has \(installed.name) installed: "
+        + "it cannot upgrade from there; make a bundle for this cluster with servestack bundle create --stack \(sets.last ?? "SET") --upgrade-from \(installed.name)"
+    )
   }
 
   /// One rollback step re-applying `installed` when phases of an interrupted or failed step carry

@@ -90,6 +90,12 @@ extension Servestack.BundleCommand {
         valueName: "name"))
     var stack: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "Also carry this installed set and every upgrade step from it to --stack (servestack upgrade apply --bundle).",
+        valueName: "name"))
+    var upgradeFrom: String?
+
     func validate() throws {
       guard TarCompression(rawValue: compress) != nil else {
         throw ValidationError("--compress must be none, zstd or gzip")
@@ -126,14 +132,14 @@ extension Servestack.BundleCommand {
       }
       let printer = BundleProgressPrinter()
       options.progress = printer.handler
-      let phaseSet = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) }, stack: stack)
       let fetcher = try ManifestFetcher(options: ManifestFetcher.Options(mirror: mirror))
       let chosenProfile = try profile.map { try Profile(parsing: $0) }
       let start = Date()
       let result: BundleCreateResult
       do {
         result = try await BundleCreator.create(
-          spec: specValue, phaseSet: phaseSet, profile: chosenProfile, fetcher: fetcher, options: options)
+          spec: specValue, phases: phases.map { URL(fileURLWithPath: $0) }, stack: stack, upgradeFrom: upgradeFrom,
+          profile: chosenProfile, fetcher: fetcher, options: options)
       } catch {
         printer.finish()
         throw error
@@ -145,10 +151,14 @@ extension Servestack.BundleCommand {
       print(
         "wrote \(result.output.path) (\(formatBytes(result.archiveBytes)), \(options.compression.rawValue)\(result.signed ? ", signed" : ""))"
       )
-      if let stack = phaseSet.stack {
+      if let name = descriptor.stackSet {
         print(
-          "  stack set \(stack.name): "
-            + stack.components.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
+          "  stack set \(name): " + descriptor.stack.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
+      }
+      if let from = descriptor.upgradeFrom {
+        print(
+          "  upgrade from \(from.name): "
+            + from.components.map { "\($0.component) \($0.version)" }.joined(separator: ", "))
       }
       print("  profile \(descriptor.profile), platforms \(descriptor.platforms.joined(separator: ", "))")
       print(

@@ -41,8 +41,12 @@ extension Servestack.BundleCommand {
         print(
           "created \(ISO8601DateFormatter().string(from: descriptor.created)) by servestack \(descriptor.toolVersion)")
         print("profile \(descriptor.profile); platforms \(descriptor.platforms.joined(separator: ", "))")
-        print("components:")
+        print("components\(descriptor.stackSet.map { " (stack set \($0), what install --bundle installs)" } ?? ""):")
         for entry in descriptor.stack { print("  \(entry.component) \(entry.version)") }
+        if let from = descriptor.upgradeFrom {
+          print("upgrade from stack set \(from.name) (upgrade apply --bundle; install --bundle --stack \(from.name)):")
+          for entry in from.components { print("  \(entry.component) \(entry.version)") }
+        }
         print("phases: \(descriptor.phases.joined(separator: ", "))")
         print("images (\(inspection.images.count)):")
         let width = inspection.images.map(\.name.count).max() ?? 0

@@ -48,13 +48,16 @@ extension Servestack.BundleCommand {
               ]
             }),
           "warnings": .array(result.warnings.map { .string($0) }),
+          "stackSets": .array(result.stackSets.map { .string($0) }),
         ]
         print(object.serialized(.pretty))
       case .text:
         for warning in result.warnings { Terminal.standardError.write("warning: \(warning)\n") }
         if result.isValid {
           print(
-            "ok: \(result.files) files, \(formatBytes(result.bytes)) checked; signature \(result.signature.rawValue)")
+            "ok: \(result.files) files, \(formatBytes(result.bytes)) checked; signature \(result.signature.rawValue)"
+              + (result.stackSets.isEmpty
+                ? "" : "; stack sets \(result.stackSets.joined(separator: " → ")) defined in stacks/"))
         } else {
           print("FAILED: \(result.problems.count) problem(s)")
           for problem in result.problems { print("  \(problem)") }

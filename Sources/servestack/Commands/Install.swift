@@ -49,11 +49,8 @@ extension Servestack {
       }
       let client = try cluster.client()
       var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
-      var choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
-      var source = (
-        phaseSet: try choice?.phaseSet ?? phaseOptions.phaseSet(), parameters: try phaseOptions.parameters(),
-        fetcher: try phaseOptions.fetcher()
-      )
+      let choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
+      let source: (phaseSet: PhaseSet, parameters: PhaseParameters, fetcher: ManifestFetcher)
       var rewrite: InstallOptions.ObjectRewriter?
       var testParameters = try tests.run.gpuModelParameters()
       var prepared: PreparedBundle?
@@ -67,33 +64,20 @@ extension Servestack {
         let registryOptions = try airgap.access.registryOptions()
         preflight.registry = registry
         preflight.registryProbe = airgap.registryProbe(registryOptions)
-        let printer = BundleProgressPrinter(enabled: outputOptions.output == .text && Terminal.standardError.isTTY)
-        let options = try airgap.airgapOptions(
-          registryOptions: registryOptions, parameters: try phaseOptions.overrides(), progress: printer.handler)
-        let ready: PreparedBundle
-        do {
-          ready = try await AirgapInstaller.prepare(
-            bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
-        } catch {
-          printer.finish()
-          throw error
-        }
-        printer.finish()
+        let ready = try await airgap.prepare(
+          registryOptions: registryOptions, parameters: try phaseOptions.overrides(), stack: phaseOptions.stack,
+          showProgress: outputOptions.output == .text)
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
-        choice = nil
-        rewrite = { phase in try ready.rewrite(phase) }
-        testParameters["sklearnStorageUri"] =
-          ready.modelURIs["sklearn-iris"] ?? TestParameters.airgapSklearnStorageUri(registry: registry)
-        testParameters.merge(
-          GPUModel.bundleTestParameters(
-            modelURIs: ready.modelURIs, chosen: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
-        ) { _, new in new }
-        if outputOptions.output == .text {
-          Terminal.line(
-            "bundle \(bundle): \(ready.pushResult.images.count) images in \(registry), profile \(ready.profile.rawValue)"
-          )
-        }
+        rewrite = ready.objectRewriter
+        testParameters = TestParameters.airgap(
+          registry: registry, modelURIs: ready.modelURIs,
+          gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(ready.summary)") }
+      } else {
+        source = (
+          try choice?.phaseSet ?? phaseOptions.phaseSet(), try phaseOptions.parameters(), try phaseOptions.fetcher()
+        )
       }
       var options = InstallOptions(
         phaseSet: source.phaseSet, parameters: source.parameters, fetcher: source.fetcher,

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Bundles
+import Conformance
 import Phases
 import ServestackCore
 
@@ -28,12 +30,16 @@ extension Servestack.Upgrade {
     var noProbe = false
 
     @OptionGroup var tests: InstallTestFlags
+    @OptionGroup var airgap: AirgapFlags
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      var options = try targetFlags.options(phaseOptions, state: state)
+      let (base, bundle) = try await targetFlags.options(
+        phaseOptions, state: state, airgap: airgap, text: outputOptions.output == .text)
+      defer { bundle?.cleanup() }
+      var options = base
       do {
         options.timeout = try timeout.map { try GoDuration($0).duration }
       } catch {
@@ -43,10 +49,17 @@ extension Servestack.Upgrade {
       options.command = resumeCommand
       let client = try cluster.client()
       options.skipTests = tests.skipTests
+      var testParameters = try tests.run.gpuModelParameters()
+      if let bundle, let registry = airgap.registry {
+        testParameters = TestParameters.airgap(
+          registry: registry, modelURIs: bundle.modelURIs,
+          gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+      }
       if !tests.skipTests {
-        options.testRunner = try tests.runner(client: client, parameters: [:], output: outputOptions.output)
+        options.testRunner = try tests.runner(client: client, parameters: testParameters, output: outputOptions.output)
         if !noProbe {
-          options.probe = try tests.probe(client: client, profile: options.parameters.profile, parameters: [:])
+          options.probe = try tests.probe(
+            client: client, profile: options.parameters.profile, parameters: testParameters)
         }
       }
       let printer = UpgradePrinter(format: outputOptions.output)
@@ -60,7 +73,7 @@ extension Servestack.Upgrade {
       if pruneCrds { command += " --prune-crds" }
       if let timeout { command += " --timeout \(timeout)" }
       if noProbe { command += " --no-probe" }
-      return command + tests.commandFlags + state.commandFlags + cluster.commandFlags
+      return command + tests.commandFlags + airgap.commandFlags + state.commandFlags + cluster.commandFlags
     }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Phases
 import ServestackCore
 
@@ -14,17 +15,21 @@ extension Servestack.Upgrade {
 
     @OptionGroup var targetFlags: UpgradeTargetFlags
     @OptionGroup var phaseOptions: PhaseOptions
+    @OptionGroup var airgap: AirgapFlags
     @OptionGroup var state: StateOptions
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let options = try targetFlags.options(phaseOptions, state: state)
+      let (options, bundle) = try await targetFlags.options(
+        phaseOptions, state: state, airgap: airgap, text: outputOptions.output == .text)
+      defer { bundle?.cleanup() }
       let report = try await Upgrader(client: try cluster.client()).plan(options)
       if outputOptions.output == .json {
         Terminal.line(report.json.serialized(.pretty))
       } else {
-        UpgradePrinter.printPlan(report, command: "servestack upgrade apply" + targetFlags.commandFlags)
+        UpgradePrinter.printPlan(
+          report, command: "servestack upgrade apply" + targetFlags.commandFlags + airgap.commandFlags)
       }
       if !report.plan.failures.isEmpty { throw ExitCode(1) }
     }

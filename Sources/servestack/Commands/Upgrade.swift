@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Foundation
 import Phases
 import ServestackCore
@@ -21,8 +22,9 @@ extension Servestack {
 struct UpgradeTargetFlags: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "The stack set to move to, or with --component that component's version.", valueName: "set|version"))
-  var to: String
+      "The stack set to move to, or with --component that component's version (with --bundle: the bundle's set by default).",
+      valueName: "set|version"))
+  var to: String?
 
   @Option(
     help: ArgumentHelp(
@@ -44,8 +46,10 @@ struct UpgradeTargetFlags: ParsableArguments {
 
   static let checks = [UpgradeFinding.offMatrix, UpgradeFinding.kubernetesVersion, "all"]
 
-  var target: UpgradeTarget {
-    component.map { .component($0, version: to) } ?? .stack(to)
+  /// The target the flags name (nil without --to).
+  var target: UpgradeTarget? {
+    guard let to else { return nil }
+    return component.map { .component($0, version: to) } ?? .stack(to)
   }
 
   /// The checks named, normalised (`OffMatrix` and `off-matrix` are the same).
@@ -64,7 +68,7 @@ struct UpgradeTargetFlags: ParsableArguments {
   }
 
   var commandFlags: String {
-    var flags = " " + target.flags
+    var flags = target.map { " " + $0.flags } ?? ""
     if direct { flags += " --direct" }
     if !ignorePreflightErrors.isEmpty {
       flags += " --ignore-preflight-errors=\(ignorePreflightErrors.joined(separator: ","))"
@@ -72,10 +76,15 @@ struct UpgradeTargetFlags: ParsableArguments {
     return flags
   }
 
-  /// The engine's options from the shared phase flags.
-  func options(_ phaseOptions: PhaseOptions, state: StateOptions) throws -> UpgradeOptions {
+  /// The engine's options from the shared phase flags; `target` replaces the flags' (an airgap bundle's set).
+  func options(_ phaseOptions: PhaseOptions, state: StateOptions, target: UpgradeTarget? = nil) throws
+    -> UpgradeOptions
+  {
     guard phaseOptions.stack == nil else {
       throw ValidationError("--stack does not go with upgrade: name the set to move to with --to")
+    }
+    guard let target = target ?? self.target else {
+      throw ValidationError("--to is required: the stack set to move to, or with --component that component's version")
     }
     var options = UpgradeOptions(
       target: target, phases: phaseOptions.phases.map { URL(fileURLWithPath: $0) },
@@ -84,5 +93,29 @@ struct UpgradeTargetFlags: ParsableArguments {
     options.imageLister = PhaseOptions.imageLister
     options.crdHooks = KubeCRDVersionHooks()
     return options
+  }
+}
+
+extension UpgradeTargetFlags {
+  /// The engine's options, from an airgap bundle with --bundle: the bundle verified, extracted, its images
+  /// pushed, and the options reading its phases, catalog and manifests (call ``PreparedBundle/cleanup()``).
+  func options(_ phaseOptions: PhaseOptions, state: StateOptions, airgap: AirgapFlags, text: Bool) async throws
+    -> (UpgradeOptions, PreparedBundle?)
+  {
+    guard let bundle = airgap.bundle else { return (try options(phaseOptions, state: state), nil) }
+    guard component == nil else {
+      throw ValidationError("--component does not go with --bundle: the bundle names the set to move to")
+    }
+    let prepared = try await airgap.prepare(
+      registryOptions: try airgap.access.registryOptions(), parameters: try phaseOptions.overrides(), stack: nil,
+      showProgress: text)
+    do {
+      if text { Terminal.line("bundle \(bundle): \(prepared.summary)") }
+      let target = UpgradeTarget.stack(try prepared.upgradeTarget(to: to))
+      return (try prepared.upgradeOptions(try options(phaseOptions, state: state, target: target)), prepared)
+    } catch {
+      prepared.cleanup()
+      throw error
+    }
   }
 }

@@ -6,11 +6,12 @@ import Phases
 import Registry
 import ServestackCore
 
-/// `install --bundle FILE --registry HOST[:PORT][/PREFIX]`: install from an airgap bundle.
+/// `install|upgrade apply --bundle FILE --registry HOST[:PORT][/PREFIX]`: from an airgap bundle.
 struct AirgapFlags: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Install from this airgap bundle (verified, pushed to --registry, references rewritten).", valueName: "file"))
+      "Take phases, manifests and images from this airgap bundle (verified, images pushed to --registry, references rewritten).",
+      valueName: "file"))
   var bundle: String?
 
   @Option(
@@ -51,6 +52,19 @@ struct AirgapFlags: ParsableArguments {
     options.push.progress = progress
     options.parameters = parameters
     return options
+  }
+
+  /// Verifies, extracts and pushes the bundle (``AirgapInstaller/prepare(bundle:registry:options:)``), its
+  /// progress on one terminal line when `showProgress`. Call ``PreparedBundle/cleanup()`` when done.
+  func prepare(
+    registryOptions: RegistryOptions, parameters: [String: String], stack: String?, showProgress: Bool
+  ) async throws -> PreparedBundle {
+    guard let bundle, let registry else { throw ValidationError("--bundle needs --registry HOST[:PORT][/PREFIX]") }
+    let printer = BundleProgressPrinter(enabled: showProgress && Terminal.standardError.isTTY)
+    defer { printer.finish() }
+    var options = try airgapOptions(registryOptions: registryOptions, parameters: parameters, progress: printer.handler)
+    options.stack = stack
+    return try await AirgapInstaller.prepare(bundle: URL(fileURLWithPath: bundle), registry: registry, options: options)
   }
 
   /// Preflight's `registry-reachable` check: `GET /v2/` with the same credentials and CA as the push.

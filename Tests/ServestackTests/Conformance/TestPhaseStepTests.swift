@@ -53,6 +53,17 @@ struct TestPhaseStepTests {
     )
   }
 
+  @Test("airgap overrides: the bundle's sklearn-iris model in the private registry, else where it would be")
+  func airgapOverrides() throws {
+    let carried = TestParameters.airgap(
+      registry: "r:5000/site", modelURIs: ["sklearn-iris": "oci://r:5000/site/models/sklearn-iris:2.0"])
+    #expect(carried == ["sklearnStorageUri": "oci://r:5000/site/models/sklearn-iris:2.0"])
+    let missing = TestParameters.airgap(registry: "r:5000/site", modelURIs: [:])
+    #expect(missing == ["sklearnStorageUri": "oci://r:5000/site/models/sklearn-iris:1.0"])
+    let parameters = try TestParameters(profile: "raw", namespace: "ns", overrides: carried)
+    #expect(parameters["sklearnStorageUri"] == "oci://r:5000/site/models/sklearn-iris:2.0")
+  }
+
   @Test("parameters: typed placeholders, overrides, airgap storage URI, unknown names rejected")
   func parameters() throws {
     var parameters = try TestParameters(

@@ -152,7 +152,8 @@ struct BundleUpgradeTests {
     #expect(plan.stdout.contains("to apply it: servestack upgrade apply --bundle \(bundle)"), "\(plan.stdout)")
 
     let upgrade = try await Self.run(
-      ["upgrade", "apply", "--timeout", "3m"] + airgap + ["--work-dir", directory.file("work").path], environment)
+      ["upgrade", "apply", "--skip-tests", "--timeout", "3m"] + airgap + ["--work-dir", directory.file("work").path],
+      environment)
     #expect(upgrade.status == 0, "\(upgrade.stdout)\n\(upgrade.stderr)")
     #expect(upgrade.stdout.contains("step 1/1: kserve v0.15.2 → v0.16.0"), "\(upgrade.stdout)")
     let state = try await store.load()

@@ -36,16 +36,31 @@ struct Servestack: AsyncParsableCommand {
       // Thrown by a command after parsing: ArgumentParser would add the root command's usage, which
       // does not help; the message says what is wrong and what to do.
       Terminal.standardError.write("error: \(error.message)\n")
-      Foundation.exit(2)
+      terminate(2)
+    } catch let code as ExitCode {
+      terminate(code.rawValue)
     } catch {
       exit(with: error)
     }
+    terminate(0)
+  }
+
+  /// Ends the process once a command has run, without the C libraries' exit-time teardown.
+  ///
+  /// Each HTTP client drives libcurl from a thread of its own, and a request of a background task (a Lease
+  /// renewal, a probe, a watch) may still be in flight when the command returns. `exit` would run OpenSSL's
+  /// atexit cleanup while that thread can still use it; a run of `upgrade apply` once aborted with "double
+  /// free or corruption" after printing its summary. Everything the command owns (temporary directories,
+  /// the state) is settled before it returns, so only the standard streams need flushing.
+  static func terminate(_ code: Int32) -> Never {
+    fflush(nil)
+    _exit(code)
   }
 
   static func exit(with error: any Error) -> Never {
     if let categorized = error as? any CategorizedError {
       Terminal.standardError.write("error: \(error.userMessage)\n")
-      Foundation.exit(categorized.category.exitCode)
+      terminate(categorized.category.exitCode)
     }
     let parserCode = exitCode(for: error)
     // ArgumentParser uses EX_USAGE (64) for bad usage; the README says 2.
@@ -57,6 +72,6 @@ struct Servestack: AsyncParsableCommand {
       Self.exit(withError: error)
     }
     Terminal.standardError.write("error: \(error.userMessage)\n")
-    Foundation.exit(1)
+    terminate(1)
   }
 }

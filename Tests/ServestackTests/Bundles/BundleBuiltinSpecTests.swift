@@ -76,24 +76,14 @@ struct BundleBuiltinSpecTests {
     let client = try RegistryClient(host: source.host, options: testOptions())
     var references = Set(content.extraction.references)
     for base in spec.models.compactMap(\.base) { references.insert(try ImageReference(base)) }
-    var prefixes: [String: String] = [:]
-    for reference in references.sorted(by: { $0.description < $1.description }) {
-      let tag = try #require(reference.tag, "\(reference): the raw stack names its images by tag")
-      let prefix = prefixes[reference.registry] ?? "r\(prefixes.count)"
-      prefixes[reference.registry] = prefix
-      _ = try await client.push(
-        from: images.layout, name: TestImages.singleName,
-        to: try ImageReference("\(source.host)/\(prefix)/\(reference.repository):\(tag)"))
-    }
+    let mirrorFlags = try await images.mirror(references, client: client, host: source.host)
     try directory.write("model/model.joblib", "sklearn iris model bytes for tests\n")
     let bundle = directory.file("raw.tar").path
     var create = [
       "bundle", "create", "--spec", "raw", "--mirror", mirror.base, "--cache-dir", directory.file("cache").path,
       "--model", "sklearn-iris=\(directory.file("model/model.joblib").path)", "--no-self-image", "-o", bundle,
     ]
-    for (registry, prefix) in prefixes.sorted(by: { $0.key < $1.key }) {
-      create += ["--registry-mirror", "\(registry)=http://\(source.host)/\(prefix)"]
-    }
+    create += mirrorFlags
     let environment = BundleCreateCommandTests.environment(directory).merging(BundleInstallTests.environment) { $1 }
     let created = try await Shell.runAsync(binary, create, environment: environment)
     try #require(created.status == 0, "\(created.stdout)\(created.stderr)")

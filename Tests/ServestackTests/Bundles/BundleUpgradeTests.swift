@@ -61,15 +61,7 @@ struct BundleUpgradeTests {
       try TestImages.make(in: directory.file("src-oci"), baseSize: 20_000, layerSize: 8_000)
     }
     let registryClient = try RegistryClient(host: source.host, options: testOptions())
-    var prefixes: [String: String] = [:]
-    for reference in references.sorted(by: { $0.description < $1.description }) {
-      let tag = try #require(reference.tag, "\(reference): the raw stack names its images by tag")
-      let prefix = prefixes[reference.registry] ?? "r\(prefixes.count)"
-      prefixes[reference.registry] = prefix
-      _ = try await registryClient.push(
-        from: images.layout, name: TestImages.singleName,
-        to: try ImageReference("\(source.host)/\(prefix)/\(reference.repository):\(tag)"))
-    }
+    let mirrorFlags = try await images.mirror(references, client: registryClient, host: source.host)
     try directory.write("model/model.joblib", "sklearn iris model bytes for tests\n")
     let bundle = directory.file("two-set.tar").path
     var create = [
@@ -77,9 +69,7 @@ struct BundleUpgradeTests {
       mirror.base, "--model", "sklearn-iris=\(directory.file("model/model.joblib").path)", "--no-self-image", "-o",
       bundle,
     ]
-    for (registry, prefix) in prefixes.sorted(by: { $0.key < $1.key }) {
-      create += ["--registry-mirror", "\(registry)=http://\(source.host)/\(prefix)"]
-    }
+    create += mirrorFlags
     let environment = BundleCreateCommandTests.environment(directory).merging(BundleInstallTests.environment) { $1 }
     let created = try await Self.run(create, environment)
     try #require(created.status == 0, "\(created.stdout)\(created.stderr)")

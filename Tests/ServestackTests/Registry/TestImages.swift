@@ -91,3 +91,27 @@ func testOptions(
   if let ca { options.caCertificate = .file(ca.path) }
   return options
 }
+
+extension TestImages {
+  /// Stands a registry in for the internet: pushes `app-single` under every reference's repository and tag
+  /// to `client`'s registry (`host`), one path prefix per upstream registry (`r0`, `r1`, …), and returns the
+  /// `--registry-mirror upstream=url` flags that send `bundle create` there. The references must carry tags.
+  func mirror(_ references: some Sequence<ImageReference>, client: RegistryClient, host: String) async throws
+    -> [String]
+  {
+    var prefixes: [String: String] = [:]
+    for reference in references.sorted(by: { $0.description < $1.description }) {
+      guard let tag = reference.tag else {
+        throw TestSetupError("\(reference): a mirrored test image needs a tag (the raw stack names its images by tag)")
+      }
+      let prefix = prefixes[reference.registry] ?? "r\(prefixes.count)"
+      prefixes[reference.registry] = prefix
+      _ = try await client.push(
+        from: layout, name: Self.singleName,
+        to: try ImageReference("\(host)/\(prefix)/\(reference.repository):\(tag)"))
+    }
+    return prefixes.sorted { $0.key < $1.key }.flatMap { registry, prefix in
+      ["--registry-mirror", "\(registry)=http://\(host)/\(prefix)"]
+    }
+  }
+}

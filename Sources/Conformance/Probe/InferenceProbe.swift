@@ -6,8 +6,8 @@ import ServestackCore
 
 /// The InferenceService `servestack upgrade apply` asks during the whole upgrade: the smoke phase's
 /// sklearn-iris model in its own namespace (`servestack-probe`), asked `:predict` through the same ingress the
-/// test phases use (`--ingress`, else the discovered gateway). One that is already there is reused and left;
-/// one the probe created is deleted afterwards.
+/// test phases use (`--ingress`, else the discovered gateway). One that is already there is reused and left,
+/// unless it carries the probe's own labels (a killed run's); one the probe created is deleted afterwards.
 public struct InferenceProbe: UpgradeProbing {
   public static let defaultNamespace = "servestack-probe"
   /// The model name the sklearn server serves is the InferenceService's.
@@ -61,13 +61,21 @@ public struct InferenceProbe: UpgradeProbing {
     return KubeObject(try values.substitute(template))
   }
 
+  /// Made by a probe: labelled `servestack.io/probe=true` and managed by servestack.
+  static func isOwn(_ object: KubeObject) -> Bool {
+    object.labels["servestack.io/probe"] == "true" && object.labels["app.kubernetes.io/managed-by"] == "servestack"
+  }
+
   public func prepare(client: KubeClient) async throws -> UpgradeProbeTarget {
     let values = try TestParameters(profile: profile, namespace: namespace, overrides: parameters)
     let readyTimeout = try TestParameters.parseDuration(values.values["readyTimeout"] ?? "5m")
     let requestTimeout = try TestParameters.parseDuration(values.values["requestTimeout"] ?? "30s")
     let namespaceReference = ObjectReference(GroupVersionKind.namespace, name: namespace)
+    // Labelled as the probe's own: left behind by a killed run, so this run deletes them afterwards.
     var createdNamespace = false
-    if try await client.getIfExists(namespaceReference) == nil {
+    if let existing = try await client.getIfExists(namespaceReference) {
+      createdNamespace = Self.isOwn(existing)
+    } else {
       var object = KubeObject(GroupVersionKind.namespace, name: namespace)
       object.json.set(
         ["app.kubernetes.io/managed-by": "servestack", "servestack.io/probe": "true"], at: ["metadata", "labels"])
@@ -75,7 +83,9 @@ public struct InferenceProbe: UpgradeProbing {
       createdNamespace = true
     }
     var createdService = false
-    if try await client.getIfExists(reference) == nil {
+    if let existing = try await client.getIfExists(reference) {
+      createdService = Self.isOwn(existing)
+    } else {
       _ = try await client.create(try object(values))
       createdService = true
     }

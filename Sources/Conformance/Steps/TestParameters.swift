@@ -138,6 +138,10 @@ public struct TestParameters: Sendable, Hashable {
   {
     var parameters = ["sklearnStorageUri": modelURIs["sklearn-iris"] ?? airgapSklearnStorageUri(registry: registry)]
     parameters.merge(GPUModel.bundleTestParameters(modelURIs: modelURIs, chosen: gpuModel)) { _, new in new }
+    // A GPU model the bundle does not carry is looked for where a bundle would have pushed it, never online.
+    if let gpuModel, parameters[gpuModel.storageUriParameter] == nil {
+      parameters[gpuModel.storageUriParameter] = gpuModel.airgapStorageUri(registry: registry)
+    }
     return parameters
   }
 

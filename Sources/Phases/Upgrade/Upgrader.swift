@@ -29,6 +29,13 @@ public struct Upgrader: Sendable {
       )
     }
     try Self.checkInstalled(installed, state: state, options: options)
+    if let profile = state.profile, profile != options.parameters.profile {
+      // The phases of another profile would install its components and prune the installed ones.
+      throw PhaseError(
+        .selection,
+        "upgrade: the stack was installed with profile \(profile.rawValue), not \(options.parameters.profile.rawValue); pass --profile \(profile.rawValue) (changing the profile is an uninstall and an install, not an upgrade)"
+      )
+    }
     guard let catalog = try PhaseSet.catalog(phases: options.phases) else {
       throw PhaseError(
         .selection, "upgrade: the phase folder \(options.phases?.path ?? "") has no version catalog (versions/)")

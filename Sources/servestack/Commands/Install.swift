@@ -47,12 +47,12 @@ extension Servestack {
       } catch {
         throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
       }
+      var testParameters = try tests.run.testParameters()
       let client = try cluster.client()
       var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
       let choice: StackChoice? = airgap.bundle == nil ? try await phaseOptions.stackChoice(client: client) : nil
       let source: (phaseSet: PhaseSet, parameters: PhaseParameters, fetcher: ManifestFetcher)
       var rewrite: InstallOptions.ObjectRewriter?
-      var testParameters = try tests.run.gpuModelParameters()
       var prepared: PreparedBundle?
       defer { prepared?.cleanup() }
       if let bundle = airgap.bundle, let registry = airgap.registry {
@@ -70,9 +70,11 @@ extension Servestack {
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
         rewrite = ready.objectRewriter
-        testParameters = TestParameters.airgap(
-          registry: registry, modelURIs: ready.modelURIs,
-          gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        testParameters.merge(
+          TestParameters.airgap(
+            registry: registry, modelURIs: ready.modelURIs,
+            gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        ) { _, bundled in bundled }
         if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(ready.summary)") }
       } else {
         source = (

@@ -62,14 +62,6 @@ extension Servestack {
     var set: [String] = []
 
     @Option(
-      help: ArgumentHelp(
-        "Airgap: the private registry holding the bundle's test models (HOST[:PORT][/PREFIX]).", valueName: "registry"))
-    var modelRegistry: String?
-
-    @Option(help: ArgumentHelp("A DCGM exporter's metrics URL, for the GPU-busy check.", valueName: "url"))
-    var dcgmUrl: String?
-
-    @Option(
       help: ArgumentHelp("Keep the result in this namespace as a ConfigMap (the periodic job).", valueName: "namespace")
     )
     var storeResults: String?
@@ -82,8 +74,8 @@ extension Servestack {
 
     func run() async throws {
       let flags = TestParameterFlags(
-        modelRegistry: modelRegistry, gpuModel: run.gpuModel, loadConcurrency: loadConcurrency,
-        loadDuration: loadDuration, dcgmURL: dcgmUrl,
+        modelRegistry: run.modelRegistry, gpuModel: run.gpuModel, loadConcurrency: loadConcurrency,
+        loadDuration: loadDuration, dcgmURL: run.dcgmUrl,
         assignments: try Assignments.parse(set, example: "--set readyTimeout=10m"))
       let parameters = try flags.parameters()
       let phaseTimeout = try timeout.map { text throws(ConformanceError) in try TestParameters.parseDuration(text) }

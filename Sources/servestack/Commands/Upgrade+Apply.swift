@@ -36,24 +36,29 @@ extension Servestack.Upgrade {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
+      // Every flag is checked, and the cluster found, before a bundle's images are pushed.
+      let timeoutValue: Duration?
+      do {
+        timeoutValue = try timeout.map { try GoDuration($0).duration }
+      } catch {
+        throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
+      }
+      var testParameters = try tests.run.testParameters()
+      let client = try cluster.client()
       let (base, bundle) = try await targetFlags.options(
         phaseOptions, state: state, airgap: airgap, text: outputOptions.output == .text)
       defer { bundle?.cleanup() }
       var options = base
-      do {
-        options.timeout = try timeout.map { try GoDuration($0).duration }
-      } catch {
-        throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
-      }
+      options.timeout = timeoutValue
       options.pruneCRDs = pruneCrds
       options.command = resumeCommand
-      let client = try cluster.client()
       options.skipTests = tests.skipTests
-      var testParameters = try tests.run.gpuModelParameters()
       if let bundle, let registry = airgap.registry {
-        testParameters = TestParameters.airgap(
-          registry: registry, modelURIs: bundle.modelURIs,
-          gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        testParameters.merge(
+          TestParameters.airgap(
+            registry: registry, modelURIs: bundle.modelURIs,
+            gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+        ) { _, bundled in bundled }
       }
       if !tests.skipTests {
         options.testRunner = try tests.runner(client: client, parameters: testParameters, output: outputOptions.output)

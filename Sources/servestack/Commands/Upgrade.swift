@@ -106,6 +106,15 @@ extension UpgradeTargetFlags {
     guard component == nil else {
       throw ValidationError("--component does not go with --bundle: the bundle names the set to move to")
     }
+    // Checked before the bundle's images are pushed, which takes a while.
+    guard phaseOptions.stack == nil else {
+      throw ValidationError("--stack does not go with upgrade: name the set to move to with --to")
+    }
+    guard phaseOptions.phases == nil, phaseOptions.extraPhases.isEmpty, phaseOptions.mirror == nil else {
+      throw ValidationError(
+        "--phases, --extra-phases and --mirror do not go with --bundle: the bundle carries the phases and manifests of its sets"
+      )
+    }
     let prepared = try await airgap.prepare(
       registryOptions: try airgap.access.registryOptions(), parameters: try phaseOptions.overrides(), stack: nil,
       showProgress: text)

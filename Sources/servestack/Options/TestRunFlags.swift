@@ -19,6 +19,15 @@ struct TestRunFlags: ParsableArguments {
       valueName: "model"))
   var gpuModel: String?
 
+  @Option(help: ArgumentHelp("A DCGM exporter's metrics URL, for the GPU-busy check.", valueName: "url"))
+  var dcgmUrl: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Airgap: the private registry holding the test models (HOST[:PORT][/PREFIX]); with --bundle, the bundle's copies are used.",
+      valueName: "registry"))
+  var modelRegistry: String?
+
   @Option(help: ArgumentHelp("Write the tests' JSON report here (docs/report-schema.md).", valueName: "file"))
   var reportJson: String?
 
@@ -35,15 +44,18 @@ struct TestRunFlags: ParsableArguments {
     if let ingress { flags += " --ingress \(PhaseOptions.quoted(ingress))" }
     if requireGPU { flags += " --require-gpu" }
     if let gpuModel { flags += " --gpu-model \(PhaseOptions.quoted(gpuModel))" }
+    if let dcgmUrl { flags += " --dcgm-url \(PhaseOptions.quoted(dcgmUrl))" }
+    if let modelRegistry { flags += " --model-registry \(PhaseOptions.quoted(modelRegistry))" }
     if let reportJson { flags += " --report-json \(PhaseOptions.quoted(reportJson))" }
     if let reportJunit { flags += " --report-junit \(PhaseOptions.quoted(reportJunit))" }
     if let reportHtml { flags += " --report-html \(PhaseOptions.quoted(reportHtml))" }
     return flags
   }
 
-  /// The GPU model's test parameter, checked (`--gpu-model` names a known model).
-  func gpuModelParameters() throws -> [String: String] {
-    try TestParameterFlags(gpuModel: gpuModel).parameters()
+  /// The test parameters these flags give `install` and `upgrade apply` (`servestack test` adds its load flags
+  /// and `--set`), checked (`--gpu-model` names a known model).
+  func testParameters() throws -> [String: String] {
+    try TestParameterFlags(modelRegistry: modelRegistry, gpuModel: gpuModel, dcgmURL: dcgmUrl).parameters()
   }
 }
 

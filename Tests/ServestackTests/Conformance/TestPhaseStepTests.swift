@@ -53,7 +53,7 @@ struct TestPhaseStepTests {
     )
   }
 
-  @Test("airgap overrides: the bundle's sklearn-iris model in the private registry, else where it would be")
+  @Test("airgap overrides: the bundle's sklearn-iris and GPU models in the private registry, else where they would be")
   func airgapOverrides() throws {
     let carried = TestParameters.airgap(
       registry: "r:5000/site", modelURIs: ["sklearn-iris": "oci://r:5000/site/models/sklearn-iris:2.0"])
@@ -62,6 +62,10 @@ struct TestPhaseStepTests {
     #expect(missing == ["sklearnStorageUri": "oci://r:5000/site/models/sklearn-iris:1.0"])
     let parameters = try TestParameters(profile: "raw", namespace: "ns", overrides: carried)
     #expect(parameters["sklearnStorageUri"] == "oci://r:5000/site/models/sklearn-iris:2.0")
+    // --gpu-model torchserve with a bundle that does not carry it: the private registry, never gs://.
+    let gpu = TestParameters.airgap(registry: "r:5000/site", modelURIs: [:], gpuModel: .torchserve)
+    #expect(gpu["torchserveStorageUri"] == "oci://r:5000/site/models/torchserve-mnist:v1")
+    #expect(gpu["gpuModel"] == "torchserve")
   }
 
   @Test("parameters: typed placeholders, overrides, airgap storage URI, unknown names rejected")

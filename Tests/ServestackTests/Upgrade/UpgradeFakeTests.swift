@@ -20,7 +20,7 @@ struct UpgradeFakeTests {
   }
 
   @Test(
-    "install --stack kserve-0.15, upgrade plan --to kserve-0.16 (text and -o json), upgrade apply: KServe v0.16.0, nothing of v0.15.2 left that v0.16.0 lacks; rollback to kserve-0.15 prunes the v0.16-only objects (custom resources before their webhooks) but keeps another manager's"
+    "install --stack kserve-0.15, upgrade plan --to kserve-0.16 (text and -o json), another profile refused, upgrade apply: KServe v0.16.0, nothing of v0.15.2 left that v0.16.0 lacks; rollback to kserve-0.15 prunes the v0.16-only objects (custom resources before their webhooks) but keeps another manager's"
   )
   func kserveSetUpgradeAndRollback() async throws {
     let fixture = try await UpgradeFixture.installed()
@@ -37,6 +37,14 @@ struct UpgradeFakeTests {
       plan.stdout.contains("kserve v0.16.0: Kubernetes 1.30 or newer (1.32 recommended); the cluster runs"),
       "\(plan.stdout)")
     #expect(plan.stdout.contains("to apply it: servestack upgrade apply --to kserve-0.16"), "\(plan.stdout)")
+
+    // Another profile's phases would install its components and prune the installed ones: refused.
+    let otherProfile = try await fixture.servestack(["upgrade", "apply", "--to", "kserve-0.16", "--profile", "raw"])
+    #expect(otherProfile.status == 2, "\(otherProfile.stdout)\n\(otherProfile.stderr)")
+    #expect(
+      otherProfile.stderr.contains(
+        "the stack was installed with profile serverless, not raw; pass --profile serverless"),
+      "\(otherProfile.stderr)")
 
     let json = try await fixture.servestack(["upgrade", "plan", "--to", "kserve-0.16", "-o", "json"])
     #expect(json.status == 0, "\(json.stderr)")

@@ -59,6 +59,12 @@ struct UpgradeProbeTests {
     let labels = Self.labeller(client, testCase: testCase)
     defer { labels.cancel() }
 
+    // A killed run's probe namespace (its labels say so) is the probe's own: reused, then deleted.
+    var leftover = KubeObject(GroupVersionKind.namespace, name: "servestack-probe")
+    leftover.json.set(
+      ["app.kubernetes.io/managed-by": "servestack", "servestack.io/probe": "true"], at: ["metadata", "labels"])
+    _ = try await client.create(leftover)
+
     let apply = try await EngineTests.servestack(
       ["upgrade", "apply", "--to", "kserve-0.16", "--ingress", fixture.ingressURL, "--timeout", "5m", "-o", "json"]
         + stack.flags, kubeconfig: fake.kubeconfig)
@@ -86,6 +92,10 @@ struct UpgradeProbeTests {
         ObjectReference(
           GroupVersionKind(group: "serving.kserve.io", version: "v1beta1", kind: "InferenceService"),
           namespace: "servestack-probe", name: "sklearn-iris")) == nil)
+    let namespace = try await client.getIfExists(ObjectReference(GroupVersionKind.namespace, name: "servestack-probe"))
+    #expect(
+      namespace == nil || namespace?.json[path: ["metadata", "deletionTimestamp"]] != nil,
+      "the leftover probe namespace is deleted: \(String(describing: namespace?.json))")
     #expect(try await InstallStateStore(client: client).load().stack?.name == "kserve-0.16")
 
     // The text summary says the same; --skip-tests skips the probe and the tests.

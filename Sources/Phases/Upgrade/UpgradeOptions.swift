@@ -22,6 +22,9 @@ public struct UpgradeOptions: Sendable {
   public var fieldManager: String
   /// The command that repeats this upgrade (`servestack upgrade apply --to kserve-0.16`).
   public var command: String
+  /// This command line's flags other than the target (phases, bundle, state, cluster), for the way back a
+  /// failed step prints.
+  public var otherFlags = ""
   /// Lists each phase's images for plans.
   public var imageLister: PhasePlanner.ImageLister?
   /// CRD version analysis and stored-version migration (nil: no CRD changes are reported or migrated).

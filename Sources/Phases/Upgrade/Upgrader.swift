@@ -222,7 +222,7 @@ public struct Upgrader: Sendable {
         if let previous {
           result.rollbackCommand =
             context.catalog.stack(named: previous.name) != nil
-            ? "servestack upgrade apply --to \(previous.name)" : nil
+            ? "servestack upgrade apply --to \(previous.name)" + options.otherFlags : nil
         }
         events(.stepFinished(step, succeeded: false))
         return nil

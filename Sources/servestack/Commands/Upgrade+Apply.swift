@@ -52,6 +52,7 @@ extension Servestack.Upgrade {
       options.timeout = timeoutValue
       options.pruneCRDs = pruneCrds
       options.command = resumeCommand
+      options.otherFlags = otherFlags
       options.skipTests = tests.skipTests
       if let bundle, let registry = airgap.registry {
         testParameters.merge(
@@ -71,6 +72,11 @@ extension Servestack.Upgrade {
       let result = try await Upgrader(client: client).apply(options, events: printer.sink)
       printer.summary(result)
       if !result.succeeded { throw ExitCode(1) }
+    }
+
+    /// The flags besides the target and the step limits, for the way back after a failed step.
+    var otherFlags: String {
+      phaseOptions.commandFlags + tests.commandFlags + airgap.commandFlags + state.commandFlags + cluster.commandFlags
     }
 
     var resumeCommand: String {

@@ -90,6 +90,7 @@ struct AirgapFlags: ParsableArguments {
     guard let bundle, let registry else { return "" }
     var flags = " --bundle \(PhaseOptions.quoted(bundle)) --registry \(PhaseOptions.quoted(registry))"
     if let bundleKey { flags += " --bundle-key \(PhaseOptions.quoted(bundleKey))" }
+    if let workDir { flags += " --work-dir \(PhaseOptions.quoted(workDir))" }
     if let user = access.registryUser { flags += " --registry-user \(PhaseOptions.quoted(user)) --password-stdin" }
     if let ca = access.registryCa { flags += " --registry-ca \(PhaseOptions.quoted(ca))" }
     if access.plainHttp { flags += " --plain-http" }

@@ -32,8 +32,8 @@ struct UpgradeFailureTests {
       "\(failed.stderr)")
     #expect(
       failed.stderr.contains(
-        "to go back to the versions installed before, run: servestack upgrade apply --to kserve-0.15"),
-      "\(failed.stderr)")
+        "to go back to the versions installed before, run: servestack upgrade apply --to kserve-0.15 --mirror"),
+      "the way back keeps the command line's other flags: \(failed.stderr)")
     let store = try fixture.store()
     let state = try await store.load()
     #expect(state.stack?.name == "kserve-0.15", "the state names the step's versions only once it is healthy")

@@ -172,28 +172,28 @@ public enum BundlePusher {
   /// #### Errors
   /// As ``extractVerified(_:options:)`` and ``push(_:options:)``; `.verificationFailed` for a corrupt blob.
   public static func push(bundle: URL, options: BundlePushOptions) async throws(BundleError)
-    -> (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
+    -> BundlePushOutcome
   {
     if let compression = try? TarCompression.detect(fileAt: bundle), compression != .none {
       return try await pushExtracting(bundle, options: options)
     }
     let opened = try await BundleTarSource.open(bundle, options: options)
     let result = try await pushImages(from: opened.source, entries: opened.source.images, options: options)
-    return (opened.verification, opened.descriptor, result)
+    return BundlePushOutcome(verification: opened.verification, descriptor: opened.descriptor, push: result)
   }
 
   /// Verifies, extracts and pushes a compressed `bundle`, then removes the extracted copy.
   static func pushExtracting(_ bundle: URL, options: BundlePushOptions) async throws(BundleError)
-    -> (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
+    -> BundlePushOutcome
   {
     let verification = try await verified(bundle, options: options)
     if let done = try await alreadyPushed(bundle, options: options) {
-      return (verification, done.descriptor, done.result)
+      return BundlePushOutcome(verification: verification, descriptor: done.descriptor, push: done.result)
     }
     let extracted = try await extract(bundle, verification: verification, options: options)
     defer { extracted.remove() }
     let result = try await push(extracted, options: options)
-    return (extracted.verification, extracted.descriptor, result)
+    return BundlePushOutcome(verification: extracted.verification, descriptor: extracted.descriptor, push: result)
   }
 
   /// When the registry already holds every image of the bundle with the same digests (a second push), the

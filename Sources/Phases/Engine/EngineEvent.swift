@@ -6,7 +6,7 @@ public enum EngineEvent: Sendable {
   /// Preflight finished.
   case preflight(PreflightReport)
   /// A phase started: its position, the decision taken (`applying: not installed yet`, `verifying`).
-  case phaseStarted(name: PhaseName, index: Int, total: Int, action: String)
+  case phaseStarted(name: PhaseName, index: Int, total: Int, action: PhaseAction)
   /// A batch of objects of a phase was applied.
   case objectsApplied(phase: PhaseName, counts: ObjectCounts)
   /// A wait of a phase moved (`deployment kserve/x`, `0/1 available`).
@@ -28,7 +28,7 @@ public enum EngineEvent: Sendable {
     case .phaseStarted(let name, let index, let total, let action):
       return [
         "event": "phase-started", "phase": .string(name.rawValue), "index": .int(index), "total": .int(total),
-        "action": .string(action),
+        "action": .string(action.description),
       ]
     case .objectsApplied(let phase, let counts):
       var object = counts.json.objectValue ?? [:]

@@ -126,7 +126,7 @@ public struct Installer: Sendable {
     var scope = PlannedScope()
     var results: [PhaseResult] = []
     for (index, phase) in prepared.enumerated() {
-      events(.phaseStarted(name: phase.rendered.name, index: index + 1, total: prepared.count, action: "dry run"))
+      events(.phaseStarted(name: phase.rendered.name, index: index + 1, total: prepared.count, action: .dryRun))
       // The phase's own Namespaces and CRDs count too: a dry run creates none of them for the objects after.
       scope.add(phase.objects)
       var result = await runner.dryRun(phase.rendered, objects: phase.objects, digest: phase.digest, planned: scope)
@@ -177,7 +177,7 @@ public struct Installer: Sendable {
       }
       var result: PhaseResult?
       if case .verify = decision {
-        events(.phaseStarted(name: name, index: index + 1, total: prepared.count, action: "verifying"))
+        events(.phaseStarted(name: name, index: index + 1, total: prepared.count, action: .verifying))
         let verified = await runner.verify(
           phase.rendered, objects: phase.objects, digest: phase.digest, timeout: min(options.verifyTimeout, remaining))
         if verified.outcome == .unchanged {
@@ -189,7 +189,7 @@ public struct Installer: Sendable {
         }
       }
       if case .apply(let reason) = decision {
-        events(.phaseStarted(name: name, index: index + 1, total: prepared.count, action: "applying: \(reason)"))
+        events(.phaseStarted(name: name, index: index + 1, total: prepared.count, action: .applying(reason)))
         state.begin(name, digest: phase.digest, component: phase.rendered.spec.component, at: Date())
         try await store.save(state)
         var applied = await runner.apply(

@@ -122,7 +122,7 @@ public struct Uninstaller: Sendable {
       events(
         .phaseStarted(
           name: name, index: index + 1, total: order.count,
-          action: options.dryRun ? "dry run: uninstall" : "uninstalling"))
+          action: options.dryRun ? .dryRunUninstall : .uninstalling))
       var rest: [StoredObject] = []
       for object in (state[name]?.objects ?? []).reversed() where ledger.report(object, phase: index) {
         if object.kind == "Namespace" && object.apiVersion == "v1" {

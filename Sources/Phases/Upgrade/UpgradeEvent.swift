@@ -6,7 +6,7 @@ public enum UpgradeEvent: Sendable {
   case stepStarted(UpgradeStep, total: Int)
   case engine(EngineEvent)
   /// Objects of the old versions were removed after the step became healthy (or kept: another manager's).
-  case pruned(step: Int, deleted: [StoredObject], kept: [String], failed: [String])
+  case pruned(step: Int, deleted: [StoredObject], kept: [KeptObject], failed: [ObjectCounts.Failure])
   case stepFinished(UpgradeStep, succeeded: Bool)
   case warning(String)
   /// The probe InferenceService answered and is asked from now on (its description).
@@ -25,7 +25,8 @@ public enum UpgradeEvent: Sendable {
     case .pruned(let step, let deleted, let kept, let failed):
       return [
         "event": "pruned", "step": .int(step), "deleted": .array(deleted.map { .string($0.description) }),
-        "kept": .array(kept.map { .string($0) }), "failed": .array(failed.map { .string($0) }),
+        "kept": .array(kept.map { .string($0.description) }),
+        "failed": .array(failed.map { .string($0.description) }),
       ]
     case .stepFinished(let step, let succeeded):
       return [

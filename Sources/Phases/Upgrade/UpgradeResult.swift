@@ -10,8 +10,8 @@ public struct UpgradeResult: Sendable {
     public let install: InstallResult?
     public var pruned: [StoredObject] = []
     /// Objects of the old version kept: another manager's (with why), or CRDs without `--prune-crds`.
-    public var kept: [String] = []
-    public var pruneFailures: [String] = []
+    public var kept: [KeptObject] = []
+    public var pruneFailures: [ObjectCounts.Failure] = []
     public var crdMigrations: [String] = []
 
     public var succeeded: Bool { install?.succeeded ?? true }
@@ -21,8 +21,8 @@ public struct UpgradeResult: Sendable {
       object["succeeded"] = .bool(succeeded)
       if let install { object["install"] = install.json }
       object["pruned"] = .array(pruned.map { .string($0.description) })
-      object["kept"] = .array(kept.map { .string($0) })
-      object["pruneFailures"] = .array(pruneFailures.map { .string($0) })
+      object["kept"] = .array(kept.map { .string($0.description) })
+      object["pruneFailures"] = .array(pruneFailures.map { .string($0.description) })
       object["crdMigrations"] = .array(crdMigrations.map { .string($0) })
       return .object(object)
     }

@@ -18,15 +18,17 @@ extension Upgrader {
     for object in candidates {
       if object.kind == "CustomResourceDefinition" && !options.pruneCRDs {
         outcome.kept.append(
-          "\(object): a CRD the new version no longer has; kept (--prune-crds deletes it and every object of its kind)")
+          KeptObject(
+            object: object.description,
+            reason: "a CRD the new version no longer has; kept (--prune-crds deletes it and every object of its kind)"))
         continue
       }
       switch await Uninstaller.delete(object, client: client, force: false, options: removal) {
       case .deleted: outcome.pruned.append(object)
       case .absent: break
-      case .kept(let why): outcome.kept.append("\(object): \(why)")
+      case .kept(let why): outcome.kept.append(KeptObject(object: object.description, reason: why))
       case .failed(let message):
-        outcome.pruneFailures.append("\(object): \(message)")
+        outcome.pruneFailures.append(ObjectCounts.Failure(object: object.description, message: message))
         remaining.append(object)
       }
     }

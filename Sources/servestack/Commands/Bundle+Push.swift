@@ -52,7 +52,7 @@ extension Servestack.BundleCommand {
       let printer = BundleProgressPrinter()
       options.progress = printer.handler
       let start = Date()
-      let outcome: (verification: BundleVerification, descriptor: BundleDescriptor, push: BundlePushResult)
+      let outcome: BundlePushOutcome
       do {
         outcome = try await BundlePusher.push(bundle: URL(fileURLWithPath: file), options: options)
       } catch {

@@ -33,12 +33,7 @@ extension Servestack {
       let stored = await StoredResults.newest(results, client: client, namespace: resultsNamespace)
       switch outputOptions.output {
       case .json:
-        var json = report.json
-        if case .object(var object) = json {
-          object["testResults"] = stored.json
-          json = .object(object)
-        }
-        Terminal.line(json.serialized(.pretty))
+        Terminal.line(StatusWithResults(report: report, results: stored).json.serialized(.pretty))
       case .text:
         printText(report)
         stored.printText(namespace: resultsNamespace)

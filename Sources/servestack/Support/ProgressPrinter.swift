@@ -44,7 +44,7 @@ final class ProgressPrinter: Sendable {
         state.phase = name.rawValue
         state.label = "[\(index)/\(total)] \(name.rawValue)"
         state.started = .now
-        if live { drawLive(&state, "\(action)…") }
+        if live { drawLive(&state, "\(action.description)…") }
       }
     case .objectsApplied(_, let counts):
       state.withLock { state in if live { drawLive(&state, "objects: \(counts.summary)") } }

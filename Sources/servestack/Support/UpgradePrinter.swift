@@ -35,8 +35,8 @@ final class UpgradePrinter: Sendable {
           "  pruned \(deleted.count) objects of the old versions: \(deleted.map(\.description).joined(separator: ", "))"
         )
       }
-      for line in kept { Terminal.line("  kept \(line)") }
-      for line in failed { Terminal.line("  prune failed: \(line)") }
+      for item in kept { Terminal.line("  kept \(item.description)") }
+      for item in failed { Terminal.line("  prune failed: \(item.description)") }
     case .stepFinished(let step, let succeeded):
       Terminal.line("step \(step.index) \(succeeded ? "done" : "FAILED"): now \(step.name)")
     case .warning(let message): Terminal.line("warning: \(message)")

@@ -107,6 +107,12 @@ public struct Waiter: Sendable {
       return WaitResult(
         reference: subject, condition: condition.name, state: state, elapsed: elapsed, error: error.about(subject))
     case nil:
+      // The time ran out first, perhaps while the answer that satisfies the condition was on its way (a loaded
+      // machine): one last look, so a condition that holds is never reported as timed out.
+      let final = try? await client.getIfExists(watched)
+      if let final, case .satisfied(let text) = condition.evaluate(final) {
+        return WaitResult(reference: subject, condition: condition.name, state: .satisfied(text), elapsed: elapsed)
+      }
       let diagnosis = condition.diagnoseWorkload ? await WorkloadDiagnoser(client: client).diagnose(subject) : nil
       var message = "\(subject): \(condition.unmet) after \(Self.format(timeout)): \(state.text)"
       if let diagnosis, !diagnosis.findings.isEmpty { message += "; \(diagnosis.details)" }

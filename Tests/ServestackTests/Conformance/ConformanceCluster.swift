@@ -58,7 +58,7 @@ struct ConformanceCluster: Sendable {
   /// Parameters that keep the tests fast; each test may override them.
   func fastParameters(_ overrides: [String: String] = [:]) -> [String: String] {
     [
-      "readyTimeout": "60s", "requestTimeout": "5s", "loadDuration": "4s", "loadConcurrency": "4",
+      "readyTimeout": "60s", "requestTimeout": "20s", "loadDuration": "4s", "loadConcurrency": "4",
       "scaleUpTimeout": "30s", "scaleDownTimeout": "30s", "dcgmURL": fixture.dcgmURL,
     ].merging(overrides) { _, new in new }
   }

@@ -41,12 +41,7 @@ extension Servestack {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let timeoutValue: Duration?
-      do {
-        timeoutValue = try timeout.map { try GoDuration($0).duration }
-      } catch {
-        throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
-      }
+      let timeoutValue = try timeout.map { text throws(ValidationError) in try parseDurationFlag("--timeout", text) }
       var testParameters = try tests.run.testParameters()
       let client = try cluster.client()
       var preflight = try preflightFlags.options(stateNamespace: state.stateNamespace)
@@ -70,11 +65,7 @@ extension Servestack {
         prepared = ready
         source = (ready.phaseSet, ready.parameters, try ready.fetcher())
         rewrite = ready.objectRewriter
-        testParameters.merge(
-          TestParameters.airgap(
-            registry: registry, modelURIs: ready.modelURIs,
-            gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
-        ) { _, bundled in bundled }
+        testParameters = tests.run.airgapTestParameters(testParameters, registry: registry, bundle: ready)
         if outputOptions.output == .text { Terminal.line("bundle \(bundle): \(ready.summary)") }
       } else {
         source = (

@@ -30,12 +30,7 @@ extension Servestack {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() async throws {
-      let wait: Duration
-      do {
-        wait = try GoDuration(timeout).duration
-      } catch {
-        throw ValidationError("--timeout \(timeout): \(error.userMessage)")
-      }
+      let wait = try parseDurationFlag("--timeout", timeout)
       let set = try PhaseSet.resolve(phases: phases.map { URL(fileURLWithPath: $0) })
       let options = UninstallOptions(
         phaseSet: set, deleteCRDs: deleteCRDs, dryRun: dryRun, timeout: wait, stateNamespace: state.stateNamespace)

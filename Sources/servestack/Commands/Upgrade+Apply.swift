@@ -1,6 +1,5 @@
 import ArgumentParser
 import Bundles
-import Conformance
 import Phases
 import ServestackCore
 
@@ -37,12 +36,7 @@ extension Servestack.Upgrade {
 
     func run() async throws {
       // Every flag is checked, and the cluster found, before a bundle's images are pushed.
-      let timeoutValue: Duration?
-      do {
-        timeoutValue = try timeout.map { try GoDuration($0).duration }
-      } catch {
-        throw ValidationError("--timeout \(timeout ?? ""): \(error.userMessage)")
-      }
+      let timeoutValue = try timeout.map { text throws(ValidationError) in try parseDurationFlag("--timeout", text) }
       var testParameters = try tests.run.testParameters()
       let client = try cluster.client()
       let (base, bundle) = try await targetFlags.options(
@@ -55,11 +49,7 @@ extension Servestack.Upgrade {
       options.otherFlags = otherFlags
       options.skipTests = tests.skipTests
       if let bundle, let registry = airgap.registry {
-        testParameters.merge(
-          TestParameters.airgap(
-            registry: registry, modelURIs: bundle.modelURIs,
-            gpuModel: testParameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
-        ) { _, bundled in bundled }
+        testParameters = tests.run.airgapTestParameters(testParameters, registry: registry, bundle: bundle)
       }
       if !tests.skipTests {
         options.testRunner = try tests.runner(client: client, parameters: testParameters, output: outputOptions.output)

@@ -10,7 +10,7 @@ extension InstallTestFlags {
     let terminal = Terminal.standardError
     let text = output == .text
     let options = TestRunOptions(
-      requireGPU: run.requireGPU, ingressURL: run.ingress, inCluster: client.connection.source.hasPrefix("in-cluster"),
+      requireGPU: run.requireGPU, ingressURL: run.ingress, inCluster: client.connection.isInCluster,
       parameters: parameters,
       progress: { event in if text { Servestack.Test.progress(event, terminal: terminal) } })
     return InstallTestRunner(
@@ -24,6 +24,6 @@ extension InstallTestFlags {
   func probe(client: KubeClient, profile: Profile, parameters: [String: String]) throws -> InferenceProbe {
     InferenceProbe(
       http: try InferenceClient.makeHTTPClient(connections: 2), profile: profile.rawValue, ingressURL: run.ingress,
-      inCluster: client.connection.source.hasPrefix("in-cluster"), parameters: parameters)
+      inCluster: client.connection.isInCluster, parameters: parameters)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundles
 import Conformance
 
 /// Where the test phases send requests, how strict the GPU phase is and where the reports go: the same
@@ -56,6 +57,18 @@ struct TestRunFlags: ParsableArguments {
   /// and `--set`), checked (`--gpu-model` names a known model).
   func testParameters() throws -> [String: String] {
     try TestParameterFlags(modelRegistry: modelRegistry, gpuModel: gpuModel, dcgmURL: dcgmUrl).parameters()
+  }
+
+  /// `parameters` for tests after an install or upgrade from `bundle`: its models in `registry` win over the
+  /// flags' (``TestParameters/airgap(registry:modelURIs:gpuModel:)``).
+  func airgapTestParameters(_ parameters: [String: String], registry: String, bundle: PreparedBundle)
+    -> [String: String]
+  {
+    parameters.merging(
+      TestParameters.airgap(
+        registry: registry, modelURIs: bundle.modelURIs,
+        gpuModel: parameters["gpuModel"].flatMap(GPUModel.init(rawValue:)))
+    ) { _, bundled in bundled }
   }
 }
 

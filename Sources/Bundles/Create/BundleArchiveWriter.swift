@@ -106,14 +106,7 @@ enum BundleArchiveWriter {
             }
           }
           let digest = hasher.finalize()
-          if let expected, expected != digest {
-            // The cache holds a damaged blob: drop it so that the next run downloads it again.
-            try? FileManager.default.removeItem(at: source)
-            throw BundleError(
-              .io,
-              "the cached blob \(source.path) hashes to \(digest), not \(expected); it was removed from the cache — run "
-                + "`bundle create` again to download it")
-          }
+          try BundleEntry.checkCopied(source, digest: digest, expected: expected)
           checksums.digests[path] = digest
           continue
         case .remote(let path, _, _):

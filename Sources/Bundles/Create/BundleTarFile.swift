@@ -62,14 +62,7 @@ final class BundleTarFile: @unchecked Sendable {
         digests[path] = Digest.sha256(bytes)
       case .file(let path, let source, let expected):
         let digest = try copy(source, size: item.size, to: item.dataOffset, buffer: buffer)
-        if let expected, expected != digest {
-          // The layout holds a damaged blob: drop it so that the next run downloads it again.
-          try? FileManager.default.removeItem(at: source)
-          throw BundleError(
-            .io,
-            "the cached blob \(source.path) hashes to \(digest), not \(expected); it was removed from the cache — run "
-              + "`bundle create` again to download it")
-        }
+        try BundleEntry.checkCopied(source, digest: digest, expected: expected)
         digests[path] = digest
         progress?(BundleProgress(stage: .writing, itemsDone: index + 1, itemsTotal: placed.count, current: path))
       }

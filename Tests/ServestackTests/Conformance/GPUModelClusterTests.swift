@@ -71,7 +71,7 @@ struct GPUModelClusterTests {
         options: ListOptions(labelSelector: "serving.kserve.io/inferenceservice=torchserve-gpu"))
       #expect(!pods.items.isEmpty && pods.items.allSatisfy { $0[path: "spec", "nodeName"] == "hollow-node-0" })
     } catch {
-      try? await cluster.client.delete(ObjectReference(GroupVersionKind.namespace, name: namespace))
+      _ = try? await cluster.client.delete(ObjectReference(GroupVersionKind.namespace, name: namespace))
       throw error
     }
     try await cluster.client.delete(ObjectReference(GroupVersionKind.namespace, name: namespace))

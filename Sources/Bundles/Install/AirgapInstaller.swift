@@ -1,8 +1,8 @@
 public import Foundation
 public import Images
-public import Phases
+import Phases
 import Registry
-public import ServestackCore
+import ServestackCore
 
 /// Options of ``AirgapInstaller/prepare(bundle:registry:options:)``.
 public struct AirgapOptions: Sendable {

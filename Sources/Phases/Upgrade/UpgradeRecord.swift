@@ -1,4 +1,4 @@
-public import ServestackCore
+import ServestackCore
 
 /// The state's record of the last upgrade (key `upgrade` of the state ConfigMap): what it moves to, what
 /// was installed before it (the rollback target), and objects of the old versions still to prune once the
